@@ -1,0 +1,160 @@
+"""Date windows: the unit in which every windowed vendor API is read and bookmarked.
+
+The SDK has no date-window paginator, and its default pagination stops at the first empty
+page. Vendors here cap the range of one request (31 days, 2 days, one day...), so a backfill
+is a sequence of windows of whole local days, walked oldest first. This module plans that
+sequence from the settings and the bookmark, and provides a paginator whose token is the
+window (plus an optional page inside it) and that reports each completed window so the
+stream can bookmark it and emit STATE at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import typing as t
+from dataclasses import dataclass
+
+from singer_sdk.pagination import BaseAPIPaginator
+
+if t.TYPE_CHECKING:
+    import requests
+
+ONE_DAY = dt.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class DateWindow:
+    """A run of whole local days, both ends inclusive."""
+
+    first: dt.date
+    last: dt.date
+
+    @property
+    def days(self) -> int:
+        """Number of days covered."""
+        return (self.last - self.first).days + 1
+
+    def __str__(self) -> str:
+        return f"{self.first.isoformat()}..{self.last.isoformat()}"
+
+
+@dataclass(frozen=True)
+class WindowPlan:
+    """What one run of one stream will read: the windows, and the day that is still open."""
+
+    windows: tuple[DateWindow, ...]
+    today: dt.date
+    tz: dt.tzinfo
+    notes: tuple[str, ...] = ()
+
+    def bookmark_after(self, window: DateWindow) -> dt.datetime:
+        """The bookmark once `window` is read: the next day's local midnight, never past today.
+
+        A window that reaches today ends at today's midnight, so the day still in progress is
+        read again on the next run.
+        """
+        next_day = min(window.last + ONE_DAY, self.today)
+        return dt.datetime.combine(next_day, dt.time(), tzinfo=self.tz)
+
+
+def local_today(now_utc: dt.datetime, tz: dt.tzinfo) -> dt.date:
+    """The calendar date in `tz` at the instant `now_utc`."""
+    return now_utc.astimezone(tz).date()
+
+
+def plan_windows(
+    *,
+    now_utc: dt.datetime,
+    tz: dt.tzinfo,
+    max_days: int,
+    start_date: dt.datetime | None,
+    end_date: dt.datetime | None,
+    bookmark: dt.datetime | None,
+    lookback_days: int,
+    default_history_days: int = 30,
+    horizon_days: int | None = None,
+) -> WindowPlan:
+    """Plan the windows of one run.
+
+    - With a bookmark, the run starts `lookback_days` before it (never before `start_date`);
+      without one, at `start_date` or `default_history_days` before today.
+    - `horizon_days` is the vendor's history limit: an older start is clamped, with a note.
+    - The run ends at `end_date` or today (the open day is read, but never bookmarked).
+    """
+    if max_days < 1:
+        raise ValueError("max_days must be at least 1")
+    today = local_today(now_utc, tz)
+    notes: list[str] = []
+    configured_first = start_date.astimezone(tz).date() if start_date else None
+    if bookmark is not None:
+        first = bookmark.astimezone(tz).date() - dt.timedelta(days=lookback_days)
+        if configured_first and first < configured_first:
+            first = configured_first
+    else:
+        first = configured_first or today - dt.timedelta(days=default_history_days)
+    last = min(end_date.astimezone(tz).date(), today) if end_date else today
+    if horizon_days is not None:
+        earliest = today - dt.timedelta(days=horizon_days)
+        if first < earliest:
+            notes.append(
+                f"start {first.isoformat()} is older than the vendor's history limit of "
+                f"{horizon_days} days; starting at {earliest.isoformat()} instead"
+            )
+            first = earliest
+    windows: list[DateWindow] = []
+    cursor = first
+    while cursor <= last:
+        window_last = min(cursor + dt.timedelta(days=max_days - 1), last)
+        windows.append(DateWindow(cursor, window_last))
+        cursor = window_last + ONE_DAY
+    return WindowPlan(windows=tuple(windows), today=today, tz=tz, notes=tuple(notes))
+
+
+@dataclass(frozen=True)
+class WindowToken:
+    """Pagination token: a window, and the vendor's page token inside it (None = first page)."""
+
+    window: DateWindow
+    page: t.Any = None
+
+
+class DateWindowPaginator(BaseAPIPaginator[WindowToken | None]):
+    """Walks the windows of a plan oldest first, and the pages inside each window.
+
+    `next_page` (optional) reads a response and returns the token of the next page within
+    the same window, or None when the window is exhausted. `on_window_done` is called once a
+    window's last page has been consumed, which is when its records have all been emitted.
+    An empty window never ends the walk.
+    """
+
+    def __init__(
+        self,
+        windows: t.Sequence[DateWindow],
+        *,
+        on_window_done: t.Callable[[DateWindow], None],
+        next_page: t.Callable[[requests.Response, WindowToken], t.Any] | None = None,
+    ) -> None:
+        self._windows = list(windows)
+        self._index = 0
+        self._on_window_done = on_window_done
+        self._next_page = next_page
+        super().__init__(WindowToken(self._windows[0]) if self._windows else None)
+        if not self._windows:
+            self._finished = True
+
+    def continue_if_empty(self, response: requests.Response) -> bool:
+        """An empty window (or page) is normal: later windows may hold records."""
+        return True
+
+    def get_next(self, response: requests.Response) -> WindowToken | None:
+        """Return the next page of this window, or the first page of the next window."""
+        current = self.current_value
+        assert current is not None
+        page = self._next_page(response, current) if self._next_page else None
+        if page is not None:
+            return WindowToken(current.window, page)
+        self._on_window_done(current.window)
+        self._index += 1
+        if self._index >= len(self._windows):
+            return None
+        return WindowToken(self._windows[self._index])

@@ -1,0 +1,50 @@
+"""Serve vendor emulators on loopback until interrupted.
+
+    python -m tapkit.emulators oct8ne=18101 [cobrowser=18102 ...] [--interval 1]
+
+Prints one "ready" line per emulator, then serves until SIGINT/SIGTERM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+
+from tapkit.emulators import VENDORS
+from tapkit.emulators.framework import EmulatorServer
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Start the named emulators and wait."""
+    parser = argparse.ArgumentParser(prog="python -m tapkit.emulators", description=__doc__)
+    parser.add_argument("emulators", nargs="+", help="VENDOR=PORT, e.g. oct8ne=18101")
+    parser.add_argument(
+        "--interval",
+        type=float,
+        default=1.0,
+        help="request interval enforced by rate-limited vendors, in seconds (default 1)",
+    )
+    args = parser.parse_args(argv)
+    servers = []
+    for spec in args.emulators:
+        vendor, _, port = spec.partition("=")
+        if vendor not in VENDORS or not port.isdigit():
+            parser.error(f"expected VENDOR=PORT with VENDOR one of {sorted(VENDORS)}: {spec!r}")
+        server = EmulatorServer(VENDORS[vendor](args.interval), port=int(port)).start()
+        servers.append(server)
+        print(f"ready {vendor} {server.url}", flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    for server in servers:
+        server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -16,15 +16,21 @@ import logging
 import sys
 import typing as t
 
+import requests
 from singer_sdk import Tap
 from singer_sdk.contrib.msgspec import MsgSpecWriter
-from singer_sdk.exceptions import ConfigValidationError, FatalAPIError
+from singer_sdk.exceptions import ConfigValidationError, FatalAPIError, RetriableAPIError
 
 from tapkit import scrub
 from tapkit.settings import check_common
 
 #: Errors whose message says all a user needs; no traceback at the default log level.
-USER_FACING_ERRORS: tuple[type[BaseException], ...] = (FatalAPIError, ConfigValidationError)
+USER_FACING_ERRORS: tuple[type[BaseException], ...] = (
+    FatalAPIError,
+    RetriableAPIError,  # still failing after max_attempts
+    ConfigValidationError,
+    requests.exceptions.RequestException,  # unreachable host, timeouts, after max_attempts
+)
 
 
 class VendorTap(Tap):
@@ -69,10 +75,24 @@ def install_error_hook(logger: logging.Logger) -> None:
     def excepthook(exc_type: type[BaseException], exc: BaseException, tb: t.Any) -> None:
         scrub.scrub_exception(exc)
         if isinstance(exc, USER_FACING_ERRORS):
-            logger.error("%s", exc)
+            logger.error("%s", describe_error(exc))
             logger.debug("Traceback of the error above", exc_info=(exc_type, exc, tb))
             return
         previous(exc_type, exc, tb)
 
     excepthook.__vendor_tap__ = True  # type: ignore[attr-defined]
     sys.excepthook = excepthook
+
+
+def describe_error(exc: BaseException) -> str:
+    """The one line a user reads when a run fails."""
+    if isinstance(exc, RetriableAPIError):
+        return f"giving up after the last allowed attempt (max_attempts): {exc}"
+    if isinstance(exc, requests.exceptions.RequestException) and not isinstance(
+        exc, requests.exceptions.HTTPError
+    ):
+        return (
+            f"could not reach the API ({type(exc).__name__}) after the last allowed attempt "
+            "(max_attempts); check base_url and the network"
+        )
+    return str(exc)

@@ -8,6 +8,7 @@ Prints one "ready" line per emulator, then serves until SIGINT/SIGTERM.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import sys
 import threading
@@ -37,10 +38,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ready {vendor} {server.url}", flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         stop.wait()
-    except KeyboardInterrupt:
-        pass
     for server in servers:
         server.stop()
     return 0

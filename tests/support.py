@@ -1,0 +1,147 @@
+"""Running a tap the way Meltano does (a subprocess with a config file) and reading its output."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import typing as t
+from dataclasses import dataclass, field
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+
+
+@dataclass
+class TapRun:
+    """What one tap process printed, parsed."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    messages: list[dict] = field(default_factory=list)
+
+    @property
+    def output(self) -> str:
+        """Everything the process printed."""
+        return self.stdout + self.stderr
+
+    def records(self, stream: str) -> list[dict]:
+        """The records of one stream."""
+        return [
+            m["record"] for m in self.messages if m["type"] == "RECORD" and m["stream"] == stream
+        ]
+
+    def keys(self, stream: str, key_fields: t.Sequence[str]) -> set[tuple]:
+        """The primary keys of one stream's records."""
+        return {tuple(r[k] for k in key_fields) for r in self.records(stream)}
+
+    def states(self) -> list[dict]:
+        """The STATE values, in order."""
+        return [m["value"] for m in self.messages if m["type"] == "STATE"]
+
+    def bookmarks(self, stream: str) -> list[str]:
+        """The successive distinct bookmark values of one stream."""
+        values: list[str] = []
+        for state in self.states():
+            value = state.get("bookmarks", {}).get(stream, {}).get("replication_key_value")
+            if value and (not values or values[-1] != value):
+                values.append(value)
+        return values
+
+
+def _parse(stdout: str) -> list[dict]:
+    messages = []
+    for line in stdout.splitlines():
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                messages.append(json.loads(line))
+            except json.JSONDecodeError:
+                pass  # a line cut by a kill
+    return messages
+
+
+def _is_bookmark_state(line: str) -> bool:
+    if '"STATE"' not in line:
+        return False
+    try:
+        message = json.loads(line)
+    except json.JSONDecodeError:
+        return False
+    bookmarks = message.get("value", {}).get("bookmarks", {})
+    return message.get("type") == "STATE" and any(
+        "replication_key_value" in b for b in bookmarks.values()
+    )
+
+
+def _write_json(directory: Path, name: str, payload: t.Any) -> Path:
+    path = directory / name
+    path.write_text(json.dumps(payload))
+    return path
+
+
+def tap_command(tap: str, config: dict, state: dict | None, directory: Path) -> list[str]:
+    """The command line of a sync, with config (and state) files."""
+    command = [str(BIN / tap), "--config", str(_write_json(directory, "config.json", config))]
+    if state is not None:
+        command += ["--state", str(_write_json(directory, "state.json", state))]
+    return command
+
+
+def tap_env(loglevel: str) -> dict[str, str]:
+    """The environment of a tap run: no inherited tap settings, the chosen log level."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TAP_")}
+    env["LOGLEVEL"] = loglevel
+    return env
+
+
+def run_tap(
+    tap: str,
+    config: dict,
+    *,
+    state: dict | None = None,
+    loglevel: str = "INFO",
+    timeout: float = 300,
+) -> TapRun:
+    """Run a full sync and collect its output."""
+    with tempfile.TemporaryDirectory() as tmp:
+        result = subprocess.run(
+            tap_command(tap, config, state, Path(tmp)),
+            capture_output=True,
+            text=True,
+            env=tap_env(loglevel),
+            timeout=timeout,
+            check=False,
+        )
+    return TapRun(result.returncode, result.stdout, result.stderr, _parse(result.stdout))
+
+
+def run_tap_killed_after_states(
+    tap: str, config: dict, states: int, *, state: dict | None = None, timeout: float = 300
+) -> TapRun:
+    """Run a sync and SIGKILL it right after its `states`-th STATE message with a bookmark."""
+    with tempfile.TemporaryDirectory() as tmp:
+        process = subprocess.Popen(
+            tap_command(tap, config, state, Path(tmp)),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=tap_env("INFO"),
+        )
+        assert process.stdout is not None
+        lines: list[str] = []
+        seen = 0
+        for line in process.stdout:
+            lines.append(line)
+            if _is_bookmark_state(line):
+                seen += 1
+                if seen >= states:
+                    process.kill()
+                    break
+        process.wait(timeout=timeout)
+        stderr = process.stderr.read() if process.stderr else ""
+    stdout = "".join(lines)
+    return TapRun(process.returncode, stdout, stderr, _parse(stdout))

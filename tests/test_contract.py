@@ -1,0 +1,222 @@
+"""The contract every tap keeps (../shared/CONTRACT.md), checked against each tap's emulator.
+
+Each tap runs as Meltano runs it: a subprocess with a config (and state) file. The outcome
+is judged as a user would: the keys that reached stdout against the emulator's ground truth,
+the STATE messages, the exit code, what was printed, the requests the emulator received.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+
+import pytest
+
+from tapkit.emulators.framework import EmulatorServer, Fault
+from tests.support import run_tap, run_tap_killed_after_states
+from tests.tap_cases import TAP_CASES, TapCase
+
+DAYS = 9
+
+
+@pytest.fixture(params=TAP_CASES, ids=lambda case: case.tap)
+def case(request: pytest.FixtureRequest) -> TapCase:
+    return request.param
+
+
+@pytest.fixture
+def emulator(case: TapCase):
+    with EmulatorServer(case.make_app()) as server:
+        yield server
+
+
+def config_for(case: TapCase, server: EmulatorServer, days: int = DAYS, **changes) -> dict:
+    today = case.today(case.config(server.url, dt.date.today()))
+    config = case.config(server.url, today - dt.timedelta(days=days))
+    config.update(changes)
+    return {key: value for key, value in config.items() if value is not None}
+
+
+def truth_for(case: TapCase, server: EmulatorServer, config: dict, days: int = DAYS):
+    today = case.today(config)
+    return case.truth(server.app, today - dt.timedelta(days=days), today)
+
+
+def assert_complete(case: TapCase, run, truth) -> None:
+    assert run.returncode == 0, run.stderr[-3000:]
+    for stream, key_fields in case.windowed_streams.items():
+        assert run.keys(stream, key_fields) == truth[stream], f"{stream}: keys differ from truth"
+
+
+def test_a_run_reads_exactly_the_emulators_rows(case: TapCase, emulator: EmulatorServer):
+    config = config_for(case, emulator)
+    run = run_tap(case.tap, config)
+    truth = truth_for(case, emulator, config)
+    assert all(truth.values()), "the ground truth should not be empty"
+    assert_complete(case, run, truth)
+
+
+def test_empty_windows_do_not_end_a_stream(case: TapCase, emulator: EmulatorServer):
+    config = config_for(case, emulator, **case.smallest_window)
+    today = case.today(config)
+    days = [today - dt.timedelta(days=n) for n in range(DAYS, -1, -1)]
+    per_day = [case.truth(emulator.app, day, day) for day in days]
+    stream = next(iter(case.windowed_streams))
+    empty = [i for i, truth in enumerate(per_day) if not truth[stream]]
+    assert empty and empty[0] < len(days) - 1, "the data must hold an empty day before the end"
+
+    run = run_tap(case.tap, config)
+
+    assert_complete(case, run, truth_for(case, emulator, config))
+    later = set().union(*(truth[stream] for truth in per_day[empty[0] + 1 :]))
+    assert later and later <= run.keys(stream, case.windowed_streams[stream])
+
+
+def test_a_state_message_follows_every_window(case: TapCase, emulator: EmulatorServer):
+    config = config_for(case, emulator, **case.smallest_window)
+    run = run_tap(case.tap, config)
+    assert run.returncode == 0, run.stderr[-3000:]
+    for stream in case.windowed_streams:
+        bookmarks = run.bookmarks(stream)
+        # one window per day from start to today, each followed by its own bookmark
+        assert len(bookmarks) >= DAYS, (
+            f"{stream}: {len(bookmarks)} bookmarks for {DAYS + 1} windows"
+        )
+        assert bookmarks == sorted(bookmarks, key=dt.datetime.fromisoformat)
+
+
+def test_the_bookmark_never_passes_the_open_day(case: TapCase, emulator: EmulatorServer):
+    config = config_for(case, emulator)
+    run = run_tap(case.tap, config)
+    today = case.today(config)
+    for stream in case.windowed_streams:
+        final = dt.datetime.fromisoformat(run.bookmarks(stream)[-1])
+        assert final.date() == today, "the bookmark is the start of today, re-read next run"
+
+
+def test_a_run_killed_after_its_second_state_resumes_with_no_key_missing(
+    case: TapCase, emulator: EmulatorServer
+):
+    config = config_for(case, emulator, **case.smallest_window)
+    killed = run_tap_killed_after_states(case.tap, config, states=2)
+    assert killed.returncode != 0
+    state = killed.states()[-1]
+    requests_before = len(emulator.requests)
+
+    resumed = run_tap(case.tap, config, state=state)
+
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    truth = truth_for(case, emulator, config)
+    for stream, key_fields in case.windowed_streams.items():
+        got = killed.keys(stream, key_fields) | resumed.keys(stream, key_fields)
+        assert got == truth[stream], f"{stream}: keys missing after resume"
+    resumed_requests = len(emulator.requests) - requests_before
+    assert resumed_requests < requests_before + len(case.windowed_streams) * (DAYS + 1), (
+        "the resumed run started over instead of from the bookmark"
+    )
+
+
+RETRIABLE_FAULTS = {
+    "429 with Retry-After": Fault(kind="status", status=429, retry_after=1, times=2),
+    "500": Fault(kind="status", status=500, times=2),
+    "503": Fault(kind="status", status=503, times=2),
+    "connection reset": Fault(kind="reset", times=2),
+    "body cut mid-transfer": Fault(kind="truncate", times=2),
+    "truncated JSON": Fault(kind="cut_json", times=2),
+    "HTML with status 200": Fault(kind="html", times=2),
+}
+
+
+@pytest.mark.parametrize("fault", RETRIABLE_FAULTS.values(), ids=RETRIABLE_FAULTS.keys())
+def test_a_retriable_fault_ends_in_the_full_record_set(
+    case: TapCase, emulator: EmulatorServer, fault: Fault
+):
+    fault.after = 1  # let the first request through: the fault hits mid-run
+    emulator.inject(fault)
+    config = config_for(case, emulator)
+
+    run = run_tap(case.tap, config)
+
+    assert emulator.faults == [], "the fault was not served"
+    assert_complete(case, run, truth_for(case, emulator, config))
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        Fault(kind="status", status=500, times=100),
+        Fault(kind="cut_json", times=100),
+        Fault(kind="html", times=100),
+    ],
+    ids=["500", "truncated JSON", "HTML with status 200"],
+)
+def test_a_fault_that_persists_fails_the_run_instead_of_leaving_a_gap(
+    case: TapCase, emulator: EmulatorServer, fault: Fault
+):
+    emulator.inject(fault)
+    config = config_for(case, emulator, max_attempts=2)
+
+    run = run_tap(case.tap, config)
+
+    assert run.returncode != 0
+    assert "ERROR" in run.stderr
+    assert "Traceback" not in run.stderr, "a clear error line, not a traceback"
+    for stream in case.windowed_streams:
+        # Records of a half-read window may have been sent, but no bookmark may cover it:
+        # the next run reads that window again.
+        assert run.bookmarks(stream) == [], f"{stream}: a failed window was bookmarked"
+
+
+def test_secrets_never_appear_in_any_output_even_at_debug(case: TapCase, emulator: EmulatorServer):
+    for kind in ("reset", "truncate"):
+        emulator.inject(Fault(kind=kind, after=1))
+    emulator.inject(Fault(kind="status", status=500, after=2))
+    runs = [run_tap(case.tap, config_for(case, emulator), loglevel="DEBUG")]
+    bad_key, _ = case.rejected_credentials
+    runs.append(run_tap(case.tap, config_for(case, emulator, **bad_key), loglevel="DEBUG"))
+    runs.append(
+        run_tap(
+            case.tap,
+            config_for(
+                case, emulator, base_url=f"http://127.0.0.1:{closed_port()}", max_attempts=2
+            ),
+            loglevel="DEBUG",
+        )
+    )
+    assert runs[0].returncode == 0 and runs[1].returncode != 0 and runs[2].returncode != 0
+    assert "urllib3" in runs[0].stderr, "DEBUG logging should have been on"
+    secrets = case.secrets + tuple(bad_key.values())
+    for run in runs:
+        for secret in secrets:
+            assert secret not in run.output
+
+
+@pytest.mark.parametrize("index", range(9))
+def test_bad_settings_fail_before_any_request_naming_the_setting(
+    case: TapCase, emulator: EmulatorServer, index: int
+):
+    if index >= len(case.bad_settings):
+        pytest.skip(f"{case.tap} has {len(case.bad_settings)} bad-settings examples")
+    changes, setting = case.bad_settings[index]
+    run = run_tap(case.tap, config_for(case, emulator, **changes))
+    assert run.returncode != 0
+    assert setting in run.stderr
+    assert "Traceback" not in run.stderr
+    assert emulator.requests == [], "a request was sent before the settings were checked"
+
+
+def test_rejected_credentials_fail_at_once_naming_the_setting(
+    case: TapCase, emulator: EmulatorServer
+):
+    changes, setting = case.rejected_credentials
+    run = run_tap(case.tap, config_for(case, emulator, **changes))
+    assert run.returncode != 0
+    assert setting in run.stderr
+    assert "Traceback" not in run.stderr
+    assert len(emulator.requests) == 1, "a refused credential must not be retried"
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

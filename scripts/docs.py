@@ -74,11 +74,14 @@ def meltano_settings(tap: str) -> list[dict]:
         kind = next(
             (k for k in ("integer", "number", "boolean", "object", "array") if k in types), "string"
         )
-        if kind == "number":
-            kind = "decimal"
         if prop.get("format") == "date-time":
             kind = "date_iso8601"
         entry: dict = {"name": name, "kind": kind, "description": prop.get("description", "")}
+        if kind == "number":
+            # Meltano 4.4 turns a `decimal` setting read from an environment variable into a
+            # value it cannot serialise; without a kind the value passes through, and the
+            # tap reads numbers written as text.
+            del entry["kind"]
         if prop.get("secret"):
             entry["sensitive"] = True
         if "enum" in prop:

@@ -106,7 +106,7 @@ def _parse_items(buffered: list[bytes], stream: t.Iterator[bytes], prefix: str) 
                 records.clear()
         parser.close()
     except ijson.IncompleteJSONError as exc:
-        raise BodyError(f"the response body was cut short ({exc})") from None
+        raise BodyError(f"the response body is cut short or malformed JSON ({exc})") from None
     except ijson.JSONError as exc:
         raise BodyError(f"the response is not valid JSON ({exc})") from None
     if records:

@@ -38,9 +38,11 @@ class VendorTap(Tap):
 
     message_writer_class = MsgSpecWriter
 
-    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+    def __init__(self, *args: t.Any, config: t.Any = None, **kwargs: t.Any) -> None:
         self.run_started_at = dt.datetime.now(dt.UTC)
-        super().__init__(*args, **kwargs)
+        if isinstance(config, dict):
+            config = numbers_from_strings(config, self.config_jsonschema)
+        super().__init__(*args, config=config, **kwargs)
         install_error_hook(self.logger)
 
     @classmethod
@@ -64,6 +66,28 @@ class VendorTap(Tap):
                 "Config validation failed", errors=errors, schema=self.config_jsonschema
             )
         return errors
+
+
+def numbers_from_strings(config: dict, schema: dict) -> dict:
+    """Numeric settings given as text ("0.5", from an environment variable) become numbers.
+
+    Meltano passes a setting without a `kind` through as text when it comes from the
+    environment; the schema would then reject "30" for a number. Text that is not a number
+    is left alone for the schema to reject, naming the setting.
+    """
+    converted = dict(config)
+    for name, prop in schema.get("properties", {}).items():
+        value = converted.get(name)
+        types = prop.get("type", [])
+        types = [types] if isinstance(types, str) else types
+        if not isinstance(value, str) or not {"integer", "number"} & set(types):
+            continue
+        try:
+            number = float(value)
+        except ValueError:
+            continue
+        converted[name] = int(number) if "integer" in types and number.is_integer() else number
+    return converted
 
 
 def install_error_hook(logger: logging.Logger) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -57,10 +58,8 @@ def _parse(stdout: str) -> list[dict]:
     for line in stdout.splitlines():
         line = line.strip()
         if line.startswith("{"):
-            try:
+            with contextlib.suppress(json.JSONDecodeError):  # a line cut by a kill
                 messages.append(json.loads(line))
-            except json.JSONDecodeError:
-                pass  # a line cut by a kill
     return messages
 
 

@@ -95,22 +95,29 @@ class Oct8neData:
     def leads(self, first: dt.date, last: dt.date, offset_hours: int) -> list[dict]:
         """One lead for every third session."""
         return [
-            {
-                "leadId": session["sessionId"] * 10 + 1,
-                "sessionId": session["sessionId"],
-                "createdUtc": session["startUtc"] + dt.timedelta(seconds=session["duration"]),
-                "name": session["visitorName"],
-                "email": f"{session['visitorId']}@mail.example",
-                "phone": f"+34 600 {session['sessionId'] % 1000:03d} {session['duration']:03d}",
-                "comments": "Wants a call back" if session["sessionId"] % 2 else "",
-                "agentId": session["agentId"],
-                "departmentId": session["departmentId"],
-                "url": session["url"],
-                "country": session["country"],
-            }
+            self._lead(session)
             for session in self.sessions(first, last, offset_hours)
             if session["sessionId"] % 3 == 0
         ]
+
+    @staticmethod
+    def _lead(session: dict) -> dict:
+        lead = {
+            "leadId": session["sessionId"] * 10 + 1,
+            "sessionId": session["sessionId"],
+            "createdUtc": session["startUtc"] + dt.timedelta(seconds=session["duration"]),
+            "name": session["visitorName"],
+            "email": f"{session['visitorId']}@mail.example",
+            "phone": f"+34 600 {session['sessionId'] % 1000:03d} {session['duration']:03d}",
+            "comments": "Wants a call back" if session["sessionId"] % 2 else "",
+            "agentId": session["agentId"],
+            "departmentId": session["departmentId"],
+            "url": session["url"],
+            "country": session["country"],
+        }
+        if session["sessionId"] % 4 == 0:
+            lead["gdprConsent"] = True  # a field the tap does not declare
+        return lead
 
 
 def _hms(seconds: int) -> str:

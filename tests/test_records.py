@@ -1,0 +1,84 @@
+"""Typing vendor values from the schema, and keeping undeclared fields in `_extra`."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from singer_sdk import typing as th
+
+from tapkit.records import (
+    RecordTyper,
+    naive_local_to_iso,
+    rfc2822_to_iso,
+    to_bool,
+    to_float,
+    to_int,
+    to_seconds,
+)
+
+SCHEMA = th.PropertiesList(
+    th.Property("id", th.IntegerType),
+    th.Property("avg", th.NumberType),
+    th.Property("disabled", th.BooleanType),
+    th.Property("at", th.DateTimeType),
+    th.Property("name", th.StringType),
+    th.Property("_extra", th.ObjectType(additional_properties=True)),
+).to_dict()
+
+
+def test_csv_strings_become_their_declared_types_and_blanks_become_null():
+    typer = RecordTyper(SCHEMA)
+    row = typer(
+        {
+            "id": "12",
+            "avg": "3.5",
+            "disabled": "1",
+            "name": "",
+            "at": "Wed, 14 Mar 2012 16:16:11 +0100",
+        }
+    )
+    assert row == {
+        "id": 12,
+        "avg": 3.5,
+        "disabled": True,
+        "name": None,
+        "at": "2012-03-14T16:16:11+01:00",
+        "_extra": None,
+    }
+
+
+def test_undeclared_fields_are_kept_in_extra():
+    row = RecordTyper(SCHEMA)({"id": 1, "newColumn": "x", "other": 2})
+    assert row["_extra"] == {"newColumn": "x", "other": 2}
+    assert "newColumn" not in row
+
+
+def test_a_value_that_does_not_fit_is_null_and_kept_in_extra_with_one_warning(caplog):
+    typer = RecordTyper(SCHEMA, stream_name="s")
+    first = typer({"id": "n/a"})
+    typer({"id": "also bad"})
+    assert first["id"] is None and first["_extra"] == {"id": "n/a"}
+    assert len([r for r in caplog.records if "does not fit" in r.getMessage()]) == 1
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [("00:05:12", 312), ("1.02:00:00", 93600), ("5:07", 307), (312, 312), ("312", 312), ("", None)],
+)
+def test_durations_become_whole_seconds(value, seconds):
+    assert to_seconds(value) == seconds
+
+
+def test_scalar_conversions():
+    assert to_int("7.0") == 7 and to_int(" 8 ") == 8 and to_int("") is None
+    assert to_float("2,5") == 2.5 and to_float(3) == 3.0
+    assert to_bool("0") is False and to_bool("yes") is True
+    with pytest.raises(ValueError):
+        to_bool("maybe")
+
+
+def test_local_times_gain_the_offset_and_rfc2822_keeps_its_own():
+    plus_two = dt.timezone(dt.timedelta(hours=2))
+    assert naive_local_to_iso(plus_two)("2026-01-05T13:45:10") == "2026-01-05T13:45:10+02:00"
+    assert rfc2822_to_iso("Sun, 29 Mar 2026 01:30:00 -0500") == "2026-03-29T01:30:00-05:00"

@@ -12,20 +12,31 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import duckdb
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 DATABASE = ROOT / "output" / "demo.duckdb"
-#: vendor → port, as in meltano.yml's dev environment
-EMULATORS = {"oct8ne": 18101}
 INTERVAL_SECONDS = 1
+
+
+def dev_emulator_ports() -> dict[str, int]:
+    """tap → port of its emulator, from the base_url of meltano.yml's `dev` environment."""
+    project = yaml.safe_load((ROOT / "meltano.yml").read_text())
+    dev = next(e for e in project["environments"] if e["name"] == "dev")
+    return {
+        tap["name"]: urlsplit(tap["config"]["base_url"]).port
+        for tap in dev["config"]["plugins"]["extractors"]
+    }
 
 
 def start_emulators() -> subprocess.Popen:
     """Start the emulators and wait until each says it is ready."""
-    specs = [f"{vendor}={port}" for vendor, port in EMULATORS.items()]
+    ports = dev_emulator_ports()
+    specs = [f"{tap}={port}" for tap, port in ports.items()]
     process = subprocess.Popen(
         [sys.executable, "-m", "tapkit.emulators", *specs, "--interval", str(INTERVAL_SECONDS)],
         stdout=subprocess.PIPE,
@@ -33,7 +44,7 @@ def start_emulators() -> subprocess.Popen:
         cwd=ROOT,
     )
     assert process.stdout is not None
-    for _ in EMULATORS:
+    for _ in ports:
         line = process.stdout.readline()
         if not line.startswith("ready"):
             process.kill()

@@ -19,7 +19,12 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-TAPS = ["tap-oct8ne"]
+
+
+def project_taps() -> list[str]:
+    """The extractors of meltano.yml that this repository builds (pip_url `-e .`)."""
+    project = yaml.safe_load((ROOT / "meltano.yml").read_text())
+    return [p["name"] for p in project["plugins"]["extractors"] if p.get("pip_url") == "-e ."]
 
 
 def tap_executable(tap: str) -> str:
@@ -52,7 +57,7 @@ def readme_section(tap: str) -> str:
 
 def render_readme(text: str) -> str:
     """README text with every tap's settings block regenerated."""
-    for tap in TAPS:
+    for tap in project_taps():
         pattern = re.compile(rf"<!-- settings:{tap} -->.*?<!-- /settings:{tap} -->", re.S)
         text = pattern.sub(lambda _m, tap=tap: readme_section(tap), text)
     return text
@@ -106,7 +111,7 @@ def check() -> list[str]:
     readme = (ROOT / "README.md").read_text()
     if render_readme(readme) != readme:
         problems.append("README.md settings tables are stale: run python scripts/docs.py readme")
-    for tap in TAPS:
+    for tap in project_taps():
         if meltano_settings(tap) != meltano_yml_settings(tap):
             problems.append(
                 f"meltano.yml settings of {tap} differ from the tap's schema: "

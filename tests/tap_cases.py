@@ -1,18 +1,21 @@
-"""The taps under the contract suite: one `TapCase` each; a new tap joins with one entry.
+"""The taps under the generic suites: one `TapCase` each, in `tests/cases/<vendor>.py`.
 
-A case tells the suite how to start the tap's emulator at test speed, how to configure the
-tap against it, which strings are secret, which settings are invalid, and the ground truth
-(the keys the emulator holds for a range of days).
+A case tells the contract suite, the SDK standard tests, the project checks and the
+end-to-end test how to start the tap's emulator at test speed, how to configure the tap
+against it, which strings are secret, which settings are invalid, and the ground truth (the
+keys the emulator holds for a range of days). A new tap joins every suite by adding its
+module under `tests/cases/` that defines `CASE`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import importlib
+import pkgutil
 import typing as t
 from dataclasses import dataclass, field
 
 from tapkit.emulators.framework import EmulatorApp
-from tapkit.emulators.oct8ne import Oct8neEmulator
 
 #: Interval the rate-limited emulators enforce in tests (tests never wait a real minute).
 TEST_INTERVAL = 0.05
@@ -23,10 +26,12 @@ class TapCase:
     """What the contract suite needs to know about one tap."""
 
     tap: str
+    #: the tap class (for the SDK's standard tests)
+    tap_class: type
     make_app: t.Callable[[], EmulatorApp]
     #: config for an emulator at `base_url`, reading from `start` (a local date)
     config: t.Callable[[str, dt.date], dict]
-    #: stream → primary-key fields, for the windowed streams
+    #: stream → key fields compared with the ground truth
     windowed_streams: dict[str, tuple[str, ...]]
     #: (app, first local day, last local day) → stream → set of keys
     truth: t.Callable[[t.Any, dt.date, dt.date], dict[str, set[tuple]]]
@@ -39,52 +44,23 @@ class TapCase:
     bad_settings: list[tuple[dict, str]] = field(default_factory=list)
     #: settings with rejected credentials, and the setting the error must name
     rejected_credentials: tuple[dict, str] = ({}, "")
+    #: the contract's setting names for this tap (common ones included), and the secret ones
+    contract_settings: frozenset[str] = frozenset()
+    secret_settings: frozenset[str] = frozenset()
+    #: False for snapshot taps: the date-window checks do not apply
+    windowed: bool = True
 
 
-OCT8NE_TOKEN = "test-oct8ne-secret-7f3a9c"
-OCT8NE_DOMAIN = "4242"
-OCT8NE_OFFSET = 2
-
-
-def _oct8ne_truth(app: Oct8neEmulator, first: dt.date, last: dt.date) -> dict[str, set[tuple]]:
-    return {
-        "sessions": {(s["sessionId"],) for s in app.data.sessions(first, last, OCT8NE_OFFSET)},
-        "leads": {(lead["leadId"],) for lead in app.data.leads(first, last, OCT8NE_OFFSET)},
-    }
-
-
-OCT8NE = TapCase(
-    tap="tap-oct8ne",
-    make_app=lambda: Oct8neEmulator(
-        api_token=OCT8NE_TOKEN, domain_id=OCT8NE_DOMAIN, interval=TEST_INTERVAL
-    ),
-    config=lambda base_url, start: {
-        "api_token": OCT8NE_TOKEN,
-        "domain_id": OCT8NE_DOMAIN,
-        "base_url": base_url,
-        "utc_offset": OCT8NE_OFFSET,
-        "min_request_interval_seconds": TEST_INTERVAL,
-        "start_date": f"{start.isoformat()}T00:00:00+{OCT8NE_OFFSET:02d}:00",
-    },
-    windowed_streams={"sessions": ("sessionId",), "leads": ("leadId",)},
-    truth=_oct8ne_truth,
-    today=lambda config: (
-        dt.datetime.now(dt.UTC) + dt.timedelta(hours=config["utc_offset"])
-    ).date(),
-    secrets=(OCT8NE_TOKEN,),
-    smallest_window={"window_days": 1},
-    bad_settings=[
-        ({"window_days": 32}, "window_days"),
-        ({"window_days": 0}, "window_days"),
-        ({"region": "asia"}, "region"),
-        ({"attention_filter": 4}, "attention_filter"),
-        ({"lookback_days": -1}, "lookback_days"),
-        ({"max_attempts": 0}, "max_attempts"),
-        ({"base_url": "http://oct8ne.example.com"}, "base_url"),
-        ({"start_date": "2026-02-01", "end_date": "2026-01-01"}, "start_date"),
-        ({"api_token": None}, "api_token"),
-    ],
-    rejected_credentials=({"api_token": "wrong-token-0000"}, "api_token"),
+CONTRACT_COMMON = frozenset(
+    {"start_date", "end_date", "lookback_days", "base_url", "request_timeout", "max_attempts"}
 )
 
-TAP_CASES = [OCT8NE]
+
+def _load_cases() -> list[TapCase]:
+    import tests.cases as package
+
+    modules = sorted(m.name for m in pkgutil.iter_modules(package.__path__))
+    return [importlib.import_module(f"tests.cases.{name}").CASE for name in modules]
+
+
+TAP_CASES: list[TapCase] = _load_cases()

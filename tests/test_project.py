@@ -11,53 +11,21 @@ import pytest
 import yaml
 
 from tests.support import BIN
+from tests.tap_cases import TAP_CASES, TapCase
 
 ROOT = Path(__file__).resolve().parent.parent
-CONTRACT_COMMON = {
-    "start_date",
-    "end_date",
-    "lookback_days",
-    "base_url",
-    "request_timeout",
-    "max_attempts",
-}
-CONTRACT_SETTINGS = {
-    "tap-oct8ne": CONTRACT_COMMON
-    | {
-        "api_token",
-        "domain_id",
-        "region",
-        "utc_offset",
-        "window_days",
-        "min_request_interval_seconds",
-        "agent_filter",
-        "dept_filter",
-        "attention_filter",
-        "sale",
-        "agent_type",
-    },
-}
-SECRETS = {"tap-oct8ne": {"api_token"}}
+by_tap = pytest.mark.parametrize("case", TAP_CASES, ids=lambda case: case.tap)
 
 
-@pytest.mark.parametrize("tap", CONTRACT_SETTINGS)
-def test_about_lists_every_contract_setting_and_marks_secrets(tap: str):
-    about = json.loads(
-        subprocess.run(
-            [str(BIN / tap), "--about", "--format", "json"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-    )
+@by_tap
+def test_about_lists_every_contract_setting_and_marks_secrets(case: TapCase):
+    command = [str(BIN / case.tap), "--about", "--format", "json"]
+    about = json.loads(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
     properties = about["settings"]["properties"]
-    assert CONTRACT_SETTINGS[tap] <= set(properties)
-    assert {name for name, prop in properties.items() if prop.get("secret")} == SECRETS[tap]
-    assert all(
-        prop.get("description")
-        for name, prop in properties.items()
-        if name in CONTRACT_SETTINGS[tap]
-    )
+    assert case.contract_settings <= set(properties)
+    secret = {name for name, prop in properties.items() if prop.get("secret")}
+    assert secret == case.secret_settings
+    assert all(properties[name].get("description") for name in case.contract_settings)
 
 
 def test_readme_tables_and_meltano_settings_are_generated_from_the_taps():
@@ -67,8 +35,9 @@ def test_readme_tables_and_meltano_settings_are_generated_from_the_taps():
     assert result.returncode == 0, result.stdout
 
 
-@pytest.mark.parametrize("tap", CONTRACT_SETTINGS)
-def test_meltano_yml_declares_the_extractor_as_a_local_plugin(tap: str):
+@by_tap
+def test_meltano_yml_declares_the_extractor_as_a_local_plugin(case: TapCase):
+    tap = case.tap
     project = yaml.safe_load((ROOT / "meltano.yml").read_text())
     plugin = next(p for p in project["plugins"]["extractors"] if p["name"] == tap)
     assert plugin["namespace"] == tap.replace("-", "_")
@@ -77,7 +46,7 @@ def test_meltano_yml_declares_the_extractor_as_a_local_plugin(tap: str):
     assert {"catalog", "discover", "state"} <= set(plugin["capabilities"])
     for setting in plugin["settings"]:
         assert setting["description"]
-        assert setting.get("sensitive", False) == (setting["name"] in SECRETS[tap])
+        assert setting.get("sensitive", False) == (setting["name"] in case.secret_settings)
 
 
 def test_meltano_yml_has_the_three_loaders_environments_and_a_postgres_job():
@@ -89,8 +58,10 @@ def test_meltano_yml_has_the_three_loaders_environments_and_a_postgres_job():
     environments = {e["name"]: e for e in project["environments"]}
     dev_taps = environments["dev"]["config"]["plugins"]["extractors"]
     assert all(t["config"]["base_url"].startswith("http://127.0.0.1:") for t in dev_taps)
+    assert {t["name"] for t in dev_taps} == {case.tap for case in TAP_CASES}
     jobs = {j["name"]: j for j in project["jobs"]}
-    assert all(task.endswith("target-postgres") for task in jobs["all-to-postgres"]["tasks"])
+    for job, target in [("all-to-postgres", "target-postgres"), ("all-to-duckdb", "target-duckdb")]:
+        assert sorted(jobs[job]["tasks"]) == sorted(f"{c.tap} {target}" for c in TAP_CASES)
 
 
 def test_ruff_finds_nothing():

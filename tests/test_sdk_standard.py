@@ -1,6 +1,7 @@
-"""The Meltano SDK's standard tap tests (discovery, sync, schema and key checks) per tap.
+"""The Meltano SDK's standard tap tests (discovery, sync, schema and key checks), every tap.
 
-Each tap syncs against its emulator, started once for the module on loopback.
+Each tap syncs against its emulator, started once for the module on loopback; one test
+class per case of `tests/cases/`.
 """
 
 from __future__ import annotations
@@ -10,21 +11,20 @@ import datetime as dt
 
 from singer_sdk.testing import SuiteConfig, get_tap_test_class
 
-from tap_oct8ne.tap import TapOct8ne
 from tapkit.emulators.framework import EmulatorServer
-from tests.tap_cases import OCT8NE
+from tests.tap_cases import TAP_CASES
 
 
-def _serve(app) -> EmulatorServer:
-    server = EmulatorServer(app).start()
+def _standard_tests(case):
+    server = EmulatorServer(case.make_app()).start()
     atexit.register(server.stop)
-    return server
+    return get_tap_test_class(
+        case.tap_class,
+        config=case.config(server.url, dt.date.today() - dt.timedelta(days=12)),
+        suite_config=SuiteConfig(ignore_no_records_for_streams=[]),
+    )
 
 
-_oct8ne = _serve(OCT8NE.make_app())
-
-TestTapOct8ne = get_tap_test_class(
-    TapOct8ne,
-    config=OCT8NE.config(_oct8ne.url, dt.date.today() - dt.timedelta(days=12)),
-    suite_config=SuiteConfig(ignore_no_records_for_streams=[]),
-)
+for _case in TAP_CASES:
+    _name = "Test" + _case.tap.title().replace("-", "").replace("_", "")
+    globals()[_name] = _standard_tests(_case)

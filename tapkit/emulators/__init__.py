@@ -1,30 +1,39 @@
 """Local emulators of the vendor APIs (see framework.py), one module per vendor.
 
-`VENDORS` maps a vendor name to a factory that builds its emulator from the demo/test
-settings; `python -m tapkit.emulators` serves them on loopback for the demo and Meltano runs.
+Each vendor module defines `demo_app(interval)`: its emulator with the made-up credentials
+of meltano.yml's `dev` environment, rate limits (if any) shortened to `interval` seconds.
+`python -m tapkit.emulators` serves them on loopback for the demo and Meltano runs.
 """
 
 from __future__ import annotations
 
-import typing as t
+import importlib
 
 from tapkit.emulators.framework import EmulatorApp, EmulatorServer, Fault, Reply, Request
 
-#: Credentials the emulators accept by default (demo and tests; not real credentials).
-DEMO_SECRETS = {
-    "oct8ne": {"api_token": "demo-oct8ne-token", "domain_id": "1001"},
+#: tap name → module of its emulator
+EMULATOR_MODULES = {
+    "tap-oct8ne": "tapkit.emulators.oct8ne",
+    "tap-cobrowser": "tapkit.emulators.cobrowser",
+    "tap-chattonic": "tapkit.emulators.chattonic",
+    "tap-8x8": "tapkit.emulators.eight_by_eight",
+    "tap-jaicp": "tapkit.emulators.jaicp",
 }
 
 
-def _oct8ne(interval: float) -> EmulatorApp:
-    from tapkit.emulators.oct8ne import Oct8neEmulator
+def demo_app(tap: str, interval: float) -> EmulatorApp:
+    """The emulator of `tap` as the demo serves it."""
+    if tap not in EMULATOR_MODULES:
+        raise KeyError(f"no emulator for {tap!r}; known: {sorted(EMULATOR_MODULES)}")
+    return importlib.import_module(EMULATOR_MODULES[tap]).demo_app(interval)
 
-    return Oct8neEmulator(**DEMO_SECRETS["oct8ne"], interval=interval)
 
-
-#: vendor name → factory(interval seconds for vendors with a rate limit)
-VENDORS: dict[str, t.Callable[[float], EmulatorApp]] = {
-    "oct8ne": _oct8ne,
-}
-
-__all__ = ["DEMO_SECRETS", "VENDORS", "EmulatorApp", "EmulatorServer", "Fault", "Reply", "Request"]
+__all__ = [
+    "EMULATOR_MODULES",
+    "EmulatorApp",
+    "EmulatorServer",
+    "Fault",
+    "Reply",
+    "Request",
+    "demo_app",
+]

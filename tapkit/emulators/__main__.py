@@ -1,6 +1,6 @@
 """Serve vendor emulators on loopback until interrupted.
 
-    python -m tapkit.emulators oct8ne=18101 [cobrowser=18102 ...] [--interval 1]
+    python -m tapkit.emulators tap-oct8ne=18101 [tap-cobrowser=18102 ...] [--interval 1]
 
 Prints one "ready" line per emulator, then serves until SIGINT/SIGTERM.
 """
@@ -13,14 +13,14 @@ import signal
 import sys
 import threading
 
-from tapkit.emulators import VENDORS
+from tapkit.emulators import EMULATOR_MODULES, demo_app
 from tapkit.emulators.framework import EmulatorServer
 
 
 def main(argv: list[str] | None = None) -> int:
     """Start the named emulators and wait."""
     parser = argparse.ArgumentParser(prog="python -m tapkit.emulators", description=__doc__)
-    parser.add_argument("emulators", nargs="+", help="VENDOR=PORT, e.g. oct8ne=18101")
+    parser.add_argument("emulators", nargs="+", help="TAP=PORT, e.g. tap-oct8ne=18101")
     parser.add_argument(
         "--interval",
         type=float,
@@ -30,12 +30,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     servers = []
     for spec in args.emulators:
-        vendor, _, port = spec.partition("=")
-        if vendor not in VENDORS or not port.isdigit():
-            parser.error(f"expected VENDOR=PORT with VENDOR one of {sorted(VENDORS)}: {spec!r}")
-        server = EmulatorServer(VENDORS[vendor](args.interval), port=int(port)).start()
+        tap, _, port = spec.partition("=")
+        if tap not in EMULATOR_MODULES or not port.isdigit():
+            parser.error(f"expected TAP=PORT with TAP one of {sorted(EMULATOR_MODULES)}: {spec!r}")
+        server = EmulatorServer(demo_app(tap, args.interval), port=int(port)).start()
         servers.append(server)
-        print(f"ready {vendor} {server.url}", flush=True)
+        print(f"ready {tap} {server.url}", flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with contextlib.suppress(KeyboardInterrupt):

@@ -269,3 +269,8 @@ def _csv(rows: list[dict]) -> bytes:
         writer.writeheader()
         writer.writerows(rows)
     return out.getvalue().encode()
+
+
+def demo_app(interval: float) -> Oct8neEmulator:
+    """The emulator with the `dev` environment's made-up credentials (see meltano.yml)."""
+    return Oct8neEmulator(api_token="demo-oct8ne-token", domain_id="1001", interval=interval)

@@ -1,0 +1,1 @@
+"""One module per tap, each defining `CASE` (see tests/tap_cases.py)."""

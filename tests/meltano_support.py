@@ -1,0 +1,62 @@
+"""Running Meltano against a test PostgreSQL and reading what it loaded."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+MELTANO = Path(sys.executable).parent / "meltano"
+
+
+def meltano_env(case, config: dict, postgres, database: str, system_db: Path) -> dict:
+    """Settings as Meltano reads them from the environment (they override meltano.yml)."""
+    prefix = case.tap.upper().replace("-", "_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TAP_", "TARGET_"))}
+    env.update(
+        {
+            f"{prefix}_{name.upper()}": value if isinstance(value, str) else json.dumps(value)
+            for name, value in config.items()
+        }
+    )
+    env.update(
+        {
+            "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "MELTANO_DATABASE_URI": f"sqlite:///{system_db}",
+            "TARGET_POSTGRES_HOST": "127.0.0.1",
+            "TARGET_POSTGRES_PORT": str(postgres.port),
+            "TARGET_POSTGRES_USER": postgres.user,
+            "TARGET_POSTGRES_PASSWORD": "",
+            "TARGET_POSTGRES_DATABASE": database,
+        }
+    )
+    return env
+
+
+def meltano_run(case, env: dict, target: str = "target-postgres") -> subprocess.CompletedProcess:
+    """`meltano run TAP TARGET`, which must succeed."""
+    result = subprocess.run(
+        [str(MELTANO), "run", case.tap, target],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    return result
+
+
+def warehouse_keys(postgres, database: str, schema: str, table: str, key_fields) -> list[tuple]:
+    """The key columns of every row of a loaded table."""
+    columns = ", ".join(f'"{field}"' for field in key_fields)
+    with psycopg.connect(postgres.url(database)) as connection:
+        return [
+            tuple(row)
+            for row in connection.execute(f'select {columns} from "{schema}"."{table}"').fetchall()
+        ]

@@ -49,6 +49,17 @@ class TapCase:
     secret_settings: frozenset[str] = frozenset()
     #: False for snapshot taps: the date-window checks do not apply
     windowed: bool = True
+    #: path fragments of the windowed requests, when a tap also makes others (child
+    #: streams, logins): request counts in resume checks count only these; empty = all
+    window_paths: tuple[str, ...] = ()
+
+    def window_requests(self, server: t.Any) -> int:
+        """How many requests of the windowed streams `server` has received."""
+        if not self.window_paths:
+            return len(server.requests)
+        return sum(
+            1 for r in server.requests if any(fragment in r.path for fragment in self.window_paths)
+        )
 
 
 CONTRACT_COMMON = frozenset(

@@ -44,6 +44,9 @@ class TapCase:
     bad_settings: list[tuple[dict, str]] = field(default_factory=list)
     #: settings with rejected credentials, and the setting the error must name
     rejected_credentials: tuple[dict, str] = ({}, "")
+    #: requests a run with rejected credentials makes before failing (a login flow may
+    #: log in, be refused, and log in once more)
+    rejected_credentials_requests: int = 1
     #: the contract's setting names for this tap (common ones included), and the secret ones
     contract_settings: frozenset[str] = frozenset()
     secret_settings: frozenset[str] = frozenset()

@@ -37,6 +37,8 @@ class VendorTap(Tap):
     """Base of the five taps."""
 
     message_writer_class = MsgSpecWriter
+    #: All five taps ship in one distribution; its version is theirs.
+    package_name = "chat-taps"
 
     def __init__(self, *args: t.Any, config: t.Any = None, **kwargs: t.Any) -> None:
         self.run_started_at = dt.datetime.now(dt.UTC)
@@ -58,7 +60,10 @@ class VendorTap(Tap):
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
         for name in self.secret_settings():
             scrub.register_secret(self.config.get(name))
-        errors = super()._validate_config(raise_errors=False)
+        try:  # collect the schema's errors with ours, so all are reported together
+            errors = super()._validate_config(raise_errors=True)
+        except ConfigValidationError as exc:
+            errors = list(exc.errors)
         errors += check_common(self.config)
         errors += self.check_settings(self.config)
         if errors and raise_errors:

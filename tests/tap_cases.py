@@ -77,4 +77,11 @@ def _load_cases() -> list[TapCase]:
     return [importlib.import_module(f"tests.cases.{name}").CASE for name in modules]
 
 
-TAP_CASES: list[TapCase] = _load_cases()
+def __getattr__(name: str) -> t.Any:
+    # Loaded on first use, not at import: each case module imports this one, so loading
+    # them while this module is still initialising would be circular.
+    if name == "TAP_CASES":
+        cases = _load_cases()
+        globals()["TAP_CASES"] = cases
+        return cases
+    raise AttributeError(name)

@@ -35,7 +35,10 @@ _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
 def snake_case(name: str) -> str:
-    """`agent-count-loggedOut` → `agent_count_logged_out`; `Agent-sub-status` → `agent_sub_status`."""
+    """`agent-count-loggedOut` → `agent_count_logged_out`, `Agent-sub-status` → `agent_sub_status`.
+
+    8x8 mixes hyphens, camelCase and a capitalised name; warehouses want one spelling.
+    """
     return _CAMEL_BOUNDARY.sub("_", name).replace("-", "_").replace(" ", "_").lower()
 
 
@@ -50,7 +53,9 @@ def parse_records(body: bytes, *, singular: str, plural: str) -> list[dict[str, 
     try:
         payload = json.loads(text)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise BodyError(f"the response is neither JSON nor XML ({exc}): {_snippet(text)!r}") from None
+        raise BodyError(
+            f"the response is neither JSON nor XML ({exc}): {_snippet(text)!r}"
+        ) from None
     return _json_records(payload, singular=singular, plural=plural, body=text)
 
 

@@ -68,7 +68,7 @@ class Tap8x8(VendorTap):
         for setting in ("agent_ids", "queue_ids"):
             values = config.get(setting) or []
             if any(str(value).strip() == "" for value in values):
-                errors.append(f"{setting} holds an empty id; list login/queue ids, e.g. [\"jdoe\"]")
+                errors.append(f'{setting} holds an empty id; list login/queue ids, e.g. ["jdoe"]')
         return errors
 
     def discover_streams(self) -> list:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import logging
 import typing as t
 from functools import cached_property
 from http import HTTPStatus
@@ -28,7 +27,6 @@ if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
 
 STATS_PATH = "/api/rtstats/stats"
-logger = logging.getLogger(__name__)
 
 
 def utc_seconds_to_iso(value: t.Any) -> str | None:

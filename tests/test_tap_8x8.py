@@ -16,6 +16,7 @@ import psycopg
 import pytest
 
 from tap_8x8.body import parse_records, snake_case
+from tap_8x8.client import utc_seconds_to_iso
 from tapkit.emulators.eight_by_eight import EightByEightData, EightByEightEmulator
 from tapkit.emulators.framework import EmulatorServer
 from tapkit.jsonbody import BodyError
@@ -277,6 +278,22 @@ def test_a_body_that_is_not_the_statistics_is_an_error_to_retry(body: bytes):
 )
 def test_field_names_become_snake_case(vendor: str, column: str):
     assert snake_case(vendor) == column
+
+
+@pytest.mark.parametrize(
+    ("value", "iso"),
+    [
+        ("1793606400", "2026-11-02T08:00:00+00:00"),
+        (1793606400, "2026-11-02T08:00:00+00:00"),
+        (1793606400123, "2026-11-02T08:00:00+00:00"),
+        ("-1", None),
+        (-1, None),
+        ("", None),
+    ],
+    ids=["text", "number", "milliseconds", "-1 as text", "-1", "empty"],
+)
+def test_last_login_time_in_utc_seconds_becomes_a_date_time_and_minus_one_null(value, iso):
+    assert utc_seconds_to_iso(value) == iso
 
 
 # -- auth and busy --------------------------------------------------------------------------

@@ -20,15 +20,15 @@ class TapJaicp(VendorTap):
             th.StringType,
             required=True,
             secret=True,
-            description="Project API token (Project properties → API tokens).",
+            description="Project API token (Project properties > API tokens).",
         ),
         th.Property(
             "api_style",
             th.StringType(allowed_values=["legacy", "v1"]),
             default="legacy",
             description=(
-                "legacy: the token in the URL path (/api/reporter/p/{token}/…, as JAICP's "
-                "doc shows); v1: an Authorization: Bearer header and /api/v1/reporter/…."
+                "legacy: the token in the URL path (/api/reporter/p/{token}/..., as JAICP's "
+                "doc shows); v1: an Authorization: Bearer header and /api/v1/reporter/..."
             ),
         ),
         th.Property(

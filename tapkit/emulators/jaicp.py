@@ -239,8 +239,7 @@ class JaicpEmulator(EmulatorApp):
                 return Reply.json({"error": "Unauthorized", "message": "Invalid token"}, 401)
             return route
         if request.path.startswith(self.V1_PREFIX):
-            header = request.headers.get("Authorization") or request.headers.get("authorization")
-            if header != f"Bearer {self.api_token}":
+            if request.headers.get("authorization") != f"Bearer {self.api_token}":
                 return Reply.json({"error": "Unauthorized", "message": "Invalid token"}, 401)
             return request.path[len(self.V1_PREFIX) :]
         return Reply.json({"error": "Not Found"}, status=404)

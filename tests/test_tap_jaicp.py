@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import math
 import re
@@ -103,7 +104,7 @@ def test_windows_cover_time_without_gap_or_overlap_to_is_next_from_minus_1ms(emu
     assert len(ranges) == 3, "21 days in 7-day windows"
     assert ranges[0][0] == start_of(today() - dt.timedelta(days=20))
     assert ranges[-1][1] == start_of(today() + dt.timedelta(days=1)) - dt.timedelta(milliseconds=1)
-    for (_, previous_to), (next_from, _) in zip(ranges, ranges[1:], strict=False):
+    for (_, previous_to), (next_from, _) in itertools.pairwise(ranges):
         assert next_from - previous_to == dt.timedelta(milliseconds=1)
     raw = emulator.served(SESSIONS)[0].json()["filters"][0]["to"]
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT23:59:59\.999Z", raw)
@@ -213,7 +214,10 @@ def test_a_lookback_rereads_the_sessions_and_their_messages(emulator):
     bookmark = start_of(today() - dt.timedelta(days=2))
     state = {
         "bookmarks": {
-            "sessions": {"replication_key": "startTime", "replication_key_value": bookmark.isoformat()}
+            "sessions": {
+                "replication_key": "startTime",
+                "replication_key_value": bookmark.isoformat(),
+            }
         }
     }
     result = run(config(emulator, days_back=30, lookback_days=1), state=state)

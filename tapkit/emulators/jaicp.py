@@ -153,8 +153,10 @@ class JaicpData:
 
     def clients(self) -> list[dict]:
         """Every client of the project."""
-        return [_client(n) | {"blocked": n % 9 == 0, "channelType": "chatwidget"} for n in
-                range(CLIENTS)]
+        return [
+            _client(n) | {"blocked": n % 9 == 0, "channelType": "chatwidget"}
+            for n in range(CLIENTS)
+        ]
 
     def find_session(self, session_id: str) -> dict | None:
         """The session with this id (from its id's day), or None."""

@@ -16,6 +16,7 @@ import pytest
 
 from tapkit.emulators.framework import EmulatorServer, Fault
 from tapkit.emulators.jaicp import JaicpData, JaicpEmulator, parse_iso_ms
+from tests.meltano_support import meltano_env, meltano_run, warehouse_keys
 from tests.support import TapRun, _parse, tap_command, tap_env
 from tests.tap_cases import TAP_CASES
 
@@ -310,3 +311,37 @@ def test_the_message_requests_of_a_backfill_are_one_per_session_page():
         CLIENTS: 1,
     }
     assert len(result.records("sessions")) == len(sessions)
+
+
+@pytest.mark.e2e
+def test_meltano_loads_messages_and_clients_and_a_rerun_upserts_them(postgres, tmp_path, emulator):
+    database = "tap_jaicp_children_e2e"
+    postgres.create_database(database)
+    days = 10
+    settings = config(emulator, days_back=days, window_days=3, page_size=4)
+    env = meltano_env(JAICP, settings, postgres, database, tmp_path / "meltano.db")
+    truth = jaicp_truth(emulator.app, today() - dt.timedelta(days=days), today())
+
+    for attempt in ("first run", "rerun from the saved state"):
+        already_asked = len(emulator.served(SESSIONS))
+        messages_asked = len(emulator.served(MESSAGES))
+        meltano_run(JAICP, env)
+        messages = warehouse_keys(
+            postgres, database, "tap_jaicp", "messages", ("sessionId", "questionId")
+        )
+        assert len(messages) == len(set(messages)), f"{attempt}: duplicate messages"
+        assert set(messages) == truth["messages"], attempt
+        clients = warehouse_keys(postgres, database, "tap_jaicp", "clients", ("id",))
+        assert sorted(clients) == sorted((c["id"],) for c in emulator.app.data.clients())
+    rerun = emulator.served(SESSIONS)[already_asked:]
+    assert (
+        rerun[0]
+        .json()["filters"][0]["from"]
+        .startswith((today() - dt.timedelta(days=1)).isoformat())
+    ), "the rerun resumed at the lookback day"
+    rerun_sessions = {
+        s["sessionId"]
+        for s in emulator.app.data.sessions_on_days(today() - dt.timedelta(days=1), today())
+    }
+    asked = {r.json()["sessionId"] for r in emulator.served(MESSAGES)[messages_asked:]}
+    assert rerun_sessions and asked == rerun_sessions, "the rerun re-read exactly their messages"

@@ -64,6 +64,7 @@ class SessionsStream(JaicpStream, WindowedStream):
     max_window_days = 31
     time_fields = ("startTime",)
     duration_fields = ("duration",)
+    nested_fields = ("client", "labels")
     schema = th.PropertiesList(
         th.Property("sessionId", th.StringType, required=True),
         th.Property("botId", th.StringType),
@@ -120,6 +121,7 @@ class MessagesStream(JaicpPagedStream):
     #: one state entry for the stream, not one per session (state would grow without end)
     state_partitioning_keys: t.ClassVar[list[str]] = []
     time_fields = ("timestamp",)
+    nested_fields = ("labels",)
     schema = th.PropertiesList(
         th.Property("sessionId", th.StringType, required=True),
         th.Property("questionId", th.StringType, required=True),

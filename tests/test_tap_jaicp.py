@@ -245,6 +245,8 @@ def test_records_are_typed_and_keep_unknown_fields(emulator):
     for session in sessions:
         assert dt.datetime.fromisoformat(session["startTime"]).utcoffset() == dt.timedelta(0)
         assert isinstance(session["client"], dict) and isinstance(session["labels"], list)
+        assert isinstance(session["client"]["id"], int), "nested fields are typed too"
+        assert all(isinstance(label["id"], int) for label in session["labels"])
         assert isinstance(session["duration"], int)
         if session["sessionId"] in raw:
             assert session["duration"] == round(raw[session["sessionId"]]["duration"] / 1000)

@@ -87,6 +87,10 @@ class JaicpData:
         }
         if seed % 10 == 1:
             session["experimentId"] = 7  # a field the tap does not declare
+        if seed % 4 == 2:
+            # ids as text now and then, inside nested objects too
+            session["client"] = session["client"] | {"id": str(session["client"]["id"])}
+            session["labels"] = [label | {"id": str(label["id"])} for label in session["labels"]]
         return session
 
     def sessions(self, first: dt.datetime, last: dt.datetime) -> list[dict]:

@@ -17,7 +17,7 @@ import pytest
 from tapkit.emulators.framework import EmulatorServer, Fault
 from tapkit.emulators.jaicp import JaicpData, JaicpEmulator, parse_iso_ms
 from tests.meltano_support import meltano_env, meltano_run, warehouse_keys
-from tests.support import TapRun, _parse, tap_command, tap_env
+from tests.support import TapRun, _parse, run_tap_killed_after_states, tap_command, tap_env
 from tests.tap_cases import TAP_CASES
 
 # through the registry: importing tests.cases.jaicp first would import it twice over
@@ -209,6 +209,46 @@ def test_messages_selected_without_sessions_still_arrive_complete(emulator):
     assert not [m for m in result.messages if m.get("stream") == "sessions"]
     assert emulator.served(CLIENTS) == []
     assert result.bookmarks("sessions"), "the walk is still bookmarked, so a rerun resumes"
+
+
+MESSAGE_FAULTS = {
+    "500": Fault(kind="status", status=500, times=2, path=MESSAGES, after=3),
+    "body cut mid-transfer": Fault(kind="truncate", times=2, path=MESSAGES, after=3),
+    "truncated JSON": Fault(kind="cut_json", times=2, path=MESSAGES, after=3),
+    "HTML with status 200": Fault(kind="html", times=2, path=MESSAGES, after=3),
+}
+
+
+@pytest.mark.parametrize("fault", MESSAGE_FAULTS.values(), ids=MESSAGE_FAULTS.keys())
+def test_a_failed_messages_request_is_retried_and_no_message_is_missing(emulator, fault):
+    emulator.inject(fault)
+    result = run(config(emulator, days_back=3, page_size=5))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert emulator.faults == [], "the fault was served"
+    truth = jaicp_truth(emulator.app, today() - dt.timedelta(days=3), today())
+    assert result.keys("messages", ("sessionId", "questionId")) == truth["messages"]
+
+
+def test_messages_that_keep_failing_fail_the_run_without_bookmarking_their_window(emulator):
+    emulator.inject(Fault(kind="status", status=500, times=1000, path=MESSAGES))
+    result = run(config(emulator, days_back=3, window_days=1, max_attempts=2))
+    assert result.returncode != 0
+    assert "ERROR" in result.stderr and "Traceback" not in result.stderr
+    assert result.bookmarks("sessions") == [], "a window whose messages failed is read again"
+
+
+def test_a_killed_run_resumes_with_every_message(emulator):
+    settings = config(emulator, days_back=6, window_days=1)
+    killed = run_tap_killed_after_states("tap-jaicp", settings, states=2)
+    assert killed.returncode != 0
+
+    resumed = run(settings, state=killed.states()[-1])
+
+    assert resumed.returncode == 0
+    keys = ("sessionId", "questionId")
+    truth = jaicp_truth(emulator.app, today() - dt.timedelta(days=6), today())
+    assert killed.keys("messages", keys) | resumed.keys("messages", keys) == truth["messages"]
+    assert resumed.keys("messages", keys) != truth["messages"], "the resumed run did not redo all"
 
 
 def test_a_lookback_rereads_the_sessions_and_their_messages(emulator):

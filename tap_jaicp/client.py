@@ -89,6 +89,7 @@ class JaicpStream(VendorStream):
     duration_fields: tuple[str, ...] = ()
     #: object (or array of objects) fields whose own fields are typed too
     nested_fields: tuple[str, ...] = ()
+    #: the page parsed last (replaced by each `parse_response`), read to decide on the next
     last_page = PageTally()
 
     @property

@@ -7,6 +7,7 @@ the STATE messages, the exit code, what was printed, the requests the emulator r
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import socket
 
@@ -140,7 +141,8 @@ RETRIABLE_FAULTS = {
 def test_a_retriable_fault_ends_in_the_full_record_set(
     case: TapCase, emulator: EmulatorServer, fault: Fault
 ):
-    fault.after = 1  # let the first request through: the fault hits mid-run
+    # a copy: the parameter is shared by every tap's case, and the emulator uses it up
+    fault = dataclasses.replace(fault, after=1)  # the first request passes: faults mid-run
     emulator.inject(fault)
     config = config_for(case, emulator)
 

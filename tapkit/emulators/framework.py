@@ -183,6 +183,9 @@ class _QuietServer(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body leave in two writes; with Nagle's algorithm the body waits for the
+    # client's delayed ACK (~40 ms) on a kept-alive connection, per request.
+    disable_nagle_algorithm = True
     server_ref: EmulatorServer
 
     def log_message(self, format: str, *args: t.Any) -> None:

@@ -1,0 +1,1 @@
+"""tap-jaicp: JAICP sessions, their messages and clients, from the Reporter API."""

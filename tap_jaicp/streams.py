@@ -1,0 +1,208 @@
+"""JAICP streams: sessions (date windows, pages inside), their messages, and clients."""
+
+from __future__ import annotations
+
+import datetime as dt
+import typing as t
+
+from singer_sdk import typing as th
+
+from tap_jaicp.client import JaicpPagedStream, JaicpStream
+from tapkit.stream import WindowedStream
+from tapkit.windows import DateWindow, WindowToken
+
+if t.TYPE_CHECKING:
+    import requests
+    from singer_sdk.helpers.types import Context
+
+EXTRA = th.Property(
+    "_extra",
+    th.ObjectType(additional_properties=True),
+    description="Fields JAICP sent that this schema does not declare, as sent.",
+)
+ONE_MS = dt.timedelta(milliseconds=1)
+
+CLIENT = th.ObjectType(
+    th.Property("id", th.IntegerType),
+    th.Property("clientId", th.StringType),
+    th.Property("firstName", th.StringType),
+    th.Property("lastName", th.StringType),
+    additional_properties=True,
+)
+LABELS = th.ArrayType(
+    th.ObjectType(
+        th.Property("id", th.IntegerType),
+        th.Property("name", th.StringType),
+        th.Property("groupId", th.IntegerType),
+        additional_properties=True,
+    )
+)
+
+
+def vendor_instant(instant: dt.datetime) -> str:
+    """`yyyy-MM-ddTHH:mm:ss.SSSZ` in UTC, the format of the API's date-time filters."""
+    return instant.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def window_instants(window: DateWindow) -> tuple[str, str]:
+    """`from` and `to` of a window of UTC days; the API includes both ends, so `to` is the
+    next window's `from` minus one millisecond: a session on a boundary is read once."""
+    start = dt.datetime.combine(window.first, dt.time(), tzinfo=dt.UTC)
+    end = dt.datetime.combine(window.last + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+    return vendor_instant(start), vendor_instant(end - ONE_MS)
+
+
+class SessionsStream(JaicpStream, WindowedStream):
+    """Sessions by start time, in windows of whole UTC days, paged inside each window."""
+
+    name = "sessions"
+    path = "/sessions/filter"
+    http_method = "POST"
+    primary_keys = ("sessionId",)
+    replication_key = "startTime"
+    records_array_key = "sessions"
+    max_window_days = 31
+    time_fields = ("startTime",)
+    duration_fields = ("duration",)
+    nested_fields = ("client", "labels")
+    schema = th.PropertiesList(
+        th.Property("sessionId", th.StringType, required=True),
+        th.Property("botId", th.StringType),
+        th.Property("channelType", th.StringType),
+        th.Property("client", CLIENT, description="The client of the session."),
+        th.Property("startTime", th.DateTimeType, description="Start of the session (UTC)."),
+        th.Property("duration", th.IntegerType, description="Seconds."),
+        th.Property("messageCount", th.IntegerType),
+        th.Property("firstPhrase", th.StringType),
+        th.Property("lastPhrase", th.StringType),
+        th.Property("labels", LABELS, description="Session labels."),
+        EXTRA,
+    ).to_dict()
+
+    def get_url_params(self, context: Context | None, next_page_token: WindowToken | None) -> dict:
+        """The page inside the window."""
+        assert next_page_token is not None, "sessions are always read by window"
+        return self.page_params(next_page_token.page)
+
+    def prepare_request_payload(
+        self, context: Context | None, next_page_token: WindowToken | None
+    ) -> dict:
+        """The window as a SESSION_START_TIME range."""
+        assert next_page_token is not None, "sessions are always read by window"
+        first, last = window_instants(next_page_token.window)
+        return {
+            "filters": [
+                {"key": "SESSION_START_TIME", "type": "DATE_TIME_RANGE", "from": first, "to": last}
+            ]
+        }
+
+    def next_page_in_window(self, response: requests.Response, token: WindowToken) -> t.Any:
+        """The next page of this window, or None."""
+        return self.next_page_number(token.page)
+
+    def get_child_context(self, record: dict, context: Context | None) -> dict:
+        """Each session's messages are read as the session is emitted."""
+        return {"sessionId": record["sessionId"]}
+
+
+class MessagesStream(JaicpPagedStream):
+    """The messages of each session read by `sessions` (a child stream).
+
+    It follows its parent: a session re-read in a lookback re-reads its messages, and the
+    messages of a window are emitted before that window's STATE. Selected alone, the
+    sessions are still walked (without being emitted) to know which sessions to read.
+    """
+
+    name = "messages"
+    path = "/messages/by-session"
+    parent_stream_type = SessionsStream
+    primary_keys = ("sessionId", "questionId")
+    records_array_key = "messages"
+    #: one state entry for the stream, not one per session (state would grow without end)
+    state_partitioning_keys: t.ClassVar[list[str]] = []
+    time_fields = ("timestamp",)
+    nested_fields = ("labels",)
+    schema = th.PropertiesList(
+        th.Property("sessionId", th.StringType, required=True),
+        th.Property("questionId", th.StringType, required=True),
+        th.Property("clientId", th.StringType),
+        th.Property("channelType", th.StringType),
+        th.Property("timestamp", th.DateTimeType, description="When the message arrived (UTC)."),
+        th.Property("query", th.StringType, description="What the client wrote or said."),
+        th.Property("answer", th.StringType, description="What the bot answered."),
+        th.Property(
+            "status",
+            th.StringType,
+            description="SENT, NOT_SENT, DELIVERED, NOT_DELIVERED or READ (some channels).",
+        ),
+        th.Property("responseTime", th.IntegerType, description="Milliseconds, as sent."),
+        th.Property("labels", LABELS, description="Message labels."),
+        EXTRA,
+    ).to_dict()
+
+    _schema_written = False
+
+    @property
+    def http_method(self) -> str:  # type: ignore[override]
+        """POST with a JSON body (legacy) or GET with a query parameter (v1)."""
+        return "GET" if self.api_style == "v1" else "POST"
+
+    @property
+    def emit_activate_version_messages(self) -> bool:
+        """Never: each read covers a few sessions, not the whole table."""
+        return False
+
+    def get_url_params(self, context: Context | None, next_page_token: int | None) -> dict:
+        """The page, and the session in v1 style."""
+        params: dict[str, t.Any] = self.page_params(next_page_token)
+        if self.api_style == "v1":
+            params["sessionId"] = self._session_id(context)
+        return params
+
+    def prepare_request_payload(
+        self, context: Context | None, next_page_token: int | None
+    ) -> dict | None:
+        """`{"sessionId": ...}` in legacy style."""
+        if self.api_style == "v1":
+            return None
+        return {"sessionId": self._session_id(context)}
+
+    @staticmethod
+    def _session_id(context: Context | None) -> str:
+        assert context and context.get("sessionId"), "messages are read per session"
+        return str(context["sessionId"])
+
+    def post_process(self, row: dict, context: Context | None = None) -> dict | None:
+        """A message without its session id gets the one it was read for."""
+        if context and not row.get("sessionId"):
+            row["sessionId"] = context["sessionId"]
+        return super().post_process(row, context)
+
+    def _write_schema_message(self) -> None:
+        # The SDK writes a child's SCHEMA on every parent record; once per run is enough.
+        if not self._schema_written:
+            super()._write_schema_message()
+            self._schema_written = True
+
+
+class ClientsStream(JaicpPagedStream):
+    """Every client of the project (full table)."""
+
+    name = "clients"
+    path = "/clients/filter"
+    http_method = "POST"
+    primary_keys = ("id",)
+    records_array_key = "clients"
+    schema = th.PropertiesList(
+        th.Property("id", th.IntegerType, required=True),
+        th.Property("clientId", th.StringType),
+        th.Property("firstName", th.StringType),
+        th.Property("lastName", th.StringType),
+        th.Property("channelType", th.StringType),
+        th.Property("blocked", th.BooleanType),
+        EXTRA,
+    ).to_dict()
+
+    def prepare_request_payload(self, context: Context | None, next_page_token: int | None) -> dict:
+        """No filter: every client."""
+        return {"filters": []}

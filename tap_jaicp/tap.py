@@ -1,0 +1,55 @@
+"""tap-jaicp: settings and streams."""
+
+from __future__ import annotations
+
+from singer_sdk import typing as th
+
+from tap_jaicp.client import DEFAULT_BASE_URL, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from tap_jaicp.streams import ClientsStream, MessagesStream, SessionsStream
+from tapkit.settings import common_properties
+from tapkit.tap import VendorTap
+
+
+class TapJaicp(VendorTap):
+    """Singer tap for the JAICP Reporter API: sessions, their messages, clients."""
+
+    name = "tap-jaicp"
+    config_jsonschema = th.PropertiesList(
+        th.Property(
+            "api_token",
+            th.StringType,
+            required=True,
+            secret=True,
+            description="Project API token (Project properties > API tokens).",
+        ),
+        th.Property(
+            "api_style",
+            th.StringType(allowed_values=["legacy", "v1"]),
+            default="legacy",
+            description=(
+                "legacy: the token in the URL path (/api/reporter/p/{token}/..., as JAICP's "
+                "doc shows); v1: an Authorization: Bearer header and /api/v1/reporter/..."
+            ),
+        ),
+        th.Property(
+            "page_size",
+            th.IntegerType(minimum=1, maximum=MAX_PAGE_SIZE),
+            default=DEFAULT_PAGE_SIZE,
+            description="Records per request (size); sessions, messages and clients are paged.",
+        ),
+        th.Property(
+            "window_days",
+            th.IntegerType(minimum=1, maximum=SessionsStream.max_window_days),
+            default=7,
+            description="Days of session start times per sessions window (one STATE each).",
+        ),
+        *common_properties(default_base_url=DEFAULT_BASE_URL),
+    ).to_dict()
+
+    def discover_streams(self) -> list:
+        """Sessions, their messages, clients."""
+        return [SessionsStream(self), MessagesStream(self), ClientsStream(self)]
+
+
+if __name__ == "__main__":
+    TapJaicp.cli()

@@ -1,0 +1,327 @@
+"""JAICP's Reporter API on loopback (see vendor-docs/jaicp-reporter-api.txt, CONTRACT.md).
+
+Serves both authentication styles: `legacy` (the token in the path,
+`/api/reporter/p/{token}/…`, as the vendor doc shows) and `v1` (`Authorization: Bearer`,
+`/api/v1/reporter/…`). Enforces what the contract assumes: `page`/`size` paging from 0 with
+`{"paging": {...}, "<records>": [...]}` bodies, a `SESSION_START_TIME` range whose `from`
+and `to` are both inclusive and written `yyyy-MM-ddTHH:mm:ss.SSSZ`, messages per session
+(POST with a JSON body in legacy style, GET with a query parameter in v1).
+
+Sessions are listed newest first, as the vendor's own UI lists them, so sessions that arrive
+during a walk through the pages push the older ones to later pages (`schedule_arrivals`):
+a tap that trusted the first page's `totalCount` would skip the tail. One UTC day in seven
+has no sessions, every day has a session starting exactly at midnight (a window boundary),
+and some sessions have no messages. The field names are the emulator's (and the tap's)
+assumption: the vendor documents only what a session holds, not how it is spelled.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import typing as t
+from urllib.parse import unquote
+
+from tapkit.emulators.framework import EmulatorApp, Reply, Request
+
+MAX_PAGE_SIZE = 1000
+CHANNELS = ("telegram", "chatwidget", "viber", "vk", "resterisk")
+STATUSES = ("SENT", "DELIVERED", "READ", "NOT_DELIVERED", "NOT_SENT")
+FIRST_NAMES = ("Anna", "Boris", "Chen", "Dana", "Egor", "Fatima", "Gleb", "Hana")
+LAST_NAMES = ("Ivanova", "Petrov", "Li", "Smith", "Orlov", "Khan", "Sokolov", "Sato")
+CLIENTS = 40
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def iso_ms(instant: dt.datetime) -> str:
+    """`yyyy-MM-ddTHH:mm:ss.SSSZ` in UTC, as the vendor writes date-times."""
+    return instant.astimezone(dt.UTC).strftime(TIME_FORMAT)[:-4] + "Z"
+
+
+def parse_iso_ms(text: str) -> dt.datetime:
+    """The vendor's filter date-time; anything else is a 400."""
+    if not isinstance(text, str) or not text.endswith("Z") or len(text) != 24:
+        raise ValueError(f"date-time must be yyyy-MM-ddTHH:mm:ss.SSSZ, got {text!r}")
+    return dt.datetime.strptime(text[:-1] + "000", TIME_FORMAT[:-1]).replace(tzinfo=dt.UTC)
+
+
+class JaicpData:
+    """Deterministic sessions, messages and clients: the same day always holds the same rows."""
+
+    def __init__(self, per_day: int = 8) -> None:
+        self.per_day = per_day
+        #: sessions added while the emulator runs (see `JaicpEmulator.schedule_arrivals`)
+        self.arrived: list[dict] = []
+        self._lock = threading.Lock()
+
+    def sessions_on_utc_day(self, day: dt.date) -> list[dict]:
+        """The sessions that started on a UTC day (the first one exactly at midnight)."""
+        ordinal = day.toordinal()
+        if ordinal % 7 == 3:
+            return []
+        count = max(1, self.per_day // 2 + (ordinal * 7919) % max(1, self.per_day))
+        midnight = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+        return [self._session(ordinal, i, midnight, count) for i in range(count)]
+
+    @staticmethod
+    def _session(ordinal: int, i: int, midnight: dt.datetime, count: int) -> dict:
+        seed = ordinal * 1009 + i * 31
+        # the first session of a day starts exactly at midnight: on a window boundary
+        offset_ms = 0 if i == 0 else (i * 86_399_000) // count + seed % 997
+        start = midnight + dt.timedelta(milliseconds=offset_ms)
+        client = seed % CLIENTS
+        messages = 0 if seed % 5 == 0 else 1 + seed % 13
+        session = {
+            "sessionId": f"s-{ordinal}-{i:03d}",
+            "botId": f"bot-{1 + seed % 3}",
+            "channelType": CHANNELS[seed % len(CHANNELS)],
+            "client": _client(client),
+            "startTime": iso_ms(start),
+            "duration": (30 + seed % 1800) * 1000 + seed % 1000,
+            "messageCount": messages,
+            "firstPhrase": "Hello" if messages else None,
+            "lastPhrase": "Thanks, bye" if messages else None,
+            "labels": [{"id": 1 + seed % 4, "name": f"label-{1 + seed % 4}", "groupId": 1}]
+            if seed % 3 == 0
+            else [],
+        }
+        if seed % 10 == 1:
+            session["experimentId"] = 7  # a field the tap does not declare
+        if seed % 4 == 2:
+            # ids as text now and then, inside nested objects too
+            session["client"] = session["client"] | {"id": str(session["client"]["id"])}
+            session["labels"] = [label | {"id": str(label["id"])} for label in session["labels"]]
+        return session
+
+    def sessions(self, first: dt.datetime, last: dt.datetime) -> list[dict]:
+        """Sessions that started within first..last (both inclusive), newest first."""
+        rows = []
+        day = first.date()
+        while day <= last.date():
+            rows += self.sessions_on_utc_day(day)
+            day += dt.timedelta(days=1)
+        with self._lock:
+            rows += self.arrived
+        rows = [s for s in rows if first <= parse_iso_ms(s["startTime"]) <= last]
+        return sorted(rows, key=lambda s: (s["startTime"], s["sessionId"]), reverse=True)
+
+    def sessions_on_days(self, first: dt.date, last: dt.date) -> list[dict]:
+        """Sessions of the UTC days first..last (ground truth)."""
+        start = dt.datetime.combine(first, dt.time(), tzinfo=dt.UTC)
+        end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+        return self.sessions(start, end - dt.timedelta(milliseconds=1))
+
+    def add_arrival(self, near: dt.datetime) -> dict:
+        """A session that starts just before `near`, arriving now."""
+        with self._lock:
+            n = len(self.arrived)
+            start = near - dt.timedelta(milliseconds=1 + n)
+            session = {
+                "sessionId": f"late-{n:03d}",
+                "botId": "bot-1",
+                "channelType": "chatwidget",
+                "client": _client(n % CLIENTS),
+                "startTime": iso_ms(start),
+                "duration": 5000,
+                "messageCount": 1,
+                "firstPhrase": "Hi",
+                "lastPhrase": "Hi",
+                "labels": [],
+            }
+            self.arrived.append(session)
+            return session
+
+    @staticmethod
+    def messages(session: dict) -> list[dict]:
+        """The messages of a session, oldest first."""
+        start = parse_iso_ms(session["startTime"])
+        rows = []
+        for i in range(session["messageCount"]):
+            seed = hash_text(session["sessionId"]) + i * 17
+            row = {
+                "sessionId": session["sessionId"],
+                "questionId": f"{session['sessionId']}-q{i:02d}",
+                "clientId": session["client"]["clientId"],
+                "channelType": session["channelType"],
+                "timestamp": iso_ms(start + dt.timedelta(seconds=5 * i)),
+                "query": f"question {i}",
+                "answer": f"answer {i}" if seed % 4 else "",
+                "status": STATUSES[seed % len(STATUSES)],
+                "responseTime": 100 + seed % 900,
+                "labels": [],
+            }
+            if seed % 7 == 0:
+                row["nluIntent"] = "/greeting"  # a field the tap does not declare
+            rows.append(row)
+        return rows
+
+    def clients(self) -> list[dict]:
+        """Every client of the project."""
+        return [
+            _client(n) | {"blocked": n % 9 == 0, "channelType": "chatwidget"}
+            for n in range(CLIENTS)
+        ]
+
+    def find_session(self, session_id: str) -> dict | None:
+        """The session with this id (from its id's day), or None."""
+        with self._lock:
+            for session in self.arrived:
+                if session["sessionId"] == session_id:
+                    return session
+        parts = session_id.split("-")
+        if len(parts) != 3 or parts[0] != "s":
+            return None
+        try:
+            day = dt.date.fromordinal(int(parts[1]))
+        except ValueError:
+            return None
+        return next(
+            (s for s in self.sessions_on_utc_day(day) if s["sessionId"] == session_id), None
+        )
+
+
+def hash_text(text: str) -> int:
+    """A stable small hash (Python's `hash` of a str changes between processes)."""
+    return sum((i + 1) * ord(c) for i, c in enumerate(text))
+
+
+def _client(n: int) -> dict:
+    return {
+        "id": 1000 + n,
+        "clientId": f"client-{n:04d}",
+        "firstName": FIRST_NAMES[n % len(FIRST_NAMES)],
+        "lastName": LAST_NAMES[(n // 3) % len(LAST_NAMES)],
+    }
+
+
+class JaicpEmulator(EmulatorApp):
+    """The Reporter API of one project and token."""
+
+    name = "jaicp"
+    LEGACY_PREFIX = "/api/reporter/p/"
+    V1_PREFIX = "/api/v1/reporter/"
+
+    def __init__(
+        self,
+        *,
+        api_token: str,
+        data: JaicpData | None = None,
+        paging_last: bool = False,
+    ) -> None:
+        self.api_token = api_token
+        self.data = data or JaicpData()
+        #: write `paging` after the records array instead of before it
+        self.paging_last = paging_last
+        self._arrivals_due = 0
+
+    def schedule_arrivals(self, count: int) -> None:
+        """After the next first page of sessions, `count` newer sessions arrive in its range."""
+        self._arrivals_due = count
+
+    def handle(self, request: Request) -> Reply:
+        """Answer a Reporter API request."""
+        route = self._authenticate(request)
+        if isinstance(route, Reply):
+            return route
+        try:
+            page, size = _paging(request.query)
+            if route == "sessions/filter":
+                return self._sessions(request, page, size)
+            if route == "messages/by-session":
+                return self._messages(request, page, size)
+            if route == "clients/filter":
+                return self._require_post(request) or self._page(
+                    "clients", self.data.clients(), page, size
+                )
+        except ValueError as exc:
+            return Reply.json({"error": "Bad Request", "message": str(exc)}, status=400)
+        return Reply.json({"error": "Not Found", "path": route}, status=404)
+
+    def _authenticate(self, request: Request) -> str | Reply:
+        """The route after the credentials, or a 401/404 reply."""
+        if request.path.startswith(self.LEGACY_PREFIX):
+            token, _, route = request.path[len(self.LEGACY_PREFIX) :].partition("/")
+            if unquote(token) != self.api_token:
+                return Reply.json({"error": "Unauthorized", "message": "Invalid token"}, 401)
+            return route
+        if request.path.startswith(self.V1_PREFIX):
+            if request.headers.get("authorization") != f"Bearer {self.api_token}":
+                return Reply.json({"error": "Unauthorized", "message": "Invalid token"}, 401)
+            return request.path[len(self.V1_PREFIX) :]
+        return Reply.json({"error": "Not Found"}, status=404)
+
+    def _sessions(self, request: Request, page: int, size: int) -> Reply:
+        refused = self._require_post(request)
+        if refused:
+            return refused
+        first, last = _start_time_range(request.json())
+        reply = self._page("sessions", self.data.sessions(first, last), page, size)
+        if page == 0 and self._arrivals_due:
+            for _ in range(self._arrivals_due):
+                self.data.add_arrival(last)
+            self._arrivals_due = 0
+        return reply
+
+    def _messages(self, request: Request, page: int, size: int) -> Reply:
+        if request.path.startswith(self.V1_PREFIX):
+            if request.method != "GET":
+                return Reply.json({"error": "Method Not Allowed"}, status=405)
+            session_id = request.query.get("sessionId")
+        else:
+            refused = self._require_post(request)
+            if refused:
+                return refused
+            body = request.json()
+            session_id = body.get("sessionId") if isinstance(body, dict) else None
+        if not session_id:
+            raise ValueError("sessionId is required")
+        session = self.data.find_session(session_id)
+        messages = self.data.messages(session) if session else []
+        return self._page("messages", messages, page, size)
+
+    @staticmethod
+    def _require_post(request: Request) -> Reply | None:
+        if request.method != "POST":
+            return Reply.json({"error": "Method Not Allowed"}, status=405)
+        return None
+
+    def _page(self, member: str, rows: list[dict], page: int, size: int) -> Reply:
+        paging = {"pageNum": page, "pageSize": size, "totalCount": len(rows)}
+        records = rows[page * size : (page + 1) * size]
+        body: dict[str, t.Any] = {member: records, "paging": paging}
+        if not self.paging_last:
+            body = {"paging": paging, member: records}
+        return Reply.json(body)
+
+
+def _paging(query: dict[str, str]) -> tuple[int, int]:
+    try:
+        page, size = int(query.get("page", "0")), int(query.get("size", "20"))
+    except ValueError:
+        raise ValueError("page and size must be integers") from None
+    if page < 0 or not 1 <= size <= MAX_PAGE_SIZE:
+        raise ValueError(f"page must be >= 0 and size within 1..{MAX_PAGE_SIZE}")
+    return page, size
+
+
+def _start_time_range(body: t.Any) -> tuple[dt.datetime, dt.datetime]:
+    filters = body.get("filters") if isinstance(body, dict) else None
+    if not isinstance(filters, list):
+        raise ValueError("the body must hold a list of filters")
+    for item in filters:
+        if isinstance(item, dict) and item.get("key") == "SESSION_START_TIME":
+            if item.get("type") != "DATE_TIME_RANGE":
+                raise ValueError("SESSION_START_TIME is a DATE_TIME_RANGE filter")
+            first, last = parse_iso_ms(item.get("from")), parse_iso_ms(item.get("to"))
+            if last < first:
+                raise ValueError("'to' is before 'from'")
+            return first, last
+    raise ValueError("a SESSION_START_TIME filter is required")
+
+
+def demo_app(interval: float) -> JaicpEmulator:
+    """The emulator with the `dev` environment's made-up token (see meltano.yml).
+
+    JAICP has no documented rate limit, so `interval` is not used.
+    """
+    return JaicpEmulator(api_token="demo-jaicp-token")

@@ -1,0 +1,60 @@
+"""tap-jaicp under the generic suites."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from tap_jaicp.tap import TapJaicp
+from tapkit.emulators.jaicp import JaicpEmulator
+from tests.tap_cases import CONTRACT_COMMON, TapCase
+
+#: characters that change when URL-encoded: the token travels in the path (legacy style)
+JAICP_TOKEN = "test-jaicp-secret/4b+9="
+#: one-day windows fit one page (the resume checks count one request per window); the
+#: default 7-day windows take several pages
+JAICP_PAGE_SIZE = 20
+
+
+def jaicp_truth(app: JaicpEmulator, first: dt.date, last: dt.date) -> dict[str, set[tuple]]:
+    """Sessions of the UTC days first..last, and their messages."""
+    sessions = app.data.sessions_on_days(first, last)
+    return {
+        "sessions": {(s["sessionId"],) for s in sessions},
+        "messages": {
+            (m["sessionId"], m["questionId"]) for s in sessions for m in app.data.messages(s)
+        },
+    }
+
+
+CASE = TapCase(
+    tap="tap-jaicp",
+    tap_class=TapJaicp,
+    make_app=lambda: JaicpEmulator(api_token=JAICP_TOKEN),
+    config=lambda base_url, start: {
+        "api_token": JAICP_TOKEN,
+        "base_url": base_url,
+        "page_size": JAICP_PAGE_SIZE,
+        "start_date": f"{start.isoformat()}T00:00:00Z",
+    },
+    windowed_streams={"sessions": ("sessionId",)},
+    truth=jaicp_truth,
+    today=lambda config: dt.datetime.now(dt.UTC).date(),
+    secrets=(JAICP_TOKEN,),
+    smallest_window={"window_days": 1},
+    bad_settings=[
+        ({"window_days": 32}, "window_days"),
+        ({"window_days": 0}, "window_days"),
+        ({"api_style": "v2"}, "api_style"),
+        ({"page_size": 0}, "page_size"),
+        ({"page_size": 1001}, "page_size"),
+        ({"lookback_days": -1}, "lookback_days"),
+        ({"base_url": "http://jaicp.example.com"}, "base_url"),
+        ({"start_date": "2026-02-01", "end_date": "2026-01-01"}, "start_date"),
+        ({"api_token": None}, "api_token"),
+    ],
+    rejected_credentials=({"api_token": "wrong-token-0000"}, "api_token"),
+    contract_settings=CONTRACT_COMMON | {"api_token", "api_style", "page_size", "window_days"},
+    secret_settings=frozenset({"api_token"}),
+    window_paths=("/sessions/filter",),
+)
+JAICP = CASE

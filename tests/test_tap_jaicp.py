@@ -1,0 +1,389 @@
+"""tap-jaicp's own hard parts: paging inside windows, boundaries, messages per session."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import math
+import re
+import subprocess
+import tempfile
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from tapkit.emulators.framework import EmulatorServer, Fault
+from tapkit.emulators.jaicp import JaicpData, JaicpEmulator, parse_iso_ms
+from tests.meltano_support import meltano_env, meltano_run, warehouse_keys
+from tests.support import TapRun, _parse, run_tap_killed_after_states, tap_command, tap_env
+from tests.tap_cases import TAP_CASES
+
+# through the registry: importing tests.cases.jaicp first would import it twice over
+JAICP = next(case for case in TAP_CASES if case.tap == "tap-jaicp")
+JAICP_TOKEN = JAICP.secrets[0]
+jaicp_truth = JAICP.truth
+
+SESSIONS = "/sessions/filter"
+MESSAGES = "/messages/by-session"
+CLIENTS = "/clients/filter"
+
+
+def today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
+
+
+def start_of(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def emulator():
+    with EmulatorServer(JAICP.make_app()) as server:
+        yield server
+
+
+def config(server: EmulatorServer, days_back: int, **changes) -> dict:
+    settings = JAICP.config(server.url, today() - dt.timedelta(days=days_back))
+    settings.update(changes)
+    return settings
+
+
+def run(settings: dict, *, state: dict | None = None, catalog: dict | None = None, **kw) -> TapRun:
+    """Run the tap as Meltano does, optionally with a catalog (stream selection)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        command = tap_command("tap-jaicp", settings, state, Path(tmp))
+        if catalog is not None:
+            path = Path(tmp) / "catalog.json"
+            path.write_text(json.dumps(catalog))
+            command += ["--catalog", str(path)]
+        result = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            env=tap_env(kw.get("loglevel", "INFO")),
+            timeout=300,
+            check=False,
+        )
+    return TapRun(result.returncode, result.stdout, result.stderr, _parse(result.stdout))
+
+
+def catalog_selecting(settings: dict, selected: set[str]) -> dict:
+    """The tap's discovered catalog with only `selected` streams selected."""
+    with tempfile.TemporaryDirectory() as tmp:
+        command = [*tap_command("tap-jaicp", settings, None, Path(tmp)), "--discover"]
+        catalog = json.loads(subprocess.run(command, capture_output=True, check=True).stdout)
+    for entry in catalog["streams"]:
+        for item in entry["metadata"]:
+            if item["breadcrumb"] == []:
+                item["metadata"]["selected"] = entry["tap_stream_id"] in selected
+    return catalog
+
+
+def window_ranges(server: EmulatorServer) -> list[tuple[dt.datetime, dt.datetime]]:
+    """The distinct SESSION_START_TIME ranges asked for, in order."""
+    ranges: list[tuple[dt.datetime, dt.datetime]] = []
+    for request in server.served(SESSIONS):
+        item = request.json()["filters"][0]
+        assert (item["key"], item["type"]) == ("SESSION_START_TIME", "DATE_TIME_RANGE")
+        pair = (parse_iso_ms(item["from"]), parse_iso_ms(item["to"]))
+        if not ranges or ranges[-1] != pair:
+            ranges.append(pair)
+    return ranges
+
+
+def pages_needed(count: int, size: int) -> int:
+    """Requests for a list of `count` records: one even when empty, never an empty extra."""
+    return max(1, math.ceil(count / size))
+
+
+def test_windows_cover_time_without_gap_or_overlap_to_is_next_from_minus_1ms(emulator):
+    result = run(config(emulator, days_back=20, window_days=7))
+    assert result.returncode == 0, result.stderr[-2000:]
+    ranges = window_ranges(emulator)
+    assert len(ranges) == 3, "21 days in 7-day windows"
+    assert ranges[0][0] == start_of(today() - dt.timedelta(days=20))
+    assert ranges[-1][1] == start_of(today() + dt.timedelta(days=1)) - dt.timedelta(milliseconds=1)
+    for (_, previous_to), (next_from, _) in itertools.pairwise(ranges):
+        assert next_from - previous_to == dt.timedelta(milliseconds=1)
+    raw = emulator.served(SESSIONS)[0].json()["filters"][0]["to"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT23:59:59\.999Z", raw)
+
+
+def test_a_session_starting_at_midnight_on_a_window_boundary_is_read_exactly_once(emulator):
+    result = run(config(emulator, days_back=6, window_days=1))
+    assert result.returncode == 0
+    ids = [r["sessionId"] for r in result.records("sessions")]
+    assert len(ids) == len(set(ids)), "a session was read twice"
+    midnight = [r for r in result.records("sessions") if r["startTime"].endswith("T00:00:00+00:00")]
+    assert len(midnight) >= 5, "every day with sessions has one starting at midnight"
+    truth = jaicp_truth(emulator.app, today() - dt.timedelta(days=6), today())
+    assert {(i,) for i in ids} == truth["sessions"]
+
+
+@pytest.mark.parametrize("paging_last", [False, True], ids=["paging first", "paging last"])
+@pytest.mark.parametrize("page_size", [1, 3, 4])
+def test_pages_inside_a_window_stop_on_a_short_page_or_at_the_total(page_size, paging_last):
+    app = JaicpEmulator(api_token=JAICP_TOKEN, paging_last=paging_last)
+    with EmulatorServer(app) as server:
+        settings = config(server, days_back=6, window_days=1, page_size=page_size)
+        result = run(settings, catalog=catalog_selecting(settings, {"sessions"}))
+        assert result.returncode == 0, result.stderr[-2000:]
+        ranges = window_ranges(server)
+        expected = 0
+        for first, last in ranges:
+            count = len(app.data.sessions(first, last))
+            expected += pages_needed(count, page_size)
+        pages = [r.query["page"] for r in server.served(SESSIONS)]
+    assert len(pages) == expected, "one request per page, no empty page after a full total"
+    assert any(len(app.data.sessions(f, t)) == 0 for f, t in ranges), "an empty window"
+    assert any(len(app.data.sessions(f, t)) > page_size for f, t in ranges), "a multi-page one"
+    truth = jaicp_truth(app, today() - dt.timedelta(days=6), today())
+    assert result.keys("sessions", ("sessionId",)) == truth["sessions"]
+
+
+def test_sessions_arriving_during_the_walk_do_not_push_any_session_out_of_it(emulator):
+    # Newest first: three sessions arriving after the first page shift every older one three
+    # places back; a walk bounded by the first page's totalCount would miss the last three.
+    emulator.app.schedule_arrivals(3)
+    settings = config(emulator, days_back=3, window_days=7, page_size=4)
+    before = jaicp_truth(emulator.app, today() - dt.timedelta(days=3), today())["sessions"]
+
+    result = run(settings)
+
+    assert result.returncode == 0
+    assert emulator.app.data.arrived, "sessions arrived during the walk"
+    assert before <= result.keys("sessions", ("sessionId",))
+
+
+def test_every_message_of_every_session_is_read_paged_one_session_at_a_time(emulator):
+    page_size = 5
+    result = run(config(emulator, days_back=4, page_size=page_size))
+    assert result.returncode == 0, result.stderr[-2000:]
+    sessions = emulator.app.data.sessions_on_days(today() - dt.timedelta(days=4), today())
+    truth = jaicp_truth(emulator.app, today() - dt.timedelta(days=4), today())
+    assert result.keys("messages", ("sessionId", "questionId")) == truth["messages"]
+    empty = [s for s in sessions if s["messageCount"] == 0]
+    assert empty, "the data holds sessions without messages"
+    requests = emulator.served(MESSAGES)
+    assert len(requests) == sum(pages_needed(s["messageCount"], page_size) for s in sessions)
+    asked = {r.json()["sessionId"] for r in requests}
+    assert asked == {s["sessionId"] for s in sessions}, "each session's messages were asked for"
+    assert all(r.method == "POST" for r in requests)
+
+
+def test_a_window_s_messages_are_emitted_before_that_window_s_state(emulator):
+    result = run(config(emulator, days_back=5, window_days=1))
+    assert result.returncode == 0
+    starts = {r["sessionId"]: r["startTime"] for r in result.records("sessions")}
+    bookmark = None
+    checked = 0
+    for message in result.messages:
+        if message["type"] == "STATE":
+            value = message["value"]["bookmarks"].get("sessions", {})
+            bookmark = value.get("replication_key_value", bookmark)
+        elif message["type"] == "RECORD" and message["stream"] == "messages":
+            start = dt.datetime.fromisoformat(starts[message["record"]["sessionId"]])
+            # the message's window is not bookmarked yet when the message is emitted
+            assert bookmark is None or start >= dt.datetime.fromisoformat(bookmark)
+            checked += 1
+    assert checked == len(result.records("messages")) > 0
+    assert "partitions" not in result.states()[-1]["bookmarks"].get("messages", {}), (
+        "no per-session state entries"
+    )
+    schemas = [m for m in result.messages if m["type"] == "SCHEMA" and m["stream"] == "messages"]
+    assert len(schemas) == 1, "the messages SCHEMA is written once, not once per session"
+
+
+def test_messages_selected_without_sessions_still_arrive_complete(emulator):
+    settings = config(emulator, days_back=4)
+    catalog = catalog_selecting(settings, {"messages"})
+
+    result = run(settings, catalog=catalog)
+
+    assert result.returncode == 0, result.stderr[-2000:]
+    truth = jaicp_truth(emulator.app, today() - dt.timedelta(days=4), today())
+    assert result.keys("messages", ("sessionId", "questionId")) == truth["messages"]
+    assert result.records("sessions") == [] and result.records("clients") == []
+    assert not [m for m in result.messages if m.get("stream") == "sessions"]
+    assert emulator.served(CLIENTS) == []
+    assert result.bookmarks("sessions"), "the walk is still bookmarked, so a rerun resumes"
+
+
+MESSAGE_FAULTS = {
+    "500": Fault(kind="status", status=500, times=2, path=MESSAGES, after=3),
+    "body cut mid-transfer": Fault(kind="truncate", times=2, path=MESSAGES, after=3),
+    "truncated JSON": Fault(kind="cut_json", times=2, path=MESSAGES, after=3),
+    "HTML with status 200": Fault(kind="html", times=2, path=MESSAGES, after=3),
+}
+
+
+@pytest.mark.parametrize("fault", MESSAGE_FAULTS.values(), ids=MESSAGE_FAULTS.keys())
+def test_a_failed_messages_request_is_retried_and_no_message_is_missing(emulator, fault):
+    emulator.inject(fault)
+    result = run(config(emulator, days_back=3, page_size=5))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert emulator.faults == [], "the fault was served"
+    truth = jaicp_truth(emulator.app, today() - dt.timedelta(days=3), today())
+    assert result.keys("messages", ("sessionId", "questionId")) == truth["messages"]
+
+
+def test_messages_that_keep_failing_fail_the_run_without_bookmarking_their_window(emulator):
+    emulator.inject(Fault(kind="status", status=500, times=1000, path=MESSAGES))
+    result = run(config(emulator, days_back=3, window_days=1, max_attempts=2))
+    assert result.returncode != 0
+    assert "ERROR" in result.stderr and "Traceback" not in result.stderr
+    assert result.bookmarks("sessions") == [], "a window whose messages failed is read again"
+
+
+def test_a_killed_run_resumes_with_every_message(emulator):
+    settings = config(emulator, days_back=6, window_days=1)
+    killed = run_tap_killed_after_states("tap-jaicp", settings, states=2)
+    assert killed.returncode != 0
+
+    resumed = run(settings, state=killed.states()[-1])
+
+    assert resumed.returncode == 0
+    keys = ("sessionId", "questionId")
+    truth = jaicp_truth(emulator.app, today() - dt.timedelta(days=6), today())
+    assert killed.keys("messages", keys) | resumed.keys("messages", keys) == truth["messages"]
+    assert resumed.keys("messages", keys) != truth["messages"], "the resumed run did not redo all"
+
+
+def test_a_lookback_rereads_the_sessions_and_their_messages(emulator):
+    bookmark = start_of(today() - dt.timedelta(days=2))
+    state = {
+        "bookmarks": {
+            "sessions": {
+                "replication_key": "startTime",
+                "replication_key_value": bookmark.isoformat(),
+            }
+        }
+    }
+    result = run(config(emulator, days_back=30, lookback_days=1), state=state)
+    assert result.returncode == 0
+    first = today() - dt.timedelta(days=3)
+    assert window_ranges(emulator)[0][0] == start_of(first)
+    truth = jaicp_truth(emulator.app, first, today())
+    assert result.keys("sessions", ("sessionId",)) == truth["sessions"]
+    assert result.keys("messages", ("sessionId", "questionId")) == truth["messages"]
+
+
+def test_clients_are_read_whole_page_by_page(emulator):
+    result = run(config(emulator, days_back=1, page_size=7))
+    assert result.returncode == 0
+    clients = emulator.app.data.clients()
+    assert {r["id"] for r in result.records("clients")} == {c["id"] for c in clients}
+    assert len(emulator.served(CLIENTS)) == pages_needed(len(clients), 7)
+
+
+def test_records_are_typed_and_keep_unknown_fields(emulator):
+    result = run(config(emulator, days_back=10))
+    sessions = result.records("sessions")
+    raw = {s["sessionId"]: s for s in emulator.app.data.sessions_on_days(today(), today())}
+    for session in sessions:
+        assert dt.datetime.fromisoformat(session["startTime"]).utcoffset() == dt.timedelta(0)
+        assert isinstance(session["client"], dict) and isinstance(session["labels"], list)
+        assert isinstance(session["client"]["id"], int), "nested fields are typed too"
+        assert all(isinstance(label["id"], int) for label in session["labels"])
+        assert isinstance(session["duration"], int)
+        if session["sessionId"] in raw:
+            assert session["duration"] == round(raw[session["sessionId"]]["duration"] / 1000)
+    assert {"experimentId": 7} in [s["_extra"] for s in sessions]
+    messages = result.records("messages")
+    assert {"nluIntent": "/greeting"} in [m["_extra"] for m in messages]
+    assert None in [m["answer"] for m in messages], "an empty answer becomes null"
+    assert all(isinstance(c["blocked"], bool) for c in result.records("clients"))
+
+
+def test_v1_style_sends_a_bearer_header_and_never_the_token_in_a_url(emulator):
+    result = run(config(emulator, days_back=3, api_style="v1"))
+    assert result.returncode == 0, result.stderr[-2000:]
+    truth = jaicp_truth(emulator.app, today() - dt.timedelta(days=3), today())
+    assert result.keys("messages", ("sessionId", "questionId")) == truth["messages"]
+    for request in emulator.requests:
+        assert request.path.startswith("/api/v1/reporter/")
+        assert request.headers["authorization"] == f"Bearer {JAICP_TOKEN}"
+        assert quote(JAICP_TOKEN, safe="") not in request.path + json.dumps(request.query)
+    messages = emulator.served(MESSAGES)
+    assert messages and all(r.method == "GET" and r.query["sessionId"] for r in messages)
+
+
+def test_legacy_style_puts_the_url_encoded_token_in_the_path(emulator):
+    result = run(config(emulator, days_back=1))
+    assert result.returncode == 0
+    prefix = f"/api/reporter/p/{quote(JAICP_TOKEN, safe='')}/"
+    assert all(r.path.startswith(prefix) for r in emulator.requests)
+    assert all("authorization" not in r.headers for r in emulator.requests)
+
+
+@pytest.mark.parametrize("api_style", ["legacy", "v1"])
+def test_the_token_is_masked_in_every_spelling_even_at_debug_with_faults(emulator, api_style):
+    emulator.inject(Fault(kind="reset", after=2))
+    emulator.inject(Fault(kind="status", status=500, after=3, path=MESSAGES))
+    result = run(config(emulator, days_back=2, api_style=api_style), loglevel="DEBUG")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "urllib3" in result.stderr
+    for spelling in {JAICP_TOKEN, quote(JAICP_TOKEN, safe=""), quote(JAICP_TOKEN)}:
+        assert spelling not in result.output
+
+
+def test_one_kept_alive_connection_serves_a_stream_s_many_requests(emulator):
+    result = run(config(emulator, days_back=6), loglevel="DEBUG")
+    assert result.returncode == 0
+    connections = len(re.findall(r"Starting new HTTP connection", result.stderr))
+    assert len(emulator.served(MESSAGES)) > 20
+    assert connections <= 3, "one connection per stream (sessions, messages, clients)"
+
+
+def test_the_message_requests_of_a_backfill_are_one_per_session_page():
+    """The request budget of a 7-day backfill at the default page size (see the README)."""
+    data = JaicpData()
+    app = JaicpEmulator(api_token=JAICP_TOKEN, data=data)
+    with EmulatorServer(app) as server:
+        settings = config(server, days_back=6, page_size=100)
+        result = run(settings)
+        assert result.returncode == 0
+        sessions = data.sessions_on_days(today() - dt.timedelta(days=6), today())
+        counts = {p: len(server.served(p)) for p in (SESSIONS, MESSAGES, CLIENTS)}
+    assert counts == {
+        SESSIONS: pages_needed(len(sessions), 100),
+        MESSAGES: sum(pages_needed(s["messageCount"], 100) for s in sessions),
+        CLIENTS: 1,
+    }
+    assert len(result.records("sessions")) == len(sessions)
+
+
+@pytest.mark.e2e
+def test_meltano_loads_messages_and_clients_and_a_rerun_upserts_them(postgres, tmp_path, emulator):
+    database = "tap_jaicp_children_e2e"
+    postgres.create_database(database)
+    days = 10
+    settings = config(emulator, days_back=days, window_days=3, page_size=4)
+    env = meltano_env(JAICP, settings, postgres, database, tmp_path / "meltano.db")
+    truth = jaicp_truth(emulator.app, today() - dt.timedelta(days=days), today())
+
+    for attempt in ("first run", "rerun from the saved state"):
+        already_asked = len(emulator.served(SESSIONS))
+        messages_asked = len(emulator.served(MESSAGES))
+        meltano_run(JAICP, env)
+        messages = warehouse_keys(
+            postgres, database, "tap_jaicp", "messages", ("sessionId", "questionId")
+        )
+        assert len(messages) == len(set(messages)), f"{attempt}: duplicate messages"
+        assert set(messages) == truth["messages"], attempt
+        clients = warehouse_keys(postgres, database, "tap_jaicp", "clients", ("id",))
+        assert sorted(clients) == sorted((c["id"],) for c in emulator.app.data.clients())
+    rerun = emulator.served(SESSIONS)[already_asked:]
+    assert (
+        rerun[0]
+        .json()["filters"][0]["from"]
+        .startswith((today() - dt.timedelta(days=1)).isoformat())
+    ), "the rerun resumed at the lookback day"
+    rerun_sessions = {
+        s["sessionId"]
+        for s in emulator.app.data.sessions_on_days(today() - dt.timedelta(days=1), today())
+    }
+    asked = {r.json()["sessionId"] for r in emulator.served(MESSAGES)[messages_asked:]}
+    assert rerun_sessions and asked == rerun_sessions, "the rerun re-read exactly their messages"

@@ -246,7 +246,7 @@ class _Envelope:
             message = _message(self.members) or "status: false"
             raise BodyError(f"{VENDOR} reported a failed query in a 200 response: {message}")
         if self.item_prefix is None:
-            wanted = f"a list {self.array_key!r}" if self.array_key else "a list of records"
+            wanted = f"list {self.array_key!r}" if self.array_key else "list of records"
             raise BodyError(f"the response holds no {wanted}: {_message(self.members)}".strip())
 
 

@@ -151,8 +151,11 @@ class ChattonicData:
         """The conversations whose local date in `tz` is `day` (by definition, not by range)."""
         found = []
         hour = dt.datetime.combine(day - dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
-        while hour <= dt.datetime.combine(day + dt.timedelta(days=2), dt.time(), tzinfo=dt.UTC):
-            found += [c for c in self.conversations_in_hour(hour) if c.at.astimezone(tz).date() == day]
+        last_hour = hour + dt.timedelta(days=3)
+        while hour <= last_hour:
+            found += [
+                c for c in self.conversations_in_hour(hour) if c.at.astimezone(tz).date() == day
+            ]
             hour += ONE_HOUR
         return found
 

@@ -94,15 +94,16 @@ class ChattonicData:
         hour = int(hour_start.timestamp()) // 3600
         if hour_start.date().toordinal() % 7 in (3, 4):
             return []
-        count = (hour * 7919) % (self.per_hour + 1)
+        count = _mix(hour, 1) % (self.per_hour + 1)
         return [self._conversation(hour, i, hour_start, count) for i in range(count)]
 
     @staticmethod
     def _conversation(hour: int, i: int, hour_start: dt.datetime, count: int) -> Conversation:
         seed = hour * 131 + i * 17
-        # Every third hour opens with a conversation exactly on the hour: a range that
-        # includes the next midnight as well as this one counts it twice.
-        offset = 0 if i == 0 and hour % 3 == 0 else min(3599, (i * 3599) // count + seed % 50)
+        # About one hour in three (whatever its time of day) opens with a conversation
+        # exactly on the hour: a range that includes the next midnight counts it twice.
+        on_the_hour = i == 0 and _mix(hour, 2) % 3 == 0
+        offset = 0 if on_the_hour else min(3599, (i * 3599) // count + seed % 50)
         duration = 45 + seed % 1500
         resolved = seed % 5 != 0
         return Conversation(
@@ -179,6 +180,11 @@ class ChattonicData:
     def dashboard_hour(self, hour: dt.datetime) -> dict:
         """The dashboard row of one whole UTC hour."""
         return dashboard_row(hour, self.conversations_in_hour(hour))
+
+
+def _mix(number: int, salt: int) -> int:
+    """A deterministic scramble of `number`, so that patterns do not follow the time of day."""
+    return ((number * 2654435761 + salt * 40503) >> 7) % 1_000_003
 
 
 def _mean(values: list[float]) -> float:

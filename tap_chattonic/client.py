@@ -307,7 +307,7 @@ class ChattonicStream(WindowedStream):
         tap = self._tap
         credentials = getattr(tap, "_chattonic_credentials", None)
         if credentials is None:
-            credentials = ChattonicCredentials(self.config, self.logger)
+            credentials = ChattonicCredentials(self.config, tap.logger)
             tap._chattonic_credentials = credentials  # type: ignore[attr-defined]
         return credentials
 

@@ -9,6 +9,7 @@ import json
 from zoneinfo import ZoneInfo
 
 import pytest
+from singer_sdk.exceptions import FatalAPIError
 
 # The cases registry first: it imports every case module, this one's included.
 import tests.tap_cases  # noqa: F401
@@ -333,5 +334,5 @@ def test_a_dashboard_without_the_hourly_grouping_is_a_clear_error():
         }
     )
     stream = tap.streams["dashboard_hourly"]
-    with pytest.raises(Exception, match="hourly grouping was not applied"):
+    with pytest.raises(FatalAPIError, match="hourly grouping was not applied"):
         stream.post_process({"date": "0", "newUsers": 3})

@@ -83,19 +83,23 @@ class ChattonicData:
     """Deterministic conversations: the same UTC hour always holds the same ones.
 
     Two UTC days in every seven are quiet (no conversation), so whatever the time zone some
-    local day has no dashboard rows.
+    local day has no dashboard rows. Nothing happens after `until` (by default the moment
+    the data is created): today's figures are incomplete, as on the real service, yet the
+    same for every request to one emulator, so its ground truth does not move during a test.
     """
 
-    def __init__(self, per_hour: int = 4) -> None:
+    def __init__(self, per_hour: int = 4, until: dt.datetime | None = None) -> None:
         self.per_hour = per_hour
+        self.until = until or dt.datetime.now(dt.UTC)
 
     def conversations_in_hour(self, hour_start: dt.datetime) -> list[Conversation]:
         """The conversations that started in one UTC hour, in time order."""
         hour = int(hour_start.timestamp()) // 3600
-        if hour_start.date().toordinal() % 7 in (3, 4):
+        if hour_start.date().toordinal() % 7 in (3, 4) or hour_start > self.until:
             return []
         count = _mix(hour, 1) % (self.per_hour + 1)
-        return [self._conversation(hour, i, hour_start, count) for i in range(count)]
+        conversations = [self._conversation(hour, i, hour_start, count) for i in range(count)]
+        return [c for c in conversations if c.at <= self.until]
 
     @staticmethod
     def _conversation(hour: int, i: int, hour_start: dt.datetime, count: int) -> Conversation:

@@ -15,7 +15,7 @@ from singer_sdk.exceptions import FatalAPIError
 import tests.tap_cases  # noqa: F401
 from tap_chattonic.client import iter_enveloped_records
 from tapkit.emulators.chattonic import API_INSTANT, ChattonicEmulator
-from tapkit.emulators.framework import EmulatorServer
+from tapkit.emulators.framework import EmulatorServer, Fault
 from tapkit.jsonbody import BodyError
 from tests.cases.chattonic import (
     CHATTONIC_CODENAME,
@@ -194,6 +194,17 @@ def test_an_expired_token_is_renewed_by_logging_in_again_and_nothing_is_lost():
     assert server.app.logins == len(refused) + 1
     assert "refused the token; logging in again" in run.stderr
     assert CHATTONIC_PASSWORD not in run.output and "issued-chattonic-token" not in run.output
+
+
+def test_a_login_that_meets_a_server_error_is_retried(emulator):
+    emulator.inject(Fault(kind="status", status=503, times=2, path="/login"))
+    run = run_tap(TAP, fixed_range(emulator, CHATTONIC_TZ, "2026-11-01", "2026-11-02"))
+
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert [r.status for r in emulator.served("/login")] == [503, 503, 200]
+    assert figures_by_day(run.records("operator_stats_daily")) == truth_by_day(
+        emulator.app, CHATTONIC_TZ, "2026-11-01", "2026-11-02"
+    )
 
 
 def test_a_token_refused_twice_ends_the_run_naming_the_settings():

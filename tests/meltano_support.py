@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -53,10 +54,24 @@ def meltano_run(case, env: dict, target: str = "target-postgres") -> subprocess.
 
 
 def warehouse_keys(postgres, database: str, schema: str, table: str, key_fields) -> list[tuple]:
-    """The key columns of every row of a loaded table."""
+    """The key columns of every row of a loaded table, as the tap emitted them (see below)."""
     columns = ", ".join(f'"{field}"' for field in key_fields)
     with psycopg.connect(postgres.url(database)) as connection:
         return [
-            tuple(row)
+            tuple(as_emitted(value) for value in row)
             for row in connection.execute(f'select {columns} from "{schema}"."{table}"').fetchall()
         ]
+
+
+def as_emitted(value: object) -> object:
+    """A date or timestamp key read back from PostgreSQL, in the ISO text the tap emitted.
+
+    A DATE comes back as `date`, a TIMESTAMP (stored in UTC) as a naive `datetime`; the
+    ground truth holds what the tap emits: `2026-11-20` and `2026-11-20T03:00:00+00:00`.
+    """
+    if isinstance(value, dt.datetime):
+        aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+        return aware.astimezone(dt.UTC).isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value

@@ -1,0 +1,1 @@
+"""tap-chattonic: Chat-Tonic operator statistics per local day and the hourly dashboard."""

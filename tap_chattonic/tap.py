@@ -1,0 +1,105 @@
+"""tap-chattonic: settings and streams."""
+
+from __future__ import annotations
+
+import typing as t
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from singer_sdk import typing as th
+
+from tap_chattonic.streams import DashboardHourlyStream, OperatorStatsDailyStream
+from tapkit.settings import common_properties
+from tapkit.tap import VendorTap
+
+
+class TapChattonic(VendorTap):
+    """Singer tap for Chat-Tonic's operator statistics and dashboard."""
+
+    name = "tap-chattonic"
+    config_jsonschema = th.PropertiesList(
+        th.Property(
+            "codename",
+            th.StringType,
+            required=True,
+            description="The account's codename, given by the Chat-Tonic team.",
+        ),
+        th.Property(
+            "access_token",
+            th.StringType,
+            secret=True,
+            description=(
+                "Bearer token. Either this, or username and password (the tap then logs in "
+                "and renews the token itself)."
+            ),
+        ),
+        th.Property(
+            "username",
+            th.StringType,
+            description="User to log in with (POST /api/v1/user/login), with password.",
+        ),
+        th.Property(
+            "password",
+            th.StringType,
+            secret=True,
+            description="Password of username.",
+        ),
+        th.Property(
+            "timezone",
+            th.StringType,
+            default="UTC",
+            description=(
+                "IANA time zone (e.g. Europe/Madrid) whose local days the daily statistics "
+                "are counted in; a DST change makes a 23- or 25-hour day."
+            ),
+        ),
+        th.Property(
+            "window_days",
+            th.IntegerType(minimum=1, maximum=31),
+            default=7,
+            description=(
+                "Days per dashboard request (1-31). operator_stats_daily always asks one "
+                "day at a time."
+            ),
+        ),
+        *common_properties(
+            default_base_url=None,
+            base_url_required=True,
+            base_url_description=(
+                "The account's Chat-Tonic server, given by the Chat-Tonic team (or the local "
+                "emulator). Plain http:// is accepted only for a loopback host."
+            ),
+        ),
+    ).to_dict()
+
+    def check_settings(self, config: t.Mapping[str, t.Any]) -> list[str]:
+        """Credentials given one way or the other; a time zone that exists."""
+        return check_credentials(config) + check_timezone(config.get("timezone"))
+
+    def discover_streams(self) -> list:
+        """Operator statistics per day and the hourly dashboard."""
+        return [OperatorStatsDailyStream(self), DashboardHourlyStream(self)]
+
+
+def check_credentials(config: t.Mapping[str, t.Any]) -> list[str]:
+    """access_token, or username with password."""
+    username, password = config.get("username"), config.get("password")
+    if username and not password:
+        return ["password is required with username (or give access_token instead)"]
+    if password and not username:
+        return ["username is required with password (or give access_token instead)"]
+    if not config.get("access_token") and not username:
+        return ["give either access_token, or username and password: none is set"]
+    return []
+
+
+def check_timezone(value: t.Any) -> list[str]:
+    """An IANA time zone name."""
+    try:
+        ZoneInfo(str(value or "UTC"))
+    except (ZoneInfoNotFoundError, ValueError):
+        return [f"timezone must be an IANA time zone name such as Europe/Madrid, got {value!r}"]
+    return []
+
+
+if __name__ == "__main__":
+    TapChattonic.cli()

@@ -91,9 +91,7 @@ class AccountStatsHourlyStream(CoBrowserWindowedStream):
     command = "accountspecshourly"
     primary_keys = ("account_id", "hourBegin_time")
     replication_key = "hourBegin_time"
-    schema = schema(
-        integers("account_id"), times("hourBegin_time", "hourEnd_time"), HOURLY_COUNTS
-    )
+    schema = schema(integers("account_id"), times("hourBegin_time", "hourEnd_time"), HOURLY_COUNTS)
 
 
 class HostStatsHourlyStream(CoBrowserWindowedStream):

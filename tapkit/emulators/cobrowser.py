@@ -212,7 +212,10 @@ class CoBrowserData:
         for hour_of_day, begin in self._hours(day):
             for account in ACCOUNTS:
                 seed = day.toordinal() * 31 + hour_of_day * 7 + account["id"]
-                yield {"account_id": account["id"], **self._stats_row(day, hour_of_day, begin, seed)}
+                yield {
+                    "account_id": account["id"],
+                    **self._stats_row(day, hour_of_day, begin, seed),
+                }
 
     def _hostspecshourly(self, day: dt.date) -> t.Iterator[dict]:
         for hour_of_day, begin in self._hours(day):

@@ -81,9 +81,7 @@ class InstantKeys(set):
     __hash__ = None  # type: ignore[assignment]
 
 
-def cobrowser_truth(
-    app: CoBrowserEmulator, first: dt.date, last: dt.date
-) -> dict[str, set[tuple]]:
+def cobrowser_truth(app: CoBrowserEmulator, first: dt.date, last: dt.date) -> dict[str, set[tuple]]:
     """Keys of every windowed stream for the server's local days first..last."""
     return {
         stream: InstantKeys(typed_key(row, keys) for row in app.data.rows(command, first, last))
@@ -115,7 +113,15 @@ def make_app(**changes: t.Any) -> CoBrowserEmulator:
     return CoBrowserEmulator(**settings)
 
 
-CASE = TapCase(
+class CoBrowserCase(TapCase):
+    """Every export shares one path: the windowed requests are those with a date range."""
+
+    def window_requests(self, server: t.Any) -> int:
+        """Requests that carried `start`/`stop` (reference lists carry none)."""
+        return sum(1 for r in server.requests if "start" in r.query)
+
+
+CASE = CoBrowserCase(
     tap="tap-cobrowser",
     tap_class=TapCoBrowser,
     make_app=make_app,

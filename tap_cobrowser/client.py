@@ -36,6 +36,19 @@ CCC_REFUSED = re.compile(r"\bccc\b", re.I)
 RANGE_REFUSED = re.compile(r"range|start|stop|days?\b", re.I)
 
 
+def rfc2822_to_utc_iso(value: t.Any) -> str | None:
+    """'Wed, 14 Mar 2012 16:16:11 +0100' → '2012-03-14T15:16:11+00:00'; blank → None.
+
+    In UTC rather than the server's offset: some targets (target-duckdb) drop the offset
+    when loading, and then the hour that repeats when DST ends (02:00 +02:00, then 02:00
+    +01:00) would load as one hour twice and break the hourly streams' keys.
+    """
+    text = rfc2822_to_iso(value)
+    if text is None:
+        return None
+    return dt.datetime.fromisoformat(text).astimezone(dt.UTC).isoformat()
+
+
 def days_ago(window: DateWindow, today: dt.date) -> tuple[int, int]:
     """`start`/`stop` for a window of local dates, as days before the server's `today`."""
     start, stop = (today - window.first).days, (today - window.last).days
@@ -66,11 +79,11 @@ class CoBrowserStream(VendorStream):
 
     @cached_property
     def record_typer(self) -> RecordTyper:
-        """Date-times are RFC 2822 ("Wed, 14 Mar 2012 16:16:11 +0100")."""
+        """Date-times are RFC 2822 ("Wed, 14 Mar 2012 16:16:11 +0100"); emitted in UTC."""
         return RecordTyper(
             self.schema,
             overrides=self.converters,
-            datetime_converter=rfc2822_to_iso,
+            datetime_converter=rfc2822_to_utc_iso,
             stream_name=self.name,
         )
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import email.utils
 import typing as t
 from zoneinfo import ZoneInfo
 
 from tap_cobrowser.tap import TapCoBrowser
 from tapkit.emulators.cobrowser import CoBrowserEmulator
-from tapkit.records import rfc2822_to_iso
 from tests.tap_cases import CONTRACT_COMMON, TapCase
 
 COBROWSER_USER = "test-cobrowser-user@reports.example"
@@ -40,10 +40,14 @@ TIME_FIELDS = {"conversation_start", "hourBegin_time"}
 
 
 def typed_key(row: dict, key_fields: t.Sequence[str]) -> tuple:
-    """A row's key as the tap emits it: ids as integers, times as ISO 8601 with offset."""
+    """A row's key as the tap emits it: ids as integers, times as ISO 8601 in UTC."""
     return tuple(
-        rfc2822_to_iso(row[name]) if name in TIME_FIELDS else _id(row[name]) for name in key_fields
+        _utc_iso(row[name]) if name in TIME_FIELDS else _id(row[name]) for name in key_fields
     )
+
+
+def _utc_iso(rfc2822: str) -> str:
+    return email.utils.parsedate_to_datetime(rfc2822).astimezone(dt.UTC).isoformat()
 
 
 def _id(value: t.Any) -> t.Any:
@@ -61,7 +65,7 @@ def _instant(value: t.Any) -> t.Any:
 class InstantKeys(set):
     """Keys compared with time values as instants.
 
-    The tap emits "2026-01-31T10:00:00+05:30"; PostgreSQL gives back a datetime (in UTC).
+    The tap emits "2026-01-31T04:30:00+00:00"; PostgreSQL gives back a datetime.
     Both name the same instant; every other part of a key must be equal as it is. (As a
     subclass of set with its own `==`, it is compared this way on either side of `==`.)
     """

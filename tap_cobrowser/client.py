@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from singer_sdk.exceptions import FatalAPIError
 from singer_sdk.helpers.conform import TypeConformanceLevel
 
-from tapkit.csvbody import NotCsvError, iter_csv_records
+from tapkit.csvbody import NotCsvError, declared_charset, iter_csv_records
 from tapkit.records import RecordTyper, rfc2822_to_iso
 from tapkit.stream import VendorStream, WindowedStream
 from tapkit.windows import DateWindow, WindowToken, local_today
@@ -115,7 +115,7 @@ class CoBrowserStream(VendorStream):
                 response.iter_content(chunk_size=CHUNK_BYTES),
                 delimiter=self.separator,
                 expected_columns=self.primary_keys or (),
-                encoding=response.encoding or "utf-8",
+                encoding=declared_charset(response.headers.get("Content-Type")),
             )
         except NotCsvError as exc:
             self.refused(exc)

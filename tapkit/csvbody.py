@@ -34,6 +34,23 @@ class NotCsvError(BodyError):
         super().__init__(f"the response is not the expected CSV: {' '.join(text.split())!r}")
 
 
+def declared_charset(content_type: str | None, default: str = "utf-8") -> str:
+    """The charset a Content-Type names, else `default`.
+
+    Not `requests`' `response.encoding`: for a text/* type without a charset it answers
+    ISO-8859-1 (an old HTTP default), which would silently garble a UTF-8 export.
+    """
+    for param in (content_type or "").split(";")[1:]:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset" and value.strip(" \"'"):
+            charset = value.strip(" \"'")
+            try:
+                return codecs.lookup(charset).name
+            except LookupError:
+                return default
+    return default
+
+
 def iter_text_lines(chunks: t.Iterable[bytes], encoding: str = "utf-8") -> t.Iterator[str]:
     """Lines of a byte stream, each with its "\\n", decoded incrementally; BOM dropped."""
     codec = "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding

@@ -6,7 +6,7 @@ import tracemalloc
 
 import pytest
 
-from tapkit.csvbody import NotCsvError, iter_csv_records
+from tapkit.csvbody import NotCsvError, declared_charset, iter_csv_records
 from tapkit.jsonbody import BodyError
 
 
@@ -103,3 +103,22 @@ def test_memory_stays_flat_however_large_the_body():
     assert count == rows
     # about 10 MB of CSV went through; the parser held a chunk and a row at a time
     assert peak < 1_000_000, f"peak {peak:,} bytes"
+
+
+@pytest.mark.parametrize(
+    ("content_type", "charset"),
+    [
+        ("text/csv", "utf-8"),  # no charset: UTF-8, not the ISO-8859-1 of old HTTP
+        ("text/csv; charset=UTF-8", "utf-8"),
+        ('text/csv; charset="iso-8859-1"', "iso8859-1"),
+        ("text/csv; charset=unknown-thing", "utf-8"),
+        (None, "utf-8"),
+    ],
+)
+def test_the_charset_is_the_declared_one_or_utf8(content_type, charset):
+    assert declared_charset(content_type) == charset
+
+
+def test_a_latin1_body_is_read_when_declared():
+    body = '"id";"name"\n"1";"Chloé"\n'.encode("latin-1")
+    assert parse(body, encoding="iso8859-1") == [{"id": "1", "name": "Chloé"}]

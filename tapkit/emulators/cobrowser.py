@@ -119,7 +119,9 @@ class CoBrowserData:
 
     # -- ground truth --------------------------------------------------------------------
 
-    def rows(self, command: str, first: dt.date | None = None, last: dt.date | None = None):
+    def rows(
+        self, command: str, first: dt.date | None = None, last: dt.date | None = None
+    ) -> t.Iterator[dict]:
         """Rows of a command (windowed: of the local days first..last), as served."""
         if command in self.WINDOWED:
             assert first is not None and last is not None
@@ -427,7 +429,8 @@ class CoBrowserEmulator(EmulatorApp):
         else:
             return _error(f"Unknown command {command!r}")
         body = _csv_chunks(rows, self.data.columns(command), separator)
-        return Reply(body=body, content_type="text/csv; charset=utf-8")
+        # No charset, as many CSV endpoints send it: the body is UTF-8 all the same.
+        return Reply(body=body, content_type="text/csv")
 
     def days(self, q: dict[str, str]) -> tuple[dt.date, dt.date]:
         """The local days asked for by `start`/`stop` (days ago, both default 0)."""

@@ -7,6 +7,7 @@ the STATE messages, the exit code, what was printed, the requests the emulator r
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import socket
 
@@ -140,8 +141,9 @@ RETRIABLE_FAULTS = {
 def test_a_retriable_fault_ends_in_the_full_record_set(
     case: TapCase, emulator: EmulatorServer, fault: Fault
 ):
-    fault.after = 1  # let the first request through: the fault hits mid-run
-    emulator.inject(fault)
+    # A copy: the emulator counts a fault down, and the same parameter serves every tap.
+    # after=1 lets the first request through, so the fault hits mid-run.
+    emulator.inject(dataclasses.replace(fault, after=1))
     config = config_for(case, emulator)
 
     run = run_tap(case.tap, config)
@@ -162,7 +164,7 @@ def test_a_retriable_fault_ends_in_the_full_record_set(
 def test_a_fault_that_persists_fails_the_run_instead_of_leaving_a_gap(
     case: TapCase, emulator: EmulatorServer, fault: Fault
 ):
-    emulator.inject(fault)
+    emulator.inject(dataclasses.replace(fault))  # a copy, as above
     config = config_for(case, emulator, max_attempts=2)
 
     run = run_tap(case.tap, config)

@@ -13,6 +13,7 @@ import datetime as dt
 import re
 import typing as t
 from functools import cached_property
+from http import HTTPStatus
 from zoneinfo import ZoneInfo
 
 from singer_sdk.exceptions import FatalAPIError
@@ -86,6 +87,18 @@ class CoBrowserStream(VendorStream):
             datetime_converter=rfc2822_to_utc_iso,
             stream_name=self.name,
         )
+
+    def validate_response(self, response: requests.Response) -> None:
+        """Statuses as usual; a 200 is judged by its body, not by its Content-Type.
+
+        `csv.php` is a PHP script: its CSV and its "Error: …" lines may both come labelled
+        text/html. The body decides: the expected CSV header, a vendor message, or (an
+        HTML page, anything else) a body error that is retried.
+        """
+        content_type = response.headers.get("Content-Type", "").lower()
+        if response.status_code < HTTPStatus.BAD_REQUEST and "html" in content_type:
+            return
+        super().validate_response(response)
 
     def get_url_params(self, context: t.Any, next_page_token: t.Any) -> dict[str, t.Any]:
         """Credentials, command and separator (secrets are masked in every log line)."""

@@ -273,3 +273,15 @@ def test_each_window_logs_one_progress_line(emulator):
     lines = re.findall(r"conversations \S+\.\.\S+: ([\d,]+) records in", run.stderr)
     assert len(lines) == 3
     assert sum(int(n.replace(",", "")) for n in lines) == len(run.records("conversations"))
+
+
+def test_csv_and_errors_labelled_text_html_are_judged_by_their_body():
+    with EmulatorServer(make_app(content_type="text/html; charset=UTF-8")) as server:
+        run = run_tap("tap-cobrowser", config(server, days_back=3))
+        truth = COBROWSER.truth(server.app, today() - dt.timedelta(days=3), today())
+        refused = run_tap("tap-cobrowser", config(server, days_back=3, api_key="wrong-key-0000"))
+    assert run.returncode == 0, run.stderr[-2000:]
+    for stream, keys in COBROWSER.windowed_streams.items():
+        assert run.keys(stream, keys) == truth[stream]
+    assert refused.returncode != 0
+    assert "check the settings user and api_key" in refused.stderr

@@ -392,8 +392,11 @@ class CoBrowserEmulator(EmulatorApp):
         per_day: int = 12,
         max_range_days: int = MAX_RANGE_DAYS,
         clock: t.Callable[[], dt.datetime] | None = None,
+        content_type: str = "text/csv",
     ) -> None:
         self.user = user
+        #: What CSV and error lines are labelled (a PHP script may say text/html for both).
+        self.content_type = content_type
         self.api_key = api_key
         self.ccc = ccc
         self.tz = ZoneInfo(timezone)
@@ -411,26 +414,30 @@ class CoBrowserEmulator(EmulatorApp):
             return Reply(status=404, body=b"Not found", content_type="text/plain")
         q = request.query
         if q.get("user") != self.user or q.get("apiKey") != self.api_key:
-            return _error("Invalid user or apiKey")
+            return self._error("Invalid user or apiKey")
         command = q.get("c", "")
         separator = q.get("csvseperator", ";")
         if separator not in SEPARATORS:
-            return _error("csvseperator must be one of ; , : |")
+            return self._error("csvseperator must be one of ; , : |")
         if command in CoBrowserData.CCC_ONLY and not self.ccc:
-            return _error("This command only works for CCC Agents")
+            return self._error("This command only works for CCC Agents")
         if command in CoBrowserData.WINDOWED:
             try:
                 first, last = self.days(q)
             except ValueError as exc:
-                return _error(str(exc))
+                return self._error(str(exc))
             rows = self.data.rows(command, first, last)
         elif command in CoBrowserData.CCC_ONLY or command in {"accounts", "agents", "hosts"}:
             rows = self.data.rows(command)
         else:
-            return _error(f"Unknown command {command!r}")
+            return self._error(f"Unknown command {command!r}")
         body = _csv_chunks(rows, self.data.columns(command), separator)
         # No charset, as many CSV endpoints send it: the body is UTF-8 all the same.
-        return Reply(body=body, content_type="text/csv")
+        return Reply(body=body, content_type=self.content_type)
+
+    def _error(self, message: str) -> Reply:
+        """A refusal: status 200 and a line of text instead of CSV."""
+        return Reply(status=200, body=f"Error: {message}".encode(), content_type=self.content_type)
 
     def days(self, q: dict[str, str]) -> tuple[dt.date, dt.date]:
         """The local days asked for by `start`/`stop` (days ago, both default 0)."""
@@ -446,10 +453,6 @@ class CoBrowserEmulator(EmulatorApp):
             )
         today = self.today()
         return today - dt.timedelta(days=start), today - dt.timedelta(days=stop)
-
-
-def _error(message: str) -> Reply:
-    return Reply(status=200, body=f"Error: {message}".encode(), content_type="text/plain")
 
 
 def _csv_chunks(

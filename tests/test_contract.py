@@ -141,9 +141,10 @@ RETRIABLE_FAULTS = {
 def test_a_retriable_fault_ends_in_the_full_record_set(
     case: TapCase, emulator: EmulatorServer, fault: Fault
 ):
-    # A copy: the emulator counts a fault down, and the same parameter serves every tap.
-    # after=1 lets the first request through, so the fault hits mid-run.
-    emulator.inject(dataclasses.replace(fault, after=1))
+    # A copy: the emulator uses up the fault it is given, and the parameter is shared by
+    # every tap's case. `after=1` lets the first request through: the fault hits mid-run.
+    fault = dataclasses.replace(fault, after=1)
+    emulator.inject(fault)
     config = config_for(case, emulator)
 
     run = run_tap(case.tap, config)
@@ -164,7 +165,7 @@ def test_a_retriable_fault_ends_in_the_full_record_set(
 def test_a_fault_that_persists_fails_the_run_instead_of_leaving_a_gap(
     case: TapCase, emulator: EmulatorServer, fault: Fault
 ):
-    emulator.inject(dataclasses.replace(fault))  # a copy, as above
+    emulator.inject(dataclasses.replace(fault))  # a copy: the parameter is shared by every tap
     config = config_for(case, emulator, max_attempts=2)
 
     run = run_tap(case.tap, config)

@@ -1,0 +1,1 @@
+"""tap-cobrowser: CoBrowser.net's fifteen CSV exports, dated ones over two-day windows."""

@@ -1,0 +1,128 @@
+"""Records from a CSV response body, parsed as the bytes arrive.
+
+CSV exports can be as large as a vendor lets a window be; reading `response.text` would hold
+the whole body (twice: bytes and text) in memory. Here the chunks are decoded incrementally
+(a multi-byte character or a BOM split across chunks is fine), cut into lines, and fed to
+the `csv` module, which joins the lines of a quoted value that holds newlines. Memory stays
+at one chunk plus one row, however large the body.
+
+A body that is not the CSV the endpoint returns must never pass for "no rows":
+- an empty body, a body cut inside a quoted value, or a row with another number of fields
+  than the header raises `BodyError` (the caller re-requests the page);
+- a body whose first line is not a header naming the expected columns (a vendor's error
+  message sent with status 200) raises `NotCsvError`, a `BodyError` carrying the text, so
+  the tap can recognise the vendor's message (bad key, range too large...) and say so.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import typing as t
+
+from tapkit.jsonbody import BodyError
+
+#: How much of a non-CSV body is kept for the error message.
+MESSAGE_CHARS = 500
+
+
+class NotCsvError(BodyError):
+    """The body is not CSV with the expected header; `text` is its beginning."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        super().__init__(f"the response is not the expected CSV: {' '.join(text.split())!r}")
+
+
+def declared_charset(content_type: str | None, default: str = "utf-8") -> str:
+    """The charset a Content-Type names, else `default`.
+
+    Not `requests`' `response.encoding`: for a text/* type without a charset it answers
+    ISO-8859-1 (an old HTTP default), which would silently garble a UTF-8 export.
+    """
+    for param in (content_type or "").split(";")[1:]:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset" and value.strip(" \"'"):
+            charset = value.strip(" \"'")
+            try:
+                return codecs.lookup(charset).name
+            except LookupError:
+                return default
+    return default
+
+
+def iter_text_lines(chunks: t.Iterable[bytes], encoding: str = "utf-8") -> t.Iterator[str]:
+    """Lines of a byte stream, each with its "\\n", decoded incrementally; BOM dropped."""
+    codec = "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
+    decoder = codecs.getincrementaldecoder(codec)(errors="strict")
+    pending = ""
+    try:
+        for chunk in chunks:
+            if not chunk:
+                continue
+            pending += decoder.decode(chunk)
+            if "\n" not in pending:
+                continue
+            *complete, pending = pending.split("\n")
+            for line in complete:
+                yield line + "\n"
+        pending += decoder.decode(b"", final=True)
+    except UnicodeDecodeError as exc:
+        raise BodyError(f"the response is not {encoding} text ({exc.reason})") from None
+    if pending:
+        yield pending
+
+
+def iter_csv_records(
+    chunks: t.Iterable[bytes],
+    *,
+    delimiter: str = ",",
+    expected_columns: t.Collection[str] = (),
+    encoding: str = "utf-8",
+) -> t.Iterator[dict[str, str]]:
+    """Yield one dict per data row, keyed by the header's column names as sent.
+
+    `expected_columns`: columns the header must contain (e.g. the stream's key); a first
+    line without them is taken for a vendor message and raises `NotCsvError`.
+    """
+    lines = iter_text_lines(chunks, encoding)
+    first = next(lines, None)
+    if first is None or not first.strip():
+        raise BodyError("the response body is empty (not even a CSV header)")
+    reader = csv.reader(_chain(first, lines), delimiter=delimiter, strict=True)
+    try:
+        header = next(reader)
+    except csv.Error:
+        raise NotCsvError(_message(first, lines)) from None
+    header = [name.strip() for name in header]
+    if not set(expected_columns) <= set(header):
+        raise NotCsvError(_message(first, lines))
+    width = len(header)
+    try:
+        for row in reader:
+            if len(row) == width:
+                yield dict(zip(header, row, strict=True))
+            elif row and any(value.strip() for value in row):
+                raise BodyError(
+                    f"CSV row {reader.line_num} has {len(row)} fields where the header has "
+                    f"{width}: the body is cut short or malformed"
+                )
+    except csv.Error as exc:
+        raise BodyError(
+            f"the CSV body is cut short or malformed near line {reader.line_num} ({exc})"
+        ) from None
+
+
+def _chain(first: str, rest: t.Iterator[str]) -> t.Iterator[str]:
+    yield first
+    yield from rest
+
+
+def _message(first: str, rest: t.Iterator[str]) -> str:
+    """The beginning of a non-CSV body (no more than `MESSAGE_CHARS` are read)."""
+    text = first
+    for line in rest:
+        if len(text) >= MESSAGE_CHARS:
+            break
+        text += line
+    return text[:MESSAGE_CHARS].strip()

@@ -1,0 +1,485 @@
+"""CoBrowser.net's CSV export API on loopback (see vendor-docs/cobrowser-csv-api.txt).
+
+Enforces what the documentation promises: `user` + `apiKey` in the query string, `start` /
+`stop` as whole days ago counted in the server's calendar (start >= stop, at most 2 days per
+request), the `csvseperator` option (; , : |), and the CCC-only commands refused for an
+account that is not a CCC account. Errors come back the way old CSV endpoints send them:
+status 200, a plain-text line starting with "Error:" instead of CSV.
+
+The data is deterministic: the same local day always holds the same rows. It carries what
+makes CSV hard: values holding the separator, quotes and newlines, non-ASCII names, a BOM,
+empty values, RFC 2822 times in the server's offset (which changes with DST), a column the
+documentation does not list, and quiet days with no conversations at all.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import email.utils
+import io
+import typing as t
+from zoneinfo import ZoneInfo
+
+from tapkit.emulators.framework import EmulatorApp, Reply, Request
+
+PATH = "/generic/api/csv.php"
+MAX_RANGE_DAYS = 2
+SEPARATORS = (";", ",", ":", "|")
+BOM = "\ufeff"
+
+ACCOUNTS = [
+    {"id": 11, "name": "Shop Nederland", "postfix": "shop.nl", "reseller_id": 900},
+    {"id": 12, "name": "Boutique Française; Paris", "postfix": "boutique.fr", "reseller_id": 900},
+    {"id": 13, "name": 'Kundendienst "Süd" GmbH', "postfix": "kd.de", "reseller_id": 901},
+]
+HOSTS = [
+    {"id": 101, "account_id": 11, "hostname": "www.shop.nl", "multiple_acc_id": ""},
+    {"id": 102, "account_id": 11, "hostname": "m.shop.nl", "multiple_acc_id": ""},
+    {"id": 103, "account_id": 12, "hostname": "boutique.fr", "multiple_acc_id": "2"},
+    {"id": 104, "account_id": 13, "hostname": "kd.de", "multiple_acc_id": ""},
+]
+_AGENT_NAMES = [
+    ("Anna", "de Vries"),
+    ("Bram", "Jansen"),
+    ("Chloé", "Lefèvre"),
+    ("Jürgen", "Müller"),
+    ("Sofía", "Núñez"),
+    ("Taro", "山田"),
+    ("Eva", "Bakker, jr."),
+    ("Noah", "O'Brien"),
+]
+AGENTS = [
+    {
+        "id": 201 + i,
+        "username": first.lower().replace("é", "e").replace("ü", "u").replace("í", "i"),
+        "firstname": first,
+        "lastname": last,
+        "email": f"agent{201 + i}@{ACCOUNTS[i % 3]['postfix']}",
+        "account_id": ACCOUNTS[i % 3]["id"],
+        "cccagent_id": str(301 + i % 4) if i % 2 == 0 else "",
+        "disabled": "1" if i == 7 else "0",
+    }
+    for i, (first, last) in enumerate(_AGENT_NAMES)
+]
+CCC_ACCOUNT = 500
+CCC_AGENTS = [
+    {
+        "id": 301 + i,
+        "username": f"ccc{i + 1}",
+        "firstname": first,
+        "lastname": last,
+        "email": f"ccc{i + 1}@ccc.example",
+        "cccaccount_id": CCC_ACCOUNT,
+    }
+    for i, (first, last) in enumerate(_AGENT_NAMES[:4])
+]
+CCC_GROUPS = {401: "Tier 1", 402: "Nachtdienst; NL", 403: 'Escalations "VIP"'}
+CCC_AGENT_GROUPS = [
+    {"cccagent_id": agent, "cccgroup_id": group, "cccgroup_name": CCC_GROUPS[group]}
+    for agent, group in [(301, 401), (302, 401), (302, 402), (303, 402), (304, 403)]
+]
+CCC_GROUP_ACCOUNTS = [
+    {"cccgroup_id": group, "account_id": account, "cccgroup_name": CCC_GROUPS[group]}
+    for group, account in [(401, 11), (401, 12), (402, 11), (403, 13)]
+]
+FILTERS = {31: "Checkout > 60 s", 32: "Returning visitor; NL", 33: "Pricing page"}
+PRESETS = ("Sales", "Support")
+
+
+def _rfc(instant: dt.datetime, tz: dt.tzinfo) -> str:
+    return email.utils.format_datetime(instant.astimezone(tz))
+
+
+def day_bounds(day: dt.date, tz: dt.tzinfo) -> tuple[dt.datetime, dt.datetime]:
+    """The UTC instants of a local day's midnight and the next (23 or 25 hours on DST days)."""
+    start = dt.datetime.combine(day, dt.time(), tzinfo=tz).astimezone(dt.UTC)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=tz).astimezone(dt.UTC)
+    return start, end
+
+
+class CoBrowserData:
+    """Deterministic rows of every command; windowed ones are generated per local day."""
+
+    WINDOWED = (
+        "conversations",
+        "accountspecshourly",
+        "hostspecshourly",
+        "emails",
+        "agentactivity",
+        "filterstatshourly",
+        "slotsactivity",
+        "agentperformance",
+    )
+    CCC_ONLY = ("cccagents", "cccagentgroups", "cccgroupaccounts", "cccslotsactivity")
+
+    def __init__(self, tz: dt.tzinfo, per_day: int = 12) -> None:
+        self.tz = tz
+        self.per_day = per_day
+
+    # -- ground truth --------------------------------------------------------------------
+
+    def rows(
+        self, command: str, first: dt.date | None = None, last: dt.date | None = None
+    ) -> t.Iterator[dict]:
+        """Rows of a command (windowed: of the local days first..last), as served."""
+        if command in self.WINDOWED:
+            assert first is not None and last is not None
+            day = first
+            while day <= last:
+                yield from getattr(self, f"_{command}")(day)
+                day += dt.timedelta(days=1)
+            return
+        yield from getattr(self, f"_{command}")()
+
+    def columns(self, command: str) -> list[str]:
+        """The header of a command (also sent when there are no rows)."""
+        if command not in self.WINDOWED:
+            return list(next(iter(self.rows(command))))
+        day = dt.date(2026, 1, 1)
+        while self.conversation_count(day) == 0:
+            day += dt.timedelta(days=1)
+        return list(next(iter(self.rows(command, day, day))))
+
+    def conversation_count(self, day: dt.date) -> int:
+        """Conversations on a local day; one day in seven is quiet (none)."""
+        ordinal = day.toordinal()
+        if ordinal % 7 == 3:
+            return 0
+        return max(1, self.per_day // 2 + (ordinal * 7919) % max(1, self.per_day))
+
+    # -- windowed commands ---------------------------------------------------------------
+
+    def _spread(self, day: dt.date, count: int, i: int) -> dt.datetime:
+        start, end = day_bounds(day, self.tz)
+        span = int((end - start).total_seconds()) - 1
+        return start + dt.timedelta(seconds=(i * span) // max(count, 1))
+
+    def _hours(self, day: dt.date) -> t.Iterator[tuple[int, dt.datetime]]:
+        start, end = day_bounds(day, self.tz)
+        hour = start
+        while hour < end:
+            yield hour.astimezone(self.tz).hour, hour
+            hour += dt.timedelta(hours=1)
+
+    def _conversations(self, day: dt.date) -> t.Iterator[dict]:
+        count = self.conversation_count(day)
+        ordinal = day.toordinal()
+        for i in range(count):
+            seed = ordinal * 1009 + i * 31
+            agent = AGENTS[seed % len(AGENTS)]
+            host = HOSTS[seed % len(HOSTS)]
+            row = {
+                "conversation_start": _rfc(self._spread(day, count, i), self.tz),
+                "browse_id": ordinal * 100000 + i,
+                "account_id": host["account_id"],
+                "num_messages": 2 + seed % 40,
+                "duration_secs": 30 + seed % 1800,
+                "avgMessageLength": f"{20 + seed % 50}.{seed % 100:02d}",
+                "maxMessageLength": 80 + seed % 200,
+                "last_agent_id": agent["id"],
+                "reseller_id": 900,
+                "visitor_id": 700000 + seed % 5000,
+                "requestType": "ask_proactive" if seed % 3 else "ask_reactive",
+                "assigned_agent_id": agent["id"] if seed % 5 else "",
+                "acceptUrl": f"https://{host['hostname']}/p?id={seed % 90};ref=a,b|c:d",
+                "accept_host_id": host["id"],
+                "decisionTime": seed % 40,
+                "firstResponseTime": seed % 25,
+                "transcriptUrl": f"https://client.cobrowser.example/t/{ordinal}-{i}",
+                "avgResponseTime": f"{seed % 30}.5",
+                "maxResponseTime": 30 + seed % 90,
+                "successcode": str(seed % 4),
+                "firstReplyTime": seed % 20 if seed % 7 else "",
+                "chat_language": ("nl", "fr", "de")[seed % 3],  # not in the documentation
+            }
+            yield row
+
+    def _stats_row(self, day: dt.date, hour_of_day: int, begin: dt.datetime, seed: int) -> dict:
+        visits = (seed * 37) % 120
+        return {
+            "hourBegin_time": _rfc(begin, self.tz),
+            "hourEnd_time": _rfc(begin + dt.timedelta(minutes=59, seconds=59), self.tz),
+            "hourOfDay": hour_of_day,
+            "num_vists": visits,
+            "num_pageviews": visits * 3 + seed % 7,
+            "num_visitors": visits - visits // 5,
+            "num_reactive": seed % 6,
+            "num_reactive_accepted": seed % 6 // 2,
+            "num_proactive": seed % 9,
+            "num_proactive_accepted": seed % 9 // 3,
+        }
+
+    def _accountspecshourly(self, day: dt.date) -> t.Iterator[dict]:
+        for hour_of_day, begin in self._hours(day):
+            for account in ACCOUNTS:
+                seed = day.toordinal() * 31 + hour_of_day * 7 + account["id"]
+                yield {
+                    "account_id": account["id"],
+                    **self._stats_row(day, hour_of_day, begin, seed),
+                }
+
+    def _hostspecshourly(self, day: dt.date) -> t.Iterator[dict]:
+        for hour_of_day, begin in self._hours(day):
+            for host in HOSTS:
+                seed = day.toordinal() * 29 + hour_of_day * 5 + host["id"]
+                row = {"host_id": host["id"], **self._stats_row(day, hour_of_day, begin, seed)}
+                row["account_id"] = host["account_id"]
+                yield row
+
+    def _filterstatshourly(self, day: dt.date) -> t.Iterator[dict]:
+        for hour_of_day, begin in self._hours(day):
+            for index, (filter_id, name) in enumerate(FILTERS.items()):
+                seed = day.toordinal() * 17 + hour_of_day * 3 + filter_id
+                yield {
+                    "account_id": ACCOUNTS[index]["id"],
+                    "hourBegin_time": _rfc(begin, self.tz),
+                    "hourEnd_time": _rfc(begin + dt.timedelta(minutes=59, seconds=59), self.tz),
+                    "hourOfDay": hour_of_day,
+                    "id": filter_id,
+                    "filtername": name,
+                    "num_proactive": seed % 11,
+                    "num_proactive_accepted": seed % 11 // 3,
+                    "num_proactive_declined": seed % 11 // 4,
+                    "num_proactive_match": seed % 11 + seed % 5,
+                    "num_proactive_cancelled": seed % 2,
+                    "num_proactive_no_availability": seed % 3 // 2,
+                    "num_proactive_expired": seed % 4 // 3,
+                    "num_proactive_ignored": seed % 5 // 4,
+                }
+
+    def _emails(self, day: dt.date) -> t.Iterator[dict]:
+        count = self.conversation_count(day) // 3
+        ordinal = day.toordinal()
+        for i in range(count):
+            seed = ordinal * 13 + i
+            agent = AGENTS[seed % len(AGENTS)]
+            yield {
+                "browse_id": ordinal * 100000 + i * 3,
+                "id": ordinal * 1000 + i,
+                "timestamp": _rfc(self._spread(day, count, i) + dt.timedelta(minutes=5), self.tz),
+                "agent_id": agent["id"],
+                "to": f"visitor{seed % 500}@mail.example",
+                "bcc": "archive@shop.nl" if seed % 2 else "",
+                "subject": f'Transcript; "chat" {i} with {agent["firstname"]}\nThank you, | :)',
+                "from": agent["email"],
+                "account_id": agent["account_id"],
+            }
+
+    def _agentactivity(self, day: dt.date) -> t.Iterator[dict]:
+        start, end = day_bounds(day, self.tz)
+        ordinal = day.toordinal()
+        for index, agent in enumerate(AGENTS):
+            online_at = start + dt.timedelta(hours=7, minutes=index * 5)
+            offline_at = online_at + dt.timedelta(hours=8, minutes=ordinal % 30)
+            for j, (state, begin, finish) in enumerate(
+                [("online", online_at, offline_at), ("offline", offline_at, end)]
+            ):
+                yield {
+                    "agent_id": agent["id"],
+                    "time_start": _rfc(begin, self.tz),
+                    "time_end": _rfc(finish, self.tz),
+                    "state": state,
+                    "duration_secs": int((finish - begin).total_seconds()),
+                    "account_id": agent["account_id"],
+                    "activity_id": ordinal * 100 + index * 2 + j,
+                }
+
+    def _slotsactivity(self, day: dt.date) -> t.Iterator[dict]:
+        count = self.conversation_count(day)
+        ordinal = day.toordinal()
+        for i in range(count):
+            seed = ordinal * 7 + i
+            agent = AGENTS[seed % len(AGENTS)]
+            yield {
+                "agent_id": agent["id"],
+                "time_start": _rfc(self._spread(day, count, i) + dt.timedelta(seconds=20), self.tz),
+                "action": "add" if i % 2 == 0 else "remove",
+                "account_id": agent["account_id"],
+                "browse_id": ordinal * 100000 + i,
+                "session_id": ordinal * 10 + seed % 4,
+                "activity_id": ordinal * 100000 + i,
+                "numslots_used": 1 + seed % 3,
+                "numslots_max": 4,
+                "open_duration": seed % 600,
+                "closed_duration": seed % 60,
+                "new_duration": seed % 30,
+                "sleeping_duration": seed % 90,
+                "burning_duration": seed % 15,
+                "presetName": PRESETS[seed % 2],
+            }
+
+    def _agentperformance(self, day: dt.date) -> t.Iterator[dict]:
+        start, _ = day_bounds(day, self.tz)
+        ordinal = day.toordinal()
+        for index, agent in enumerate(AGENTS[:4]):
+            for preset in PRESETS:
+                seed = ordinal * 3 + index + len(preset)
+                online = 3600 * 7 + seed % 3600
+                yield {
+                    "agent_id": agent["id"],
+                    "session_id": ordinal * 10 + index,
+                    "preset": preset,
+                    "session_start": _rfc(start + dt.timedelta(hours=8, minutes=index), self.tz),
+                    "numChats": seed % 30,
+                    "numBreaks": seed % 4,
+                    "numIgnored": seed % 3,
+                    "numAbandoned": seed % 2,
+                    "avgConcurrency": f"{1 + seed % 3}.{seed % 10}",
+                    "firstResponseDuration": seed % 900,
+                    "openDuration": seed % 20000,
+                    "closedDuration": seed % 5000,
+                    "newDuration": seed % 800,
+                    "sleepingDuration": seed % 3000,
+                    "burningDuration": seed % 400,
+                    "onlineDuration": online,
+                    "offlineDuration": 1800 + seed % 600,
+                    "availableDuration": online - 600,
+                    "idleDuration": seed % 1200,
+                    "sessionDuration": online + 1800 + seed % 600,
+                }
+
+    # -- reference lists -----------------------------------------------------------------
+
+    def _accounts(self) -> list[dict]:
+        return ACCOUNTS
+
+    def _agents(self) -> list[dict]:
+        return AGENTS
+
+    def _hosts(self) -> list[dict]:
+        return HOSTS
+
+    def _cccagents(self) -> list[dict]:
+        return CCC_AGENTS
+
+    def _cccagentgroups(self) -> list[dict]:
+        return [{**row, "cccaccount_id": CCC_ACCOUNT} for row in CCC_AGENT_GROUPS]
+
+    def _cccgroupaccounts(self) -> list[dict]:
+        return [{**row, "cccaccount_id": CCC_ACCOUNT} for row in CCC_GROUP_ACCOUNTS]
+
+    def _cccslotsactivity(self) -> list[dict]:
+        base = dt.datetime(2026, 1, 5, 9, tzinfo=dt.UTC)
+        return [
+            {
+                "cccagent_id": 301 + i % 4,
+                "time_start": _rfc(base + dt.timedelta(minutes=17 * i), self.tz),
+                "action": "add" if i % 2 == 0 else "remove",
+                "account_id": ACCOUNTS[i % 3]["id"],
+                "browse_id": 5000 + i,
+                "session_id": 6000 + i // 2,
+                "activity_id": 9000 + i,
+                "numslots_used": 1 + i % 3,
+                "numslots_max": 3,
+            }
+            for i in range(25)
+        ]
+
+
+class CoBrowserEmulator(EmulatorApp):
+    """`csv.php` for one user and API key, in the server's calendar."""
+
+    name = "cobrowser"
+
+    def __init__(
+        self,
+        *,
+        user: str,
+        api_key: str,
+        ccc: bool = True,
+        timezone: str = "Europe/Amsterdam",
+        per_day: int = 12,
+        max_range_days: int = MAX_RANGE_DAYS,
+        clock: t.Callable[[], dt.datetime] | None = None,
+        content_type: str = "text/csv",
+    ) -> None:
+        self.user = user
+        #: What CSV and error lines are labelled (a PHP script may say text/html for both).
+        self.content_type = content_type
+        self.api_key = api_key
+        self.ccc = ccc
+        self.tz = ZoneInfo(timezone)
+        self.data = CoBrowserData(self.tz, per_day=per_day)
+        self.max_range_days = max_range_days
+        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
+
+    def today(self) -> dt.date:
+        """The server's local date now."""
+        return self.clock().astimezone(self.tz).date()
+
+    def handle(self, request: Request) -> Reply:
+        """Answer one `csv.php` request."""
+        if request.path != PATH:
+            return Reply(status=404, body=b"Not found", content_type="text/plain")
+        q = request.query
+        if q.get("user") != self.user or q.get("apiKey") != self.api_key:
+            return self._error("Invalid user or apiKey")
+        command = q.get("c", "")
+        separator = q.get("csvseperator", ";")
+        if separator not in SEPARATORS:
+            return self._error("csvseperator must be one of ; , : |")
+        if command in CoBrowserData.CCC_ONLY and not self.ccc:
+            return self._error("This command only works for CCC Agents")
+        if command in CoBrowserData.WINDOWED:
+            try:
+                first, last = self.days(q)
+            except ValueError as exc:
+                return self._error(str(exc))
+            rows = self.data.rows(command, first, last)
+        elif command in CoBrowserData.CCC_ONLY or command in {"accounts", "agents", "hosts"}:
+            rows = self.data.rows(command)
+        else:
+            return self._error(f"Unknown command {command!r}")
+        body = _csv_chunks(rows, self.data.columns(command), separator)
+        # No charset, as many CSV endpoints send it: the body is UTF-8 all the same.
+        return Reply(body=body, content_type=self.content_type)
+
+    def _error(self, message: str) -> Reply:
+        """A refusal: status 200 and a line of text instead of CSV."""
+        return Reply(status=200, body=f"Error: {message}".encode(), content_type=self.content_type)
+
+    def days(self, q: dict[str, str]) -> tuple[dt.date, dt.date]:
+        """The local days asked for by `start`/`stop` (days ago, both default 0)."""
+        try:
+            start, stop = int(q.get("start") or 0), int(q.get("stop") or 0)
+        except ValueError:
+            raise ValueError("start and stop must be whole numbers of days ago") from None
+        if start < 0 or stop < 0 or start < stop:
+            raise ValueError("start must be greater than or equal to stop (days ago)")
+        if start - stop + 1 > self.max_range_days:
+            raise ValueError(
+                f"The allowed range between start and stop is {self.max_range_days} days"
+            )
+        today = self.today()
+        return today - dt.timedelta(days=start), today - dt.timedelta(days=stop)
+
+
+def _csv_chunks(
+    rows: t.Iterable[dict], columns: t.Sequence[str], separator: str, batch: int = 500
+) -> t.Iterator[bytes]:
+    """The CSV body, produced as it is sent: BOM, quoted header, quoted rows (in batches)."""
+    out = io.StringIO()
+    out.write(BOM)
+    writer = csv.writer(out, delimiter=separator, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+    writer.writerow(columns)
+    buffered = 0
+    for row in rows:
+        writer.writerow([row.get(c, "") for c in columns])
+        buffered += 1
+        if buffered >= batch:
+            yield _drain(out)
+            buffered = 0
+    yield _drain(out)
+
+
+def _drain(out: io.StringIO) -> bytes:
+    data = out.getvalue().encode()
+    out.seek(0)
+    out.truncate()
+    return data
+
+
+def demo_app(interval: float) -> CoBrowserEmulator:
+    """The emulator with the `dev` environment's made-up credentials (see meltano.yml)."""
+    return CoBrowserEmulator(user="demo@cobrowser.example", api_key="demo-cobrowser-key")

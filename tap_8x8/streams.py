@@ -11,13 +11,9 @@ import typing as t
 from singer_sdk import typing as th
 
 from tap_8x8.client import EightByEightStream, minus_one_is_null, utc_seconds_to_iso
-from tapkit.records import to_float
+from tapkit.records import extra_property, to_float
 
-EXTRA = th.Property(
-    "_extra",
-    th.ObjectType(additional_properties=True),
-    description="Fields 8x8 sent that this schema does not declare (names in snake_case).",
-)
+EXTRA = extra_property("8x8", spelling="names in snake_case")
 SNAPSHOT_AT = th.Property(
     "snapshot_at",
     th.DateTimeType,

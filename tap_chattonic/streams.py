@@ -9,16 +9,13 @@ from singer_sdk import typing as th
 from singer_sdk.exceptions import FatalAPIError
 
 from tap_chattonic.client import VENDOR, ChattonicStream
+from tapkit.records import extra_property
 from tapkit.windows import DateWindow
 
 HOUR_LABEL = "%Y-%m-%d %H"
 ONE_HOUR = dt.timedelta(hours=1)
 
-EXTRA = th.Property(
-    "_extra",
-    th.ObjectType(additional_properties=True),
-    description="Fields Chat-Tonic sent that this schema does not declare, as sent.",
-)
+EXTRA = extra_property("Chat-Tonic")
 
 
 class OperatorStatsDailyStream(ChattonicStream):

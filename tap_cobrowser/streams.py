@@ -10,12 +10,9 @@ from __future__ import annotations
 from singer_sdk import typing as th
 
 from tap_cobrowser.client import CoBrowserStream, CoBrowserWindowedStream
+from tapkit.records import extra_property
 
-EXTRA = th.Property(
-    "_extra",
-    th.ObjectType(additional_properties=True),
-    description="Columns CoBrowser sent that this schema does not declare, as sent.",
-)
+EXTRA = extra_property("CoBrowser")
 
 
 def integers(*names: str) -> list[th.Property]:

@@ -8,6 +8,7 @@ import typing as t
 from singer_sdk import typing as th
 
 from tap_jaicp.client import JaicpPagedStream, JaicpStream
+from tapkit.records import extra_property
 from tapkit.stream import WindowedStream
 from tapkit.windows import DateWindow, WindowToken
 
@@ -15,11 +16,7 @@ if t.TYPE_CHECKING:
     import requests
     from singer_sdk.helpers.types import Context
 
-EXTRA = th.Property(
-    "_extra",
-    th.ObjectType(additional_properties=True),
-    description="Fields JAICP sent that this schema does not declare, as sent.",
-)
+EXTRA = extra_property("JAICP")
 ONE_MS = dt.timedelta(milliseconds=1)
 
 CLIENT = th.ObjectType(

@@ -5,12 +5,9 @@ from __future__ import annotations
 from singer_sdk import typing as th
 
 from tap_oct8ne.client import Oct8neStream
+from tapkit.records import extra_property
 
-EXTRA = th.Property(
-    "_extra",
-    th.ObjectType(additional_properties=True),
-    description="Fields Oct8ne sent that this schema does not declare, as sent.",
-)
+EXTRA = extra_property("Oct8ne")
 
 
 class SessionsStream(Oct8neStream):

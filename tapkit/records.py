@@ -15,9 +15,20 @@ import logging
 import typing as t
 
 from dateutil import parser as date_parser
+from singer_sdk import typing as th
 
 EXTRA = "_extra"
 logger = logging.getLogger(__name__)
+
+
+def extra_property(vendor: str, *, spelling: str = "as sent") -> th.Property:
+    """The `_extra` property every stream declares: undeclared vendor fields, kept."""
+    return th.Property(
+        EXTRA,
+        th.ObjectType(additional_properties=True),
+        description=f"Fields {vendor} sent that this schema does not declare ({spelling}).",
+    )
+
 
 Converter = t.Callable[[t.Any], t.Any]
 

@@ -8,6 +8,7 @@ loopback and the test PostgreSQL (the `postgres` fixture), as a team's orchestra
   project that shares only that database) resumes from the first one's bookmarks;
 - tap-cobrowser split in two inherited plugins, run at the same time into one schema, loads
   every row once, each half with its own state id;
+- the README's recipe for re-syncing one stream (drop its bookmark) reads only that stream;
 - Snowflake: the same job against a real account, only when one is configured (no Snowflake
   is reachable from here; see the README).
 """
@@ -235,6 +236,41 @@ def test_a_second_machine_sharing_only_the_postgres_system_database_resumes_from
 def state_of(state_id: str, env: dict[str, str]) -> dict:
     """The state Meltano holds under `state_id`."""
     return json.loads(meltano("state", "get", state_id, env=env).stdout)
+
+
+def test_resyncing_one_stream_by_removing_its_bookmark_rereads_only_that_stream(
+    postgres, tmp_path: Path
+):
+    """The README's recipe: `state get`, drop one stream's bookmark, `state set`, run."""
+    case = case_named("tap-oct8ne")
+    database = "resync_one_stream"
+    postgres.create_database(database)
+    state_id = "dev:tap-oct8ne-to-target-postgres"
+    with running_emulators([case]) as servers:
+        emulator = servers[case.tap]
+        env = project_env(
+            [case],
+            servers,
+            postgres,
+            database,
+            f"sqlite:///{tmp_path / 'meltano.db'}",
+            {case.tap: case.smallest_window},
+        )
+        meltano("run", "tap-oct8ne", "target-postgres", env=env)
+        backfill = {stream: len(emulator.served(stream)) for stream in ("sessions", "leads")}
+
+        state = state_of(state_id, env)
+        del state["singer_state"]["bookmarks"]["leads"]
+        trimmed = tmp_path / "state.json"
+        trimmed.write_text(json.dumps(state))
+        meltano("state", "set", "--force", state_id, "--input-file", str(trimmed), env=env)
+        meltano("run", "tap-oct8ne", "target-postgres", env=env)
+        resync = {stream: len(emulator.served(stream)) - backfill[stream] for stream in backfill}
+        truth = expected_keys(case, emulator)
+
+    assert resync["leads"] == backfill["leads"], "leads was not read again from start_date"
+    assert resync["sessions"] <= 2 < backfill["sessions"], "sessions did not resume"
+    assert_warehouse_holds_the_truth(postgres, database, case, truth)
 
 
 #: tap-cobrowser--stats's exports; every other command is tap-cobrowser--activity's

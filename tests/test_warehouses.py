@@ -86,15 +86,12 @@ def project_env(
     return env
 
 
-def meltano(
-    *args: str, env: dict[str, str], cwd: Path = ROOT, check: bool = True
-) -> subprocess.CompletedProcess:
-    """One `meltano` command of the project at `cwd`."""
+def meltano(*args: str, env: dict[str, str], cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    """One `meltano` command of the project at `cwd`, which must succeed."""
     result = subprocess.run(
         [str(MELTANO), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=900
     )
-    if check:
-        assert result.returncode == 0, result.stderr[-4000:]
+    assert result.returncode == 0, result.stderr[-4000:]
     return result
 
 
@@ -390,9 +387,12 @@ else:
 if os.environ.get("TARGET_SNOWFLAKE_ROLE"):
     params["role"] = os.environ["TARGET_SNOWFLAKE_ROLE"]
 with snowflake.connector.connect(**params) as connection:
-    counts = {table: connection.cursor().execute(
-        f"select count(*) from {sys.argv[1]}.{table}").fetchone()[0] for table in sys.argv[2:]}
-print(json.dumps(counts))
+    if sys.argv[1] == "drop":
+        connection.cursor().execute(f"drop schema if exists {sys.argv[2]}")
+    else:
+        counts = {table: connection.cursor().execute(
+            f"select count(*) from {sys.argv[2]}.{table}").fetchone()[0] for table in sys.argv[3:]}
+        print(json.dumps(counts))
 """
 
 
@@ -417,16 +417,21 @@ def test_tap_oct8ne_loads_into_a_real_snowflake_account_and_a_rerun_adds_nothing
         truth = expected_keys(case, servers[case.tap])
         python = ROOT / ".meltano" / "loaders" / "target-snowflake" / "venv" / "bin" / "python"
         counts = []
-        for _ in range(2):
-            meltano("run", "tap-oct8ne", "target-snowflake", env=env)
-            result = subprocess.run(
-                [str(python), "-c", SNOWFLAKE_COUNT, schema, *truth],
-                env=env,
-                capture_output=True,
-                text=True,
-                check=True,
+        try:
+            for _ in range(2):
+                meltano("run", "tap-oct8ne", "target-snowflake", env=env)
+                result = subprocess.run(
+                    [str(python), "-c", SNOWFLAKE_COUNT, "count", schema, *truth],
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
+                counts.append(json.loads(result.stdout))
+        finally:
+            subprocess.run(
+                [str(python), "-c", SNOWFLAKE_COUNT, "drop", schema], env=env, check=False
             )
-            counts.append(json.loads(result.stdout))
     expected = {stream.upper(): len(keys) for stream, keys in truth.items()}
     assert {k.upper(): v for k, v in counts[0].items()} == expected
     assert counts[1] == counts[0]

@@ -17,9 +17,7 @@ reads exactly what the vendor would send, only more of it.
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
-import io
 import json
 import math
 import os
@@ -365,8 +363,8 @@ def throughput(rows: int) -> tuple[list[Row], dict[str, float]]:
         table.append(
             Row(
                 f"records/s, {label}, one window of {rows:,} rows",
-                f"{rate:,.0f} records/s = {rate / baseline:.2f} × baseline",
-                "≥ 1.5 × baseline",
+                f"{rate:,.0f} records/s = {rate / baseline:.2f} x baseline",
+                "≥ 1.5 x baseline",
                 rate >= 1.5 * baseline,
             )
         )
@@ -388,7 +386,7 @@ def peak_memory() -> list[Row]:
     return [
         Row(
             "peak RSS, tap-oct8ne, one response of 100,000 / 1,000,000 rows",
-            f"{peaks[100_000]:.0f} MB / {peaks[1_000_000]:.0f} MB (+{growth:.0f} MB for 10× rows)",
+            f"{peaks[100_000]:.0f} MB / {peaks[1_000_000]:.0f} MB (+{growth:.0f} MB for 10x rows)",
             "≤ 150 MB, flat",
             peaks[1_000_000] <= 150 and growth <= 15,
         )

@@ -17,7 +17,7 @@ from singer_sdk import typing as th
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tap_oct8ne.streams import SessionsStream  # noqa: E402
+from tap_oct8ne.streams import SessionsStream
 
 DATE_FORMAT = "%m/%d/%Y"
 

@@ -1,70 +1,67 @@
 """The bench's reference: a plain `singer-sdk` REST stream with every default left as is.
 
-It reads the same Oct8ne sessions window as tap-oct8ne (same URL, same schema) the way a tap
-written straight from the SDK cookbook would: the whole body through `response.json()` and
-a JSONPath, the SDK's own type conformance, no throttle, no custom typing. `make bench`
-divides each tap's records per second by this stream's.
+`make bench` points it at the body a tap has just read (the emulator replays it under
+`/_bench/replay`) and gives it that tap stream's schema. It reads the body the way a tap
+written straight from the SDK cookbook would: JSON through `response.json()` and a JSONPath
+(CSV through `csv.DictReader`), the SDK's own type conformance, no custom typing. Each tap's
+records per second are divided by this stream's on the same body.
 """
 
 from __future__ import annotations
 
-import sys
+import csv
+import io
 import typing as t
-from pathlib import Path
 
 from singer_sdk import RESTStream, Tap
 from singer_sdk import typing as th
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from tap_oct8ne.streams import SessionsStream
-
-DATE_FORMAT = "%m/%d/%Y"
+REPLAY_PATH = "/_bench/replay"
 
 
-class PlainSessionsStream(RESTStream):
-    """Oct8ne sessions, the SDK's defaults only."""
+class PlainStream(RESTStream):
+    """One endpoint, the SDK's defaults only."""
 
-    name = "sessions"
-    path = SessionsStream.path
-    primary_keys = ("sessionId",)
-    records_jsonpath = "$[*]"
-    schema = SessionsStream.schema
+    name = "baseline"
+    path = REPLAY_PATH
+
+    def __init__(self, tap: Tap) -> None:
+        super().__init__(tap, schema=tap.config["schema"], name=tap.config["stream"])
+
+    @property
+    def records_jsonpath(self) -> str:  # type: ignore[override]
+        """Where the records are in the JSON body."""
+        return str(self.config.get("records_jsonpath", "$[*]"))
 
     @property
     def url_base(self) -> str:
         """The emulator."""
         return str(self.config["base_url"])
 
-    def get_url_params(self, context: t.Any, next_page_token: t.Any) -> dict:
-        """The one day of `start_date`, durations in seconds."""
-        day = self.config["start_date"][:10]
-        date = f"{day[5:7]}/{day[8:10]}/{day[:4]}"
-        return {
-            "apiToken": self.config["api_token"],
-            "domainId": self.config["domain_id"],
-            "startTime": date,
-            "endTime": date,
-            "utcOffset": self.config.get("utc_offset", 0),
-            "durationFormat": 1,
-        }
+    def parse_response(self, response: t.Any) -> t.Iterable[dict]:
+        """JSON the SDK's way; CSV with the standard library's reader."""
+        if self.config.get("csv_delimiter"):
+            text = io.StringIO(response.text)
+            yield from csv.DictReader(text, delimiter=self.config["csv_delimiter"])
+            return
+        yield from super().parse_response(response)
 
 
 class BaselineTap(Tap):
-    """One plain stream."""
+    """One plain stream, configured by the bench."""
 
     name = "bench-baseline"
     config_jsonschema = th.PropertiesList(
         th.Property("base_url", th.StringType, required=True),
-        th.Property("api_token", th.StringType, required=True),
-        th.Property("domain_id", th.StringType, required=True),
-        th.Property("start_date", th.StringType, required=True),
-        th.Property("utc_offset", th.IntegerType),
+        th.Property("stream", th.StringType, required=True),
+        th.Property("schema", th.ObjectType(), required=True),
+        th.Property("records_jsonpath", th.StringType),
+        th.Property("csv_delimiter", th.StringType),
     ).to_dict()
 
     def discover_streams(self) -> list:
-        """The sessions stream only."""
-        return [PlainSessionsStream(self)]
+        """The one stream."""
+        return [PlainStream(self)]
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ import backoff
 import requests
 from singer_sdk import RESTStream
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.pagination import SinglePagePaginator
 from singer_sdk.streams.rest import PageContext
 
@@ -93,6 +94,10 @@ class VendorStream(RESTStream):
     #: Fields whose conversion the schema cannot tell (local times, "hh:mm:ss"...).
     converters: t.ClassVar[dict[str, t.Callable[[t.Any], t.Any]]] = {}
     extra_retry_statuses = (HTTPStatus.TOO_MANY_REQUESTS,)
+    #: `post_process` (the `RecordTyper`) already gives every declared field its JSON type
+    #: and moves the rest to `_extra`; the SDK's second, recursive pass over every value
+    #: took a third of a tap's time (`make bench`, BENCHMARKS.md).
+    TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
     #: The window loop writes STATE itself; the SDK's every-10,000-records STATE would carry a
     #: half-read window's bookmark.
     STATE_MSG_FREQUENCY = 10**12

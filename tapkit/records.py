@@ -55,8 +55,13 @@ def _parse_iso(text: str) -> dt.datetime:
 
 def to_int(value: t.Any) -> int | None:
     """Integer from int, float with no fraction, or numeric string; blank → None."""
-    if value.__class__ is int:  # the common case, first and cheap
+    if value.__class__ is int:  # the common cases, first and cheap
         return value
+    if value.__class__ is str:
+        try:
+            return int(value)  # surrounding blanks are accepted, as below
+        except ValueError:
+            pass
     value = _blank_to_none(value)
     if value is None or isinstance(value, bool):
         return None if value is None else int(value)
@@ -76,6 +81,11 @@ def to_float(value: t.Any) -> float | None:
     """Number from int, float or numeric string (a decimal comma is accepted); blank → None."""
     if value.__class__ is float:
         return value
+    if value.__class__ is str:
+        try:
+            return float(value)
+        except ValueError:
+            pass
     value = _blank_to_none(value)
     if value is None:
         return None

@@ -206,7 +206,12 @@ def default_converter(prop: dict, *, datetime_converter: Converter = any_to_iso)
         return to_bool
     if types == {"string"}:
         return to_text
-    return lambda value: value
+    return keep_as_sent
+
+
+def keep_as_sent(value: t.Any) -> t.Any:
+    """Objects, arrays and untyped fields pass as the vendor sent them."""
+    return value
 
 
 class RecordTyper:
@@ -234,6 +239,12 @@ class RecordTyper:
             for name, prop in properties.items()
         }
         self.converters.update(overrides or {})
+        #: the per-row loop skips fields passed on as sent
+        self._conversions = tuple(
+            (name, convert)
+            for name, convert in self.converters.items()
+            if convert is not keep_as_sent
+        )
         self._warned: set[str] = set()
 
     def __call__(self, row: dict) -> dict:
@@ -247,8 +258,9 @@ class RecordTyper:
         if self.keep_extra and not row.keys() <= self.declared:
             undeclared = [key for key in row if key not in self.declared]
             extra = {key: row.pop(key) for key in undeclared}
-        for name, convert in self.converters.items():
-            value = row.get(name)
+        get = row.get
+        for name, convert in self._conversions:
+            value = get(name)
             if value is not None:
                 try:
                     row[name] = convert(value)

@@ -340,6 +340,27 @@ class VendorStream(RESTStream):
 
     _page_records = 0
 
+    def read_all_pages(self, context: Context | None) -> list[dict]:
+        """Every record of one context, page by page, parsed but not yet post-processed.
+
+        Safe in a worker thread (the SDK's `request_records` keeps per-stream state): it is
+        how `tapkit.prefetch` reads a child's records ahead while the parent is emitted.
+        Retries and re-read pages work as in `request_records`.
+        """
+        paginator = self.get_new_paginator()
+        decorated_request = self.request_decorator(self._request)
+        counter = _UncountedRequests()
+        records: list[dict] = []
+        while not paginator.finished:
+            page = self._read_page(context, paginator.current_value, decorated_request, counter)
+            while True:
+                try:
+                    records.append(next(page))
+                except StopIteration as done:
+                    paginator.advance(done.value)
+                    break
+        return records
+
     def build_page_request(self, context: Context | None, token: t.Any) -> requests.PreparedRequest:
         """The prepared request for one page (through the SDK's `get_http_request`)."""
         http_request = self.get_http_request(
@@ -459,6 +480,14 @@ class WindowedStream(VendorStream):
         self.logger.info(message)
         self._page_records = 0
         self._window_started = time.monotonic()
+
+
+class _UncountedRequests:
+    """Stands in for the SDK's request counter in worker threads (its metrics are not
+    thread-safe)."""
+
+    def increment(self) -> None:
+        return None
 
 
 def vendor_message(response: requests.Response) -> str:

@@ -44,7 +44,14 @@ class Prefetcher:
         """
         with self._lock:
             future = self._pending.pop(key, None)
-        return None if future is None else future.result()
+        if future is None:
+            return None
+        try:
+            return future.result()
+        except BaseException:
+            # the run is ending: reads queued behind this one must not hold the exit up
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            raise
 
     def close(self) -> None:
         """Stop the threads (reads still running finish first)."""

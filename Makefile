@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export MELTANO_SEND_ANONYMOUS_USAGE_STATS := false
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test lint docs postgres clean
+.PHONY: demo test bench lint docs postgres clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ demo: .meltano/.installed
 ## test: the whole suite, with a real PostgreSQL started by the tests
 test: .meltano/.installed postgres
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## bench: requests, rate-limit wall time, records/s and memory of the taps, as one table
+bench: $(BIN)/.installed
+	$(BIN)/python scripts/bench.py
 
 postgres:
 	bash scripts/ensure_postgres.sh

@@ -16,8 +16,10 @@ skipped.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import typing as t
 from dataclasses import dataclass
+from functools import cached_property
 from urllib.parse import quote
 
 import ijson
@@ -89,8 +91,22 @@ class JaicpStream(VendorStream):
     duration_fields: tuple[str, ...] = ()
     #: object (or array of objects) fields whose own fields are typed too
     nested_fields: tuple[str, ...] = ()
-    #: the page parsed last (replaced by each `parse_response`), read to decide on the next
-    last_page = PageTally()
+
+    @cached_property
+    def _tallies(self) -> threading.local:
+        return threading.local()
+
+    @property
+    def last_page(self) -> PageTally:
+        """The page parsed last by this thread, read to decide on the next.
+
+        Per thread: messages of several sessions may be read at once (`max_parallel_requests`).
+        """
+        return getattr(self._tallies, "page", None) or PageTally()
+
+    @last_page.setter
+    def last_page(self, tally: PageTally) -> None:
+        self._tallies.page = tally
 
     @property
     def api_style(self) -> str:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import typing as t
+from functools import cached_property
 
 from singer_sdk import typing as th
 
 from tap_jaicp.client import JaicpPagedStream, JaicpStream
-from tapkit.records import extra_property
+from tapkit.prefetch import Prefetcher
+from tapkit.records import extra_property, to_text
 from tapkit.stream import WindowedStream
 from tapkit.windows import DateWindow, WindowToken
 
@@ -47,6 +49,10 @@ def window_instants(window: DateWindow) -> tuple[str, str]:
     start = dt.datetime.combine(window.first, dt.time(), tzinfo=dt.UTC)
     end = dt.datetime.combine(window.last + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
     return vendor_instant(start), vendor_instant(end - ONE_MS)
+
+
+#: at most this many requests at once (the keep-alive pool holds 10 connections per host)
+MAX_PARALLEL_REQUESTS = 10
 
 
 class SessionsStream(JaicpStream, WindowedStream):
@@ -97,6 +103,30 @@ class SessionsStream(JaicpStream, WindowedStream):
         """The next page of this window, or None."""
         return self.next_page_number(token.page)
 
+    def parse_response(self, response: requests.Response) -> t.Iterable[dict]:
+        """A page of sessions; with `max_parallel_requests` above 1, their messages are
+        requested before the sessions are emitted (see `tapkit.prefetch`)."""
+        records = super().parse_response(response)
+        prefetcher = self._messages_prefetcher
+        if prefetcher is None:
+            yield from records
+            return
+        page = list(records)  # one page (at most `page_size` sessions), read whole first
+        for record in page:
+            session_id = to_text(record.get("sessionId"))
+            if session_id:
+                prefetcher.submit(session_id, {"sessionId": session_id})
+        yield from page
+
+    @cached_property
+    def _messages_prefetcher(self) -> Prefetcher | None:
+        workers = int(self.config.get("max_parallel_requests", 4))
+        messages = [s for s in self.child_streams if isinstance(s, MessagesStream)]
+        if workers <= 1 or not messages or not messages[0].selected:
+            return None
+        messages[0].prefetcher = Prefetcher(messages[0], workers)
+        return messages[0].prefetcher
+
     def get_child_context(self, record: dict, context: Context | None) -> dict:
         """Each session's messages are read as the session is emitted."""
         return {"sessionId": record["sessionId"]}
@@ -138,6 +168,17 @@ class MessagesStream(JaicpPagedStream):
     ).to_dict()
 
     _schema_written = False
+    #: set by the parent when messages are read ahead
+    prefetcher: Prefetcher | None = None
+
+    def request_records(self, context: Context | None) -> t.Iterable[dict]:
+        """The session's messages: already read ahead if the parent asked, else read now."""
+        if self.prefetcher is not None:
+            records = self.prefetcher.take(self._session_id(context))
+            if records is not None:
+                yield from records
+                return
+        yield from super().request_records(context)
 
     @property
     def http_method(self) -> str:  # type: ignore[override]

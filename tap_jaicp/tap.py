@@ -5,7 +5,7 @@ from __future__ import annotations
 from singer_sdk import typing as th
 
 from tap_jaicp.client import DEFAULT_BASE_URL, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
-from tap_jaicp.streams import ClientsStream, MessagesStream, SessionsStream
+from tap_jaicp.streams import MAX_PARALLEL_REQUESTS, ClientsStream, MessagesStream, SessionsStream
 from tapkit.settings import common_properties
 from tapkit.tap import VendorTap
 
@@ -42,6 +42,16 @@ class TapJaicp(VendorTap):
             th.IntegerType(minimum=1, maximum=SessionsStream.max_window_days),
             default=7,
             description="Days of session start times per sessions window (one STATE each).",
+        ),
+        th.Property(
+            "max_parallel_requests",
+            th.IntegerType(minimum=1, maximum=MAX_PARALLEL_REQUESTS),
+            default=4,
+            description=(
+                "Messages requests in flight at once: the messages of a page of sessions are "
+                "read ahead while records are emitted in order (JAICP documents no rate "
+                "limit). 1 reads one session at a time."
+            ),
         ),
         *common_properties(default_base_url=DEFAULT_BASE_URL),
     ).to_dict()

@@ -41,8 +41,27 @@ def _blank_to_none(value: t.Any) -> t.Any:
     return value
 
 
+def _parse_iso(text: str) -> dt.datetime:
+    """ISO 8601 through the standard library's C parser; dateutil for what it refuses.
+
+    `fromisoformat` is about twenty times faster than dateutil's `isoparse`, and a tap
+    parses one or two timestamps per row.
+    """
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        return date_parser.isoparse(text)
+
+
 def to_int(value: t.Any) -> int | None:
     """Integer from int, float with no fraction, or numeric string; blank → None."""
+    if value.__class__ is int:  # the common cases, first and cheap
+        return value
+    if value.__class__ is str:
+        try:
+            return int(value)  # surrounding blanks are accepted, as below
+        except ValueError:
+            pass
     value = _blank_to_none(value)
     if value is None or isinstance(value, bool):
         return None if value is None else int(value)
@@ -60,6 +79,13 @@ def to_int(value: t.Any) -> int | None:
 
 def to_float(value: t.Any) -> float | None:
     """Number from int, float or numeric string (a decimal comma is accepted); blank → None."""
+    if value.__class__ is float:
+        return value
+    if value.__class__ is str:
+        try:
+            return float(value)
+        except ValueError:
+            pass
     value = _blank_to_none(value)
     if value is None:
         return None
@@ -74,6 +100,8 @@ _FALSE = {"0", "false", "no", "n", "f"}
 
 def to_bool(value: t.Any) -> bool | None:
     """Boolean from bool, 0/1 or yes/no/true/false strings; blank → None."""
+    if value.__class__ is bool:
+        return value
     value = _blank_to_none(value)
     if value is None or isinstance(value, bool):
         return value
@@ -87,6 +115,8 @@ def to_bool(value: t.Any) -> bool | None:
 
 def to_seconds(value: t.Any) -> int | None:
     """Duration in whole seconds from a number or an "[d.]hh:mm:ss" string; blank → None."""
+    if value.__class__ is int:
+        return value
     value = _blank_to_none(value)
     if value is None:
         return None
@@ -111,7 +141,7 @@ def naive_local_to_iso(tz: dt.tzinfo) -> Converter:
         value = _blank_to_none(value)
         if value is None:
             return None
-        parsed = value if isinstance(value, dt.datetime) else date_parser.isoparse(str(value))
+        parsed = value if isinstance(value, dt.datetime) else _parse_iso(str(value))
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=tz)
         return parsed.isoformat()
@@ -139,7 +169,7 @@ def any_to_iso(value: t.Any) -> str | None:
     if value is None:
         return None
     try:
-        parsed = date_parser.isoparse(str(value))
+        parsed = _parse_iso(str(value))
     except ValueError:
         return rfc2822_to_iso(value)
     if parsed.tzinfo is None:
@@ -149,6 +179,8 @@ def any_to_iso(value: t.Any) -> str | None:
 
 def to_text(value: t.Any) -> str | None:
     """String; blank → None (vendors send "" for "no value")."""
+    if value.__class__ is str:
+        return value.strip() or None
     value = _blank_to_none(value)
     return None if value is None else str(value)
 
@@ -174,7 +206,12 @@ def default_converter(prop: dict, *, datetime_converter: Converter = any_to_iso)
         return to_bool
     if types == {"string"}:
         return to_text
-    return lambda value: value
+    return keep_as_sent
+
+
+def keep_as_sent(value: t.Any) -> t.Any:
+    """Objects, arrays and untyped fields pass as the vendor sent them."""
+    return value
 
 
 class RecordTyper:
@@ -202,6 +239,12 @@ class RecordTyper:
             for name, prop in properties.items()
         }
         self.converters.update(overrides or {})
+        #: the per-row loop skips fields passed on as sent
+        self._conversions = tuple(
+            (name, convert)
+            for name, convert in self.converters.items()
+            if convert is not keep_as_sent
+        )
         self._warned: set[str] = set()
 
     def __call__(self, row: dict) -> dict:
@@ -211,12 +254,13 @@ class RecordTyper:
         `_extra` (one warning per field), so odd vendor data neither stops a sync nor is lost.
         """
         extra = None
-        if self.keep_extra:
+        # a set comparison in C settles the common case (no undeclared field) per row
+        if self.keep_extra and not row.keys() <= self.declared:
             undeclared = [key for key in row if key not in self.declared]
-            if undeclared:
-                extra = {key: row.pop(key) for key in undeclared}
-        for name, convert in self.converters.items():
-            value = row.get(name)
+            extra = {key: row.pop(key) for key in undeclared}
+        get = row.get
+        for name, convert in self._conversions:
+            value = get(name)
             if value is not None:
                 try:
                     row[name] = convert(value)

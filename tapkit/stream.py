@@ -24,8 +24,11 @@ from http import HTTPStatus
 
 import backoff
 import requests
+import singer_sdk.singerlib as singer
 from singer_sdk import RESTStream
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+from singer_sdk.helpers._util import utc_now
+from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.pagination import SinglePagePaginator
 from singer_sdk.streams.rest import PageContext
 
@@ -93,6 +96,10 @@ class VendorStream(RESTStream):
     #: Fields whose conversion the schema cannot tell (local times, "hh:mm:ss"...).
     converters: t.ClassVar[dict[str, t.Callable[[t.Any], t.Any]]] = {}
     extra_retry_statuses = (HTTPStatus.TOO_MANY_REQUESTS,)
+    #: `post_process` (the `RecordTyper`) already gives every declared field its JSON type
+    #: and moves the rest to `_extra`; the SDK's second, recursive pass over every value
+    #: took a third of a tap's time (`make bench`, BENCHMARKS.md).
+    TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
     #: The window loop writes STATE itself; the SDK's every-10,000-records STATE would carry a
     #: half-read window's bookmark.
     STATE_MSG_FREQUENCY = 10**12
@@ -237,6 +244,31 @@ class VendorStream(RESTStream):
         """Type the row from the schema; undeclared fields go to `_extra`."""
         return self.record_typer(row)
 
+    @cached_property
+    def _selects_every_property(self) -> bool:
+        return all(self.mask.values())
+
+    def _generate_record_messages(self, record: dict) -> t.Generator[t.Any, None, None]:
+        """RECORD messages, without the SDK's per-record walk when nothing is deselected.
+
+        With every property selected, `pop_deselected_record_properties` removes nothing
+        but still cost a tenth of a tap's time (`make bench`); and with type conformance
+        off the SDK would hand the record on unchanged. A catalog that deselects anything
+        takes the SDK's own path.
+        """
+        if not self._selects_every_property:
+            yield from super()._generate_record_messages(record)
+            return
+        for stream_map in self.stream_maps:
+            mapped_record = stream_map.transform(record)
+            if mapped_record is not None:
+                yield singer.RecordMessage(
+                    stream=stream_map.stream_alias,
+                    record=mapped_record,
+                    version=self._stream_version,
+                    time_extracted=utc_now(),
+                )
+
     def get_new_paginator(self) -> t.Any:
         """One request unless the stream pages or walks windows."""
         return SinglePagePaginator()
@@ -307,6 +339,27 @@ class VendorStream(RESTStream):
                     self.throttle.finished()
 
     _page_records = 0
+
+    def read_all_pages(self, context: Context | None) -> list[dict]:
+        """Every record of one context, page by page, parsed but not yet post-processed.
+
+        Safe in a worker thread (the SDK's `request_records` keeps per-stream state): it is
+        how `tapkit.prefetch` reads a child's records ahead while the parent is emitted.
+        Retries and re-read pages work as in `request_records`.
+        """
+        paginator = self.get_new_paginator()
+        decorated_request = self.request_decorator(self._request)
+        counter = _UncountedRequests()
+        records: list[dict] = []
+        while not paginator.finished:
+            page = self._read_page(context, paginator.current_value, decorated_request, counter)
+            while True:
+                try:
+                    records.append(next(page))
+                except StopIteration as done:
+                    paginator.advance(done.value)
+                    break
+        return records
 
     def build_page_request(self, context: Context | None, token: t.Any) -> requests.PreparedRequest:
         """The prepared request for one page (through the SDK's `get_http_request`)."""
@@ -427,6 +480,14 @@ class WindowedStream(VendorStream):
         self.logger.info(message)
         self._page_records = 0
         self._window_started = time.monotonic()
+
+
+class _UncountedRequests:
+    """Stands in for the SDK's request counter in worker threads (its metrics are not
+    thread-safe)."""
+
+    def increment(self) -> None:
+        return None
 
 
 def vendor_message(response: requests.Response) -> str:

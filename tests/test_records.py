@@ -9,12 +9,14 @@ from singer_sdk import typing as th
 
 from tapkit.records import (
     RecordTyper,
+    any_to_iso,
     naive_local_to_iso,
     rfc2822_to_iso,
     to_bool,
     to_float,
     to_int,
     to_seconds,
+    to_text,
 )
 
 SCHEMA = th.PropertiesList(
@@ -82,3 +84,25 @@ def test_local_times_gain_the_offset_and_rfc2822_keeps_its_own():
     plus_two = dt.timezone(dt.timedelta(hours=2))
     assert naive_local_to_iso(plus_two)("2026-01-05T13:45:10") == "2026-01-05T13:45:10+02:00"
     assert rfc2822_to_iso("Sun, 29 Mar 2026 01:30:00 -0500") == "2026-03-29T01:30:00-05:00"
+
+
+def test_fast_paths_give_the_same_values_as_the_general_ones():
+    # ints, floats and strings already of their type skip the general conversion
+    assert to_int(5) == 5 and to_int(True) == 1 and to_int(" 12 ") == 12 and to_int("-3") == -3
+    assert to_float(1.5) == 1.5 and to_float(" 2.5 ") == 2.5 and to_float("   ") is None
+    assert to_bool(False) is False and to_seconds(90) == 90 and to_seconds("00:01:30") == 90
+    assert to_text("  Ana ") == "Ana" and to_text("   ") is None and to_text(7) == "7"
+
+
+@pytest.mark.parametrize(
+    ("value", "iso"),
+    [
+        ("2026-01-05T13:45:10Z", "2026-01-05T13:45:10+00:00"),
+        ("2026-01-05 13:45:10.250+01:00", "2026-01-05T13:45:10.250000+01:00"),
+        # refused by the standard library's parser, read by dateutil's
+        ("2026-01-05T24:00:00Z", "2026-01-06T00:00:00+00:00"),
+        ("Mon, 05 Jan 2026 13:45:10 +0100", "2026-01-05T13:45:10+01:00"),
+    ],
+)
+def test_timestamps_parse_whatever_iso_flavour_or_rfc_2822(value, iso):
+    assert any_to_iso(value) == iso

@@ -25,11 +25,10 @@ from http import HTTPStatus
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-import ijson
 import requests
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 
-from tapkit.jsonbody import BodyError
+from tapkit.jsonbody import BodyError, iter_enveloped_records
 from tapkit.scrub import register_secret, scrub
 from tapkit.stream import WindowedStream, vendor_message
 from tapkit.windows import DateWindow, WindowToken
@@ -39,8 +38,6 @@ LOGIN_PATH = "/api/v1/user/login"
 ONE_DAY = dt.timedelta(days=1)
 ONE_MILLISECOND = dt.timedelta(milliseconds=1)
 #: Members of a JSON envelope that tell whether the vendor's query worked.
-_STATUS_MEMBERS = ("status", "message", "msg", "error", "errors")
-_SCALAR_EVENTS = frozenset({"string", "number", "boolean", "null"})
 
 
 # -- time ranges ---------------------------------------------------------------------------
@@ -176,109 +173,44 @@ class ChattonicCredentials:
 
 
 def _message(members: t.Mapping[str, t.Any]) -> str:
-    for key in ("message", "msg", "error", "errors", "error.message"):
+    for key in ("message", "msg", "error", "errors"):
         value = members.get(key)
+        if isinstance(value, dict):
+            value = value.get("message") or value.get("msg") or value
         if value not in (None, "", True, False):
             return scrub(str(value))
     return ""
 
 
+def _reports_failure(members: t.Mapping[str, t.Any]) -> bool:
+    """`status: false`, or an error member with a value."""
+    error = any(members.get(key) not in (None, "", False) for key in ("error", "errors"))
+    return members.get("status") is False or error
+
+
 # -- bodies --------------------------------------------------------------------------------
 
 
-class _Envelope:
-    """Follows a body's parse events: the records, and the members saying whether it worked."""
-
-    def __init__(self, array_key: str | None) -> None:
-        self.array_key = array_key
-        self.kind: str | None = None
-        self.item_prefix: str | None = None
-        self.members: dict[str, t.Any] = {}
-        self.error_object = False
-        self.builder: ijson.ObjectBuilder | None = None
-
-    @property
-    def failed(self) -> bool:
-        """`status: false`, or an error member with a value."""
-        error = any(self.members.get(key) not in (None, "", False) for key in ("error", "errors"))
-        return self.members.get("status") is False or error or self.error_object
-
-    def consume(self, events: list) -> t.Iterator[dict]:
-        for prefix, event, value in events:
-            if self.kind is None:
-                self._start(event)
-            elif self.builder is not None:
-                self.builder.event(event, value)
-                if prefix == self.item_prefix and event == "end_map":
-                    record, self.builder = self.builder.value, None
-                    if not self.failed:
-                        yield record
-            elif prefix == self.item_prefix:
-                if event != "start_map":
-                    raise BodyError(f"expected objects in the list of records, got {event}")
-                self.builder = ijson.ObjectBuilder()
-                self.builder.event(event, value)
-            elif self.kind == "object":
-                self._member(prefix, event, value)
-
-    def _start(self, event: str) -> None:
-        if event == "start_array":
-            self.kind, self.item_prefix = "array", "item"
-        elif event == "start_map":
-            self.kind = "object"
-        else:
-            raise BodyError("the response is neither a list nor an object")
-
-    def _member(self, prefix: str, event: str, value: t.Any) -> None:
-        top = prefix.split(".", 1)[0]
-        if event == "start_array" and prefix and "." not in prefix and self.item_prefix is None:
-            if self.array_key in (None, prefix):
-                self.item_prefix = f"{prefix}.item"
-        elif top in _STATUS_MEMBERS and event in _SCALAR_EVENTS and prefix.count(".") <= 1:
-            self.members[prefix] = value
-        elif prefix in ("error", "errors") and event in ("start_map", "start_array"):
-            self.error_object = True
-
-    def finish(self) -> None:
-        if self.kind is None:
-            raise BodyError("the response body is empty")
-        if self.failed:
-            message = _message(self.members) or "status: false"
-            raise BodyError(f"{VENDOR} reported a failed query in a 200 response: {message}")
-        if self.item_prefix is None:
-            wanted = f"list {self.array_key!r}" if self.array_key else "list of records"
-            raise BodyError(f"the response holds no {wanted}: {_message(self.members)}".strip())
-
-
-def iter_enveloped_records(
+def iter_query_records(
     chunks: t.Iterable[bytes], *, array_key: str | None = None
 ) -> t.Iterator[dict]:
-    """Records of a bare JSON array, or of the array member of an object, as bytes arrive.
+    """The records of a Chat-Tonic body, which fails if the body reports a failed query.
 
-    Unlike `tapkit.jsonbody.iter_json_records`, this reads the envelope's status members
-    too: `status: false` or an error member stops the records and raises `BodyError` with
-    the vendor's message once the body has been read.
+    The body is read by the core's `iter_enveloped_records`; Chat-Tonic's rule on top: once
+    `status: false` or an error member has been read, no further record is passed on, and the
+    body ends in `BodyError` with the vendor's message (never "no data").
     """
-    events = ijson.sendable_list()
-    parser = ijson.parse_coro(events, use_float=True)
-    envelope = _Envelope(array_key)
-    first = True
+    members: dict[str, t.Any] = {}
     try:
-        for chunk in chunks:
-            if first and chunk:
-                chunk = chunk.lstrip().removeprefix(b"\xef\xbb\xbf")
-                first = not chunk
-            if chunk:
-                parser.send(chunk)
-                yield from envelope.consume(events)
-                events.clear()
-        parser.close()
-        yield from envelope.consume(events)
-    except ijson.IncompleteJSONError as exc:
-        raise BodyError(f"the response body is cut short or malformed JSON ({exc})") from None
-    except ijson.JSONError as exc:
-        raise BodyError(f"the response is not valid JSON ({exc})") from None
-    envelope.finish()
+        for record in iter_enveloped_records(chunks, members=members, array_key=array_key):
+            if not _reports_failure(members):
+                yield record
+    except BodyError:
+        if not _reports_failure(members):
+            raise
+    if _reports_failure(members):
+        message = _message(members) or "status: false"
+        raise BodyError(f"{VENDOR} reported a failed query in a 200 response: {message}")
 
 
 # -- streams -------------------------------------------------------------------------------
@@ -363,6 +295,6 @@ class ChattonicStream(WindowedStream):
 
     def parse_response(self, response: requests.Response) -> t.Iterable[dict]:
         """Records as the body streams in; a failure reported in the body is raised."""
-        return iter_enveloped_records(
+        return iter_query_records(
             response.iter_content(chunk_size=64 * 1024), array_key=self.records_array_key
         )

@@ -22,10 +22,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from urllib.parse import quote
 
-import ijson
 from singer_sdk.pagination import BaseAPIPaginator
 
-from tapkit.jsonbody import iter_json_records
+from tapkit.jsonbody import iter_enveloped_records
 from tapkit.records import RecordTyper, any_to_iso, to_int
 from tapkit.stream import VendorStream
 
@@ -154,25 +153,16 @@ class JaicpStream(VendorStream):
         """The records as they stream in; `last_page` tallies them and the `paging` member."""
         tally = PageTally()
         self.last_page = tally
-        found: list = ijson.sendable_list()
-        paging_parser = ijson.items_coro(found, "paging", use_float=True)
-
-        def chunks() -> t.Iterator[bytes]:
-            readable = True
-            for chunk in response.iter_content(chunk_size=_CHUNK_BYTES):
-                if readable:
-                    try:
-                        paging_parser.send(chunk)
-                    except ijson.JSONError:
-                        # the records parser decides whether the body is usable
-                        readable = False
-                yield chunk
-
-        for record in iter_json_records(chunks(), array_key=self.records_array_key):
+        envelope: dict[str, t.Any] = {}
+        chunks = response.iter_content(chunk_size=_CHUNK_BYTES)
+        for record in iter_enveloped_records(
+            chunks, members=envelope, array_key=self.records_array_key
+        ):
             tally.records += 1
             yield record
-        if found and isinstance(found[0], dict):
-            tally.total = to_int(found[0].get("totalCount"))
+        paging = envelope.get("paging")
+        if isinstance(paging, dict):
+            tally.total = to_int(paging.get("totalCount"))
 
     def next_page_number(self, page: int | None) -> int | None:
         """The page after `page`, or None when the last one was short or the total is read."""

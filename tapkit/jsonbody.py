@@ -118,3 +118,107 @@ def _objects(items: list, prefix: str) -> t.Iterator[dict]:
         if not isinstance(item, dict):
             raise BodyError(f"expected objects under {prefix!r}, got {type(item).__name__}")
         yield item
+
+
+class _EnvelopeReader:
+    """Follows a body's parse events: the records, and the object's other top-level members."""
+
+    def __init__(self, array_key: str | None, members: dict[str, t.Any]) -> None:
+        self.array_key = array_key
+        self.members = members
+        self.kind: str | None = None
+        self.item_prefix: str | None = None
+        self.builder: ijson.ObjectBuilder | None = None
+        self.member: str | None = None  # the top-level member being built
+
+    def consume(self, events: list) -> t.Iterator[dict]:
+        for prefix, event, value in events:
+            if self.kind is None:
+                self._start(event)
+            elif self.member is not None:
+                self._build_member(prefix, event, value)
+            elif self.builder is not None:
+                self.builder.event(event, value)
+                if prefix == self.item_prefix and event == "end_map":
+                    record, self.builder = self.builder.value, None
+                    yield record
+            elif prefix == self.item_prefix:
+                if event != "start_map":
+                    raise BodyError(f"expected objects under {prefix!r}, got {event}")
+                self.builder = ijson.ObjectBuilder()
+                self.builder.event(event, value)
+            elif self.kind == "object" and prefix and "." not in prefix:
+                self._top_level(prefix, event, value)
+
+    def _start(self, event: str) -> None:
+        if event == "start_array":
+            self.kind, self.item_prefix = "array", "item"
+        elif event == "start_map":
+            self.kind = "object"
+        else:
+            raise BodyError("the response is neither a list nor an object")
+
+    def _top_level(self, prefix: str, event: str, value: t.Any) -> None:
+        if (
+            event == "start_array"
+            and self.item_prefix is None
+            and (self.array_key in (None, prefix))
+        ):
+            self.item_prefix = f"{prefix}.item"
+        elif event in ("start_map", "start_array"):
+            self.member, self.builder = prefix, ijson.ObjectBuilder()
+            self.builder.event(event, value)
+        elif event not in ("map_key", "end_array", "end_map"):  # a scalar member
+            self.members[prefix] = value
+
+    def _build_member(self, prefix: str, event: str, value: t.Any) -> None:
+        assert self.builder is not None
+        self.builder.event(event, value)
+        if prefix == self.member and event in ("end_map", "end_array"):
+            self.members[self.member] = self.builder.value
+            self.member, self.builder = None, None
+
+    def finish(self) -> None:
+        if self.kind is None:
+            raise BodyError("the response body is empty")
+        if self.item_prefix is None:
+            wanted = f"list {self.array_key!r}" if self.array_key else "list of records"
+            raise BodyError(f"the response holds no {wanted}")
+
+
+def iter_enveloped_records(
+    chunks: t.Iterable[bytes],
+    *,
+    members: dict[str, t.Any],
+    array_key: str | None = None,
+) -> t.Iterator[dict]:
+    """Records as `iter_json_records` gives them, and the envelope around them, in one pass.
+
+    For vendors whose object body says more than the records (`paging`, `status`, an
+    `error`): every other top-level member is stored in `members` as soon as it has been
+    read, so a caller can look at it between records or once the body is done. The records
+    array is never held whole. Slower per record than `iter_json_records` (the events pass
+    through Python), so use it only where the envelope matters.
+    """
+    events = ijson.sendable_list()
+    parser = ijson.parse_coro(events, use_float=True)
+    reader = _EnvelopeReader(array_key, members)
+    first = True
+    try:
+        for chunk in chunks:
+            if first and chunk:
+                chunk = _strip_bom(chunk).lstrip()
+                first = not chunk
+            if chunk:
+                parser.send(chunk)
+                yield from reader.consume(events)
+                events.clear()
+        if first:
+            raise BodyError("the response body is empty")
+        parser.close()
+        yield from reader.consume(events)
+    except ijson.IncompleteJSONError as exc:
+        raise BodyError(f"the response body is cut short or malformed JSON ({exc})") from None
+    except ijson.JSONError as exc:
+        raise BodyError(f"the response is not valid JSON ({exc})") from None
+    reader.finish()

@@ -62,3 +62,46 @@ def test_a_body_that_is_not_the_endpoints_answer_is_an_error(body, message):
 def test_a_named_member_is_read_when_given():
     body = json.dumps({"paging": {"totalCount": 2}, "clients": ROWS[:2]}).encode()
     assert list(iter_json_records([body], array_key="clients")) == ROWS[:2]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_envelope_is_read_with_the_records_before_or_after_them(seed):
+    from tapkit.jsonbody import iter_enveloped_records
+
+    for body in (
+        {"paging": {"pageNum": 0, "totalCount": 50}, "status": True, "sessions": ROWS},
+        {"sessions": ROWS, "paging": {"pageNum": 0, "totalCount": 50}, "status": True},
+    ):
+        members: dict = {}
+        data = json.dumps(body).encode()
+        records = list(
+            iter_enveloped_records(chunked(data, seed), members=members, array_key="sessions")
+        )
+        assert records == ROWS
+        assert members == {"paging": {"pageNum": 0, "totalCount": 50}, "status": True}
+
+
+def test_an_envelope_member_is_known_before_the_records_that_follow_it():
+    from tapkit.jsonbody import iter_enveloped_records
+
+    members: dict = {}
+    data = json.dumps({"status": False, "rows": ROWS[:2]}).encode()
+    seen = [dict(members) for _ in iter_enveloped_records(chunked(data), members=members)]
+    assert seen == [{"status": False}, {"status": False}]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"", "empty"),
+        (b'{"status": true}', "no list"),
+        (b'"text"', "neither"),
+        (json.dumps({"rows": ROWS}).encode()[:-30], "cut short"),
+    ],
+    ids=["empty", "no list", "not an object", "truncated"],
+)
+def test_an_enveloped_body_that_is_not_the_answer_is_an_error(body, message):
+    from tapkit.jsonbody import iter_enveloped_records
+
+    with pytest.raises(BodyError, match=message):
+        list(iter_enveloped_records(chunked(body), members={}))

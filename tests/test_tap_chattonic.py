@@ -13,7 +13,7 @@ from singer_sdk.exceptions import FatalAPIError
 
 # The cases registry first: it imports every case module, this one's included.
 import tests.tap_cases  # noqa: F401
-from tap_chattonic.client import iter_enveloped_records
+from tap_chattonic.client import iter_query_records
 from tapkit.emulators.chattonic import API_INSTANT, ChattonicEmulator
 from tapkit.emulators.framework import EmulatorServer, Fault
 from tapkit.jsonbody import BodyError
@@ -310,11 +310,11 @@ def body(payload) -> list[bytes]:
 
 def test_bodies_bare_or_enveloped_give_their_records():
     rows = [{"date": "2026-11-01 03", "newUsers": 1}, {"date": "2026-11-01 04", "newUsers": 2}]
-    assert list(iter_enveloped_records(body(rows))) == rows
+    assert list(iter_query_records(body(rows))) == rows
     enveloped = {"status": True, "operators": rows, "queryPending": 0}
-    assert list(iter_enveloped_records(body(enveloped), array_key="operators")) == rows
-    assert list(iter_enveloped_records(body({"data": rows}))) == rows
-    assert list(iter_enveloped_records(body({"status": True, "operators": []}))) == []
+    assert list(iter_query_records(body(enveloped), array_key="operators")) == rows
+    assert list(iter_query_records(body({"data": rows}))) == rows
+    assert list(iter_query_records(body({"status": True, "operators": []}))) == []
 
 
 @pytest.mark.parametrize(
@@ -330,7 +330,7 @@ def test_bodies_bare_or_enveloped_give_their_records():
 )
 def test_a_body_reporting_a_failure_or_holding_no_records_raises(payload, message):
     with pytest.raises(BodyError, match=message):
-        list(iter_enveloped_records(body(payload), array_key="operators"))
+        list(iter_query_records(body(payload), array_key="operators"))
 
 
 def test_a_dashboard_without_the_hourly_grouping_is_a_clear_error():

@@ -33,14 +33,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tapkit.emulators.framework import (  # noqa: E402
+from emulators.framework import (  # noqa: E402
     EmulatorApp,
     EmulatorServer,
     Fault,
     Reply,
     Request,
 )
-from tapkit.emulators.jaicp import JaicpData, JaicpEmulator  # noqa: E402
+from emulators.jaicp import JaicpData, JaicpEmulator  # noqa: E402
 from tapkit.stream import WindowedStream  # noqa: E402
 from tests.cases import chattonic, cobrowser, jaicp, oct8ne  # noqa: E402
 

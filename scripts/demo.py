@@ -38,7 +38,7 @@ def start_emulators() -> subprocess.Popen:
     ports = dev_emulator_ports()
     specs = [f"{tap}={port}" for tap, port in ports.items()]
     process = subprocess.Popen(
-        [sys.executable, "-m", "tapkit.emulators", *specs, "--interval", str(INTERVAL_SECONDS)],
+        [sys.executable, "-m", "emulators", *specs, "--interval", str(INTERVAL_SECONDS)],
         stdout=subprocess.PIPE,
         text=True,
         cwd=ROOT,

@@ -15,7 +15,7 @@ import pkgutil
 import typing as t
 from dataclasses import dataclass, field
 
-from tapkit.emulators.framework import EmulatorApp
+from emulators.framework import EmulatorApp
 
 #: Interval the rate-limited emulators enforce in tests (tests never wait a real minute).
 TEST_INTERVAL = 0.05

@@ -13,7 +13,7 @@ import socket
 
 import pytest
 
-from tapkit.emulators.framework import EmulatorServer, Fault
+from emulators.framework import EmulatorServer, Fault
 from tests.support import run_tap, run_tap_killed_after_states
 from tests.tap_cases import TAP_CASES, TapCase
 

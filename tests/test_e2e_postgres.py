@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tapkit.emulators.framework import EmulatorServer
+from emulators.framework import EmulatorServer
 from tests.meltano_support import meltano_env, meltano_run, warehouse_keys
 from tests.tap_cases import TAP_CASES, TapCase
 

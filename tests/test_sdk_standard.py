@@ -11,7 +11,7 @@ import datetime as dt
 
 from singer_sdk.testing import SuiteConfig, get_tap_test_class
 
-from tapkit.emulators.framework import EmulatorServer
+from emulators.framework import EmulatorServer
 from tests.tap_cases import TAP_CASES
 
 

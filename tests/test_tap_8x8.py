@@ -15,10 +15,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from emulators.eight_by_eight import EightByEightData, EightByEightEmulator
+from emulators.framework import EmulatorServer
 from tap_8x8.body import parse_records, snake_case
 from tap_8x8.client import utc_seconds_to_iso
-from tapkit.emulators.eight_by_eight import EightByEightData, EightByEightEmulator
-from tapkit.emulators.framework import EmulatorServer
 from tapkit.jsonbody import BodyError
 from tests.meltano_support import meltano_env, meltano_run
 from tests.support import run_tap

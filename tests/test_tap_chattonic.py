@@ -13,9 +13,9 @@ from singer_sdk.exceptions import FatalAPIError
 
 # The cases registry first: it imports every case module, this one's included.
 import tests.tap_cases  # noqa: F401
+from emulators.chattonic import API_INSTANT, ChattonicEmulator
+from emulators.framework import EmulatorServer, Fault
 from tap_chattonic.client import iter_query_records
-from tapkit.emulators.chattonic import API_INSTANT, ChattonicEmulator
-from tapkit.emulators.framework import EmulatorServer, Fault
 from tapkit.jsonbody import BodyError
 from tests.cases.chattonic import (
     CHATTONIC_CODENAME,

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 import tests.tap_cases  # noqa: F401  (loads every case before one is imported alone)
+from emulators.framework import EmulatorServer
 from tap_cobrowser.client import days_ago, rfc2822_to_utc_iso
 from tap_cobrowser.tap import TapCoBrowser
-from tapkit.emulators.framework import EmulatorServer
 from tapkit.windows import DateWindow, WindowToken, plan_windows
 from tests.cases.cobrowser import (
     COBROWSER,

@@ -14,8 +14,8 @@ from urllib.parse import quote
 
 import pytest
 
-from tapkit.emulators.framework import EmulatorServer, Fault
-from tapkit.emulators.jaicp import JaicpData, JaicpEmulator, parse_iso_ms
+from emulators.framework import EmulatorServer, Fault
+from emulators.jaicp import JaicpData, JaicpEmulator, parse_iso_ms
 from tests.meltano_support import meltano_env, meltano_run, warehouse_keys
 from tests.support import TapRun, _parse, run_tap_killed_after_states, tap_command, tap_env
 from tests.tap_cases import TAP_CASES

@@ -9,9 +9,9 @@ import re
 import pytest
 import requests
 
+from emulators.framework import EmulatorServer
+from emulators.oct8ne import Oct8neEmulator
 from tap_oct8ne.tap import TapOct8ne
-from tapkit.emulators.framework import EmulatorServer
-from tapkit.emulators.oct8ne import Oct8neEmulator
 from tests.cases.oct8ne import OCT8NE, OCT8NE_DOMAIN, OCT8NE_OFFSET, OCT8NE_TOKEN
 from tests.support import run_tap
 

@@ -29,7 +29,7 @@ import psycopg
 import pytest
 import yaml
 
-from tapkit.emulators.framework import EmulatorServer
+from emulators.framework import EmulatorServer
 from tests.cases.cobrowser import full_table_truth
 from tests.meltano_support import MELTANO, ROOT, meltano_env, warehouse_keys
 from tests.tap_cases import TAP_CASES, TapCase

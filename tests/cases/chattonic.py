@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from emulators.chattonic import ISSUED_TOKEN_PREFIX, ChattonicEmulator
 from tap_chattonic.tap import TapChattonic
-from tapkit.emulators.chattonic import ISSUED_TOKEN_PREFIX, ChattonicEmulator
 from tests.tap_cases import CONTRACT_COMMON, TapCase
 
 CHATTONIC_CODENAME = "acme-test"

@@ -7,8 +7,8 @@ import email.utils
 import typing as t
 from zoneinfo import ZoneInfo
 
+from emulators.cobrowser import CoBrowserEmulator
 from tap_cobrowser.tap import TapCoBrowser
-from tapkit.emulators.cobrowser import CoBrowserEmulator
 from tests.tap_cases import CONTRACT_COMMON, TapCase
 
 COBROWSER_USER = "test-cobrowser-user@reports.example"

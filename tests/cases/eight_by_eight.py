@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from emulators.eight_by_eight import EightByEightEmulator
 from tap_8x8.tap import Tap8x8
-from tapkit.emulators.eight_by_eight import EightByEightEmulator
 from tests.tap_cases import CONTRACT_COMMON, TapCase
 
 EIGHT_TENANT = "test-tenant"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from emulators.jaicp import JaicpEmulator
 from tap_jaicp.tap import TapJaicp
-from tapkit.emulators.jaicp import JaicpEmulator
 from tests.tap_cases import CONTRACT_COMMON, TapCase
 
 #: characters that change when URL-encoded: the token travels in the path (legacy style)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from emulators.oct8ne import Oct8neEmulator
 from tap_oct8ne.tap import TapOct8ne
-from tapkit.emulators.oct8ne import Oct8neEmulator
 from tests.tap_cases import CONTRACT_COMMON, TEST_INTERVAL, TapCase
 
 OCT8NE_TOKEN = "test-oct8ne-secret-7f3a9c"

@@ -21,7 +21,7 @@ import io
 import typing as t
 from zoneinfo import ZoneInfo
 
-from tapkit.emulators.framework import EmulatorApp, Reply, Request
+from emulators.framework import EmulatorApp, Reply, Request
 
 PATH = "/generic/api/csv.php"
 MAX_RANGE_DAYS = 2

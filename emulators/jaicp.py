@@ -22,7 +22,7 @@ import threading
 import typing as t
 from urllib.parse import unquote
 
-from tapkit.emulators.framework import EmulatorApp, Reply, Request
+from emulators.framework import EmulatorApp, Reply, Request
 
 MAX_PAGE_SIZE = 1000
 CHANNELS = ("telegram", "chatwidget", "viber", "vk", "resterisk")

@@ -1,6 +1,6 @@
 """Serve vendor emulators on loopback until interrupted.
 
-    python -m tapkit.emulators tap-oct8ne=18101 [tap-cobrowser=18102 ...] [--interval 1]
+    python -m emulators tap-oct8ne=18101 [tap-cobrowser=18102 ...] [--interval 1]
 
 Prints one "ready" line per emulator, then serves until SIGINT/SIGTERM.
 """
@@ -13,13 +13,13 @@ import signal
 import sys
 import threading
 
-from tapkit.emulators import EMULATOR_MODULES, demo_app
-from tapkit.emulators.framework import EmulatorServer
+from emulators import EMULATOR_MODULES, demo_app
+from emulators.framework import EmulatorServer
 
 
 def main(argv: list[str] | None = None) -> int:
     """Start the named emulators and wait."""
-    parser = argparse.ArgumentParser(prog="python -m tapkit.emulators", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m emulators", description=__doc__)
     parser.add_argument("emulators", nargs="+", help="TAP=PORT, e.g. tap-oct8ne=18101")
     parser.add_argument(
         "--interval",

@@ -2,22 +2,22 @@
 
 Each vendor module defines `demo_app(interval)`: its emulator with the made-up credentials
 of meltano.yml's `dev` environment, rate limits (if any) shortened to `interval` seconds.
-`python -m tapkit.emulators` serves them on loopback for the demo and Meltano runs.
+`python -m emulators` serves them on loopback for the demo and Meltano runs.
 """
 
 from __future__ import annotations
 
 import importlib
 
-from tapkit.emulators.framework import EmulatorApp, EmulatorServer, Fault, Reply, Request
+from emulators.framework import EmulatorApp, EmulatorServer, Fault, Reply, Request
 
 #: tap name → module of its emulator
 EMULATOR_MODULES = {
-    "tap-oct8ne": "tapkit.emulators.oct8ne",
-    "tap-cobrowser": "tapkit.emulators.cobrowser",
-    "tap-chattonic": "tapkit.emulators.chattonic",
-    "tap-8x8": "tapkit.emulators.eight_by_eight",
-    "tap-jaicp": "tapkit.emulators.jaicp",
+    "tap-oct8ne": "emulators.oct8ne",
+    "tap-cobrowser": "emulators.cobrowser",
+    "tap-chattonic": "emulators.chattonic",
+    "tap-8x8": "emulators.eight_by_eight",
+    "tap-jaicp": "emulators.jaicp",
 }
 
 

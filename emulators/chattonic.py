@@ -23,7 +23,7 @@ import threading
 import typing as t
 from dataclasses import dataclass
 
-from tapkit.emulators.framework import EmulatorApp, Reply, Request
+from emulators.framework import EmulatorApp, Reply, Request
 
 LOGIN_PATH = "/api/v1/user/login"
 HOUR_LABEL = "%Y-%m-%d %H"

@@ -20,7 +20,7 @@ import threading
 import time
 import typing as t
 
-from tapkit.emulators.framework import EmulatorApp, Reply, Request
+from emulators.framework import EmulatorApp, Reply, Request
 
 MAX_RANGE_DAYS = 31
 HORIZON_DAYS = 365

@@ -22,7 +22,7 @@ import threading
 import typing as t
 from xml.sax.saxutils import escape
 
-from tapkit.emulators.framework import EmulatorApp, Reply, Request
+from emulators.framework import EmulatorApp, Reply, Request
 
 PREFIX = "/api/rtstats/stats/"
 

@@ -61,8 +61,12 @@ class JaicpData:
     #: whose `id` is an object ("client_key")
     ODD_VALUES = frozenset({"nested", "plain", "client_key"})
 
-    def __init__(self, per_day: int = 8, odd: t.Iterable[str] = ()) -> None:
+    def __init__(
+        self, per_day: int = 8, odd: t.Iterable[str] = (), messages_per_session: int | None = None
+    ) -> None:
         self.per_day = per_day
+        #: every session holds this many messages (None: 0 to 13, some none)
+        self.messages_per_session = messages_per_session
         self.odd = frozenset(odd)
         if not self.odd <= self.ODD_VALUES:
             raise ValueError(f"odd values are among {sorted(self.ODD_VALUES)}")
@@ -86,6 +90,8 @@ class JaicpData:
         start = midnight + dt.timedelta(milliseconds=offset_ms)
         client = seed % CLIENTS
         messages = 0 if seed % 5 == 0 else 1 + seed % 13
+        if self.messages_per_session is not None:
+            messages = self.messages_per_session
         session = {
             "sessionId": f"s-{ordinal}-{i:03d}",
             "projectShortName": PROJECT,

@@ -581,3 +581,30 @@ def test_a_key_that_does_not_fit_fails_the_stream_before_any_null_key_is_written
     clients = result.records("clients")
     assert len(clients) == 5, "the clients before the odd one were written"
     assert all(c["id"] is not None for c in clients), "no null key"
+
+
+@pytest.mark.e2e
+def test_meltano_loads_sessions_messages_by_time_and_clients_with_string_ids(
+    postgres, tmp_path, emulator
+):
+    database = "tap_jaicp_by_time_e2e"
+    postgres.create_database(database)
+    days = 6
+    settings = config(emulator, days_back=days, window_days=2, page_size=9)
+    env = meltano_env(JAICP, settings, postgres, database, tmp_path / "meltano.db")
+    truth = jaicp_truth(emulator.app, today() - dt.timedelta(days=days), today())
+
+    meltano_run(JAICP, env)
+
+    sessions = warehouse_keys(postgres, database, "tap_jaicp", "sessions", ("sessionId",))
+    assert set(sessions) == truth["sessions"] and len(sessions) == len(set(sessions))
+    messages = warehouse_keys(
+        postgres, database, "tap_jaicp", "messages", ("sessionId", "questionId")
+    )
+    assert set(messages) == truth["messages"] and len(messages) == len(set(messages))
+    clients = warehouse_keys(postgres, database, "tap_jaicp", "clients", ("id",))
+    expected = {(c["id"],) for c in emulator.app.data.clients()}
+    assert set(clients) == expected and len(clients) == len(expected), "one row per client"
+    assert all(isinstance(key, str) for (key,) in clients), "client ids load as text"
+    assert any(not key.isdigit() for (key,) in clients)
+    assert emulator.served(MESSAGES) == [], "messages were read by time"

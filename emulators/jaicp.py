@@ -111,7 +111,11 @@ class JaicpData:
             "labels": [_session_label(1 + seed % 4)] if seed % 3 == 0 else [],
         }
         if session["channelType"] == "resterisk":  # telephony sessions carry a call task
-            session |= {"callTaskId": 500 + seed % 50, "isCallIncoming": seed % 2 == 0}
+            session |= {
+                "callTaskId": 500 + seed % 50,
+                "isCallIncoming": seed % 2 == 0,
+                "audioFileUrl": f"https://records.example/{ordinal}-{i}.wav",
+            }
         if seed % 10 == 1:
             session["experimentId"] = 7  # a field the tap does not declare
         if seed % 4 == 2:
@@ -190,6 +194,13 @@ class JaicpData:
             }
             if session["isLivechat"] and i == 1:
                 row["operatorInfo"] = {"id": f"op-{seed % 7}", "firstName": "Olga"}
+            if session["channelType"] == "chatwidget":
+                row |= {"pageName": f"/catalog/{i}", "previousPageName": "/" if i else None}
+            if seed % 6 == 0:
+                row |= {"requestData": {"query": row["question"]}, "data": {}, "responseData": {}}
+                row["utterancesJson"] = {"utterances": [row["question"]]}
+            if seed % 11 == 0:
+                row |= {"event": "timeLimit", "exception": "ScriptTimeout", "comment": "check"}
             if seed % 7 == 0:
                 row["nluIntent"] = "/greeting"  # a field the tap does not declare
             rows.append(row)

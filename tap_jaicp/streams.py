@@ -87,9 +87,9 @@ NLP_INFO = th.ObjectType(
     additional_properties=True,
 )
 
-#: `ExtendedMessage` (messages by filter), plus `status`, which only `Message` (messages by
-#: session) has; by session the session's fields (client, channel...) are absent
-MESSAGE_SCHEMA = th.PropertiesList(
+#: `ExtendedMessage` (messages by filter); by session (`Message`) the session's fields
+#: (client, channel...) are absent and `status` is added (`MESSAGE_STATUS`)
+EXTENDED_MESSAGE = [
     th.Property("sessionId", th.StringType, required=True),
     th.Property("projectShortName", th.StringType),
     th.Property("channelType", th.StringType),
@@ -118,13 +118,12 @@ MESSAGE_SCHEMA = th.PropertiesList(
     th.Property("sessionLabels", SESSION_LABELS, description="Labels of the session."),
     th.Property("cleaned", th.BooleanType),
     th.Property("comment", th.StringType),
-    th.Property(
-        "status",
-        th.StringType,
-        description="SENT, DELIVERED, READ, NOT_SENT or NOT_DELIVERED (by session only).",
-    ),
-    EXTRA,
-).to_dict()
+]
+MESSAGE_STATUS = th.Property(
+    "status",
+    th.StringType,
+    description="SENT, DELIVERED, READ, NOT_SENT or NOT_DELIVERED (`Message` only).",
+)
 
 
 def vendor_instant(instant: dt.datetime) -> str:
@@ -253,7 +252,7 @@ class MessagesByTimeStream(JaicpWindowedStream):
     replication_key = "timestamp"
     records_array_key = "messages"
     time_fields = ("timestamp", "sessionStartTime")
-    schema = MESSAGE_SCHEMA
+    schema = th.PropertiesList(*EXTENDED_MESSAGE, EXTRA).to_dict()
 
 
 class MessagesBySessionStream(JaicpPagedStream):
@@ -273,7 +272,7 @@ class MessagesBySessionStream(JaicpPagedStream):
     #: one state entry for the stream, not one per session (state would grow without end)
     state_partitioning_keys: t.ClassVar[list[str]] = []
     time_fields = ("timestamp", "sessionStartTime")
-    schema = MESSAGE_SCHEMA
+    schema = th.PropertiesList(*EXTENDED_MESSAGE, MESSAGE_STATUS, EXTRA).to_dict()
 
     _schema_written = False
     #: set by the parent when messages are read ahead

@@ -12,7 +12,7 @@ not know about itself (its vendor's name, its keywords, its alternative credenti
 - the extractor entries of `meltano.yml`, between the `BEGIN/END generated` markers only, so
   the loaders, jobs, environments and comments around them are never touched;
 - `plugins/extractors/tap-x.yml`, a Meltano Hub-format plugin definition per tap, for
-  `meltano add extractor tap-x --from-ref <url>` in anyone's project;
+  `meltano add --plugin-type extractor tap-x --from-ref <url>` in anyone's project;
 - the README's settings tables (`--about --format=markdown`) and its install lines.
 
 A setting added to a tap therefore cannot be forgotten in Meltano (which drops settings it

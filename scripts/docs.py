@@ -236,37 +236,24 @@ def definition_url(tap: str) -> str:
     return f"{RAW_FILES}/v{release_version()}/plugins/extractors/{tap}.yml"
 
 
-def common_definition(tap: str) -> dict[str, t.Any]:
-    """Fields shared by the project's entry and the Hub-format file."""
-    return {
-        "label": VENDORS[tap].label,
-        "description": VENDORS[tap].description,
-        "namespace": tap.replace("-", "_"),
-        "executable": tap,
-        "capabilities": about(tap)["capabilities"],
-        "settings_group_validation": settings_group_validation(tap),
-        "settings": meltano_settings(tap),
-    }
-
-
 def plugin_definition(tap: str) -> dict[str, t.Any]:
     """The Meltano Hub-format definition of `tap`, installing the released tag."""
-    common = common_definition(tap)
+    vendor = VENDORS[tap]
     return {
         "name": tap,
         "variant": ORGANISATION,
-        "label": common["label"],
-        "description": common["description"],
-        "namespace": common["namespace"],
+        "label": vendor.label,
+        "description": vendor.description,
+        "namespace": tap.replace("-", "_"),
         "pip_url": release_pip_url(),
-        "executable": common["executable"],
+        "executable": tap,
         "repo": REPOSITORY,
         "docs": f"{REPOSITORY}#{tap}",
-        "keywords": ["meltano_sdk", *VENDORS[tap].keywords],  # what Meltano Hub searches
+        "keywords": ["meltano_sdk", *vendor.keywords],  # what Meltano Hub searches
         "maintenance_status": "beta",
-        "capabilities": common["capabilities"],
-        "settings_group_validation": common["settings_group_validation"],
-        "settings": common["settings"],
+        "capabilities": about(tap)["capabilities"],
+        "settings_group_validation": settings_group_validation(tap),
+        "settings": meltano_settings(tap),
     }
 
 

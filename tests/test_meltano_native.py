@@ -106,7 +106,13 @@ def tagged_copy(destination: Path, tag: str) -> Path:
             (destination / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, destination / name)
     identity = ["-c", "user.name=Release Test", "-c", "user.email=release@example.com"]
-    for command in (["init", "-q"], ["add", "-A"], [*identity, "commit", "-qm", tag], ["tag", tag]):
+    identity += ["-c", "commit.gpgsign=false", "-c", "tag.gpgsign=false"]
+    for command in (
+        ["init", "-q"],
+        ["add", "-A"],
+        [*identity, "commit", "-qm", tag],
+        [*identity, "tag", tag],
+    ):
         subprocess.run(["git", *command], cwd=destination, check=True, capture_output=True)
     return destination
 

@@ -45,7 +45,9 @@ class FreshProject:
     release: str
     durations: dict[str, float] = field(default_factory=dict)
 
-    def meltano(self, *args: str, env: dict[str, str] | None = None, timeout: float = 300):
+    def meltano(
+        self, *args: str, env: dict[str, str] | None = None, timeout: float = 300
+    ) -> subprocess.CompletedProcess[str]:
         """Run `meltano ARGS` in the project; it must succeed."""
         result = subprocess.run(
             [str(MELTANO), *args],
@@ -58,7 +60,9 @@ class FreshProject:
         assert result.returncode == 0, f"meltano {' '.join(args)}:\n{result.stderr[-4000:]}"
         return result
 
-    def timed(self, step: str, *args: str, timeout: float = 300):
+    def timed(
+        self, step: str, *args: str, timeout: float = 300
+    ) -> subprocess.CompletedProcess[str]:
         """`meltano ARGS`, its wall time kept under `step`."""
         started = time.monotonic()
         result = self.meltano(*args, timeout=timeout)
@@ -126,7 +130,9 @@ def point_pip_url_at(project: FreshProject, published: str, local: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory, request) -> Iterator[FreshProject]:
+def project(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[FreshProject]:
     """A fresh Meltano project with tap-oct8ne and tap-jaicp added from their definitions."""
     root = tmp_path_factory.mktemp("fresh")
     published = yaml.safe_load(definition_file("tap-oct8ne").read_text())["pip_url"]
@@ -214,7 +220,7 @@ def test_meltano_add_from_ref_adds_the_extractors_as_published(project: FreshPro
         assert added["settings_group_validation"] == published["settings_group_validation"]
 
 
-def test_installed_package_has_the_tagged_version_and_all_five_executables(project):
+def test_installed_package_has_the_tagged_version_and_all_five_executables(project: FreshProject):
     about = json.loads(
         project.meltano("invoke", "tap-oct8ne", "--about", "--format", "json").stdout
     )

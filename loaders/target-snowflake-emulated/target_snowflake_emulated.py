@@ -37,6 +37,7 @@ version in pyproject.toml and by this package's unit tests.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import os
 import re
@@ -171,8 +172,8 @@ def _identifier(part: exp.Identifier | None, default: str | None) -> str | None:
     return part.name if part.quoted else part.name.upper()
 
 
-def _file_format_key(name: str, database: str | None, schema: str | None) -> tuple:
-    """(database, schema, name) of a file format name as written in a statement."""
+def _qualified_name(name: str, database: str | None, schema: str | None) -> tuple:
+    """(database, schema, name) of an object's name as written in a statement."""
     table = sqlglot.parse_one(f"SELECT 1 FROM {name}", read="snowflake").find(exp.Table)
     assert table is not None
     return (
@@ -180,6 +181,29 @@ def _file_format_key(name: str, database: str | None, schema: str | None) -> tup
         _identifier(table.args.get("db"), schema),
         _identifier(table.this, None),
     )
+
+
+@contextlib.contextmanager
+def _schema_of_target(cursor: t.Any, command: str) -> t.Iterator[None]:
+    """The merge target's schema as the session's current one, for the statement's duration.
+
+    fakesnow splits a MERGE into statements around an unqualified temporary table and
+    asserts that the session has a current schema; the target qualifies every name and
+    connects without one, so a pooled connection that never ran CREATE SCHEMA has none.
+    """
+    connection = cursor._conn
+    if connection.schema_set:
+        yield
+        return
+    target = re.match(r"\s*merge\s+into\s+(\S+)", command, re.I)
+    assert target is not None
+    database, schema, _ = _qualified_name(target[1], connection.database, None)
+    saved = connection.database, connection._schema
+    connection.database, connection._schema = database, schema
+    try:
+        yield
+    finally:
+        connection.database, connection._schema = saved
 
 
 class Emulation:
@@ -221,7 +245,7 @@ class Emulation:
 
     def drop_file_format(self, cursor: t.Any, match: re.Match):
         """Gap 5: DROP FILE FORMAT, as a delete from fakesnow's file-format catalog."""
-        key = _file_format_key(match["name"], cursor._conn.database, cursor._conn.schema)
+        key = _qualified_name(match["name"], cursor._conn.database, cursor._conn.schema)
         with cursor._duck_conn.cursor() as catalog:
             condition = "database_name = ? AND schema_name = ? AND name = ?"
             (count,) = catalog.execute(
@@ -255,7 +279,7 @@ class Emulation:
 
     def _require_json_format(self, cursor: t.Any, file_format: str) -> None:
         """The named file format exists and is JSON (the only type the target stages)."""
-        key = _file_format_key(file_format.strip("'"), cursor._conn.database, cursor._conn.schema)
+        key = _qualified_name(file_format.strip("'"), cursor._conn.database, cursor._conn.schema)
         with cursor._duck_conn.cursor() as catalog:
             row = catalog.execute(
                 f"SELECT type FROM {FILE_FORMATS} "
@@ -286,7 +310,8 @@ class Emulation:
         )
         rewritten = command[: match.start()] + source + command[match.end() :]
         try:
-            return self.run(cursor, rewritten, *args, **k)
+            with _schema_of_target(cursor, command):
+                return self.run(cursor, rewritten, *args, **k)
         finally:
             self._drop_stage_table(cursor, table)
 

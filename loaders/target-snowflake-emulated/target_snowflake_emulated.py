@@ -333,14 +333,19 @@ class Emulation:
         return self.run(cursor, _rows_sql(names, [row]))
 
 
-def install(stage: UserStage) -> Emulation:
-    """Route every fakesnow cursor's statements through the emulation of the gaps."""
-    emulation = Emulation(stage, FakeSnowflakeCursor.execute)
+def emulated_execute(emulation: Emulation) -> t.Callable[..., t.Any]:
+    """A FakeSnowflakeCursor.execute that goes through `emulation`."""
 
     def execute(self: t.Any, command: str, params: t.Any = None, *args: t.Any, **kwargs: t.Any):
         return emulation.execute(self, command, params, *args, **kwargs)
 
-    FakeSnowflakeCursor.execute = execute  # type: ignore[method-assign]
+    return execute
+
+
+def install(stage: UserStage) -> Emulation:
+    """Route every fakesnow cursor's statements through the emulation of the gaps."""
+    emulation = Emulation(stage, FakeSnowflakeCursor.execute)
+    FakeSnowflakeCursor.execute = emulated_execute(emulation)  # type: ignore[method-assign]
     return emulation
 
 

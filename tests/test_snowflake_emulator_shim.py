@@ -34,8 +34,8 @@ def stage(tmp_path: Path) -> UserStage:
 
 
 @pytest.fixture
-def cursor(stage: UserStage, monkeypatch: pytest.MonkeyPatch):
-    """A cursor of an in-memory emulated account, database DB, connected with no schema."""
+def connection(stage: UserStage, monkeypatch: pytest.MonkeyPatch):
+    """A connection to an in-memory emulated account, database DB, with no current schema."""
     emulation = Emulation(stage, FakeSnowflakeCursor.execute)
     monkeypatch.setattr(FakeSnowflakeCursor, "execute", emulated_execute(emulation))
     with fakesnow.patch():
@@ -50,8 +50,13 @@ def cursor(stage: UserStage, monkeypatch: pytest.MonkeyPatch):
         connection.close()
         # a fresh connection, as the target's pool hands out: no current schema
         connection = snowflake.connector.connect(account="a", user="u", password="p", database="DB")
-        yield connection.cursor()
+        yield connection
         connection.close()
+
+
+@pytest.fixture
+def cursor(connection):
+    return connection.cursor()
 
 
 def batch_file(directory: Path, name: str, records: list[dict]) -> Path:
@@ -186,3 +191,28 @@ def test_drop_file_format_removes_it_and_if_exists_tolerates_a_missing_one(curso
 def test_statements_fakesnow_runs_itself_pass_through_unchanged(cursor):
     assert cursor.execute("select 1 + 1").fetchone() == (2,)
     assert cursor.execute(f"select count(*) from {TABLE}").fetchone() == (0,)
+
+
+def test_two_sessions_merge_into_one_schema_at_once(connection, cursor, tmp_path: Path):
+    """Two sessions with no current schema and open transactions merge into one schema (the
+    target drains streams in parallel, each on a pooled connection of its own)."""
+    cursor.execute(f"create table DB.RAW.LEADS like {TABLE}")
+    other = snowflake.connector.connect(account="a", user="u", password="p", database="DB")
+    sessions = [{"sessionId": "a", "n": 1}]
+    put(cursor, batch_file(tmp_path / "1", "b.json.gz", sessions), "sessions-1")
+    put(cursor, batch_file(tmp_path / "2", "b.json.gz", [{"sessionId": "l"}]), "leads-1")
+    for session in (connection, other):
+        session.autocommit(False)
+    merge(cursor, "sessions-1")
+    leads = other.cursor()
+    leads.execute(f"create or replace file format {FORMAT} type = 'JSON'")
+    leads.execute(
+        f"merge into DB.RAW.LEADS d using (select {SELECTS} from '@~/target-snowflake/leads-1'"
+        f'(file_format => {FORMAT}) QUALIFY ROW_NUMBER() OVER (PARTITION BY "sessionId" '
+        'ORDER BY SEQ8() DESC) = 1) s on d."sessionId" = s."sessionId" '
+        'when not matched then insert ("sessionId") values (s."sessionId")'
+    )
+    connection.commit()
+    other.commit()
+    assert cursor.execute(f'select "sessionId" from {TABLE}').fetchall() == [("a",)]
+    assert cursor.execute('select "sessionId" from DB.RAW.LEADS').fetchall() == [("l",)]

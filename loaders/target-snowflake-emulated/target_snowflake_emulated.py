@@ -16,7 +16,9 @@ statements fakesnow cannot run:
    into a session temporary table of ``(seq, record)``; ``$1`` becomes ``record``, ``SEQ8()``
    becomes ``seq`` (file order, which SEQ8 stands for here: the last record of a key wins),
    and the QUALIFY moves one level out, over a derived table, so that DuckDB binds ``k`` to
-   the staged rows and not to the merge target of fakesnow's join.
+   the staged rows and not to the merge target of fakesnow's join. fakesnow's MERGE also
+   needs a current schema for its own temporary table, one per session (see
+   `_session_schema`).
 4. ``COPY INTO t (cols) FROM (SELECT $1:col::TYPE ... FROM '@~/...') file_format = (...)``
    (append-only and keyless streams): becomes ``INSERT INTO t (cols) SELECT ...`` from the
    same temporary table, answered with COPY's result columns (rows_loaded is the 4th).
@@ -184,26 +186,24 @@ def _qualified_name(name: str, database: str | None, schema: str | None) -> tupl
 
 
 @contextlib.contextmanager
-def _schema_of_target(cursor: t.Any, command: str) -> t.Iterator[None]:
-    """The merge target's schema as the session's current one, for the statement's duration.
+def _session_schema(cursor: t.Any) -> t.Iterator[None]:
+    """A current schema of the session's own while a MERGE runs.
 
-    fakesnow splits a MERGE into statements around an unqualified temporary table and
-    asserts that the session has a current schema; the target qualifies every name and
-    connects without one, so a pooled connection that never ran CREATE SCHEMA has none.
+    fakesnow runs a MERGE through a temporary table, `merge_candidates`, and books it in its
+    global catalog under the session's current schema: it fails when the session has none
+    (the target connects without one and qualifies every name), and two sessions loading
+    two streams of one schema at once (the target drains sinks in parallel) collide on that
+    booking. In Snowflake a temporary table is the session's alone; a schema name of the
+    session's own gives fakesnow the same isolation. Nothing else in the target's MERGE
+    resolves against the current schema.
     """
     connection = cursor._conn
-    if connection.schema_set:
-        yield
-        return
-    target = re.match(r"\s*merge\s+into\s+(\S+)", command, re.I)
-    assert target is not None
-    database, schema, _ = _qualified_name(target[1], connection.database, None)
-    saved = connection.database, connection._schema
-    connection.database, connection._schema = database, schema
+    saved = connection._schema
+    connection._schema = f"_FS_SESSION_{id(connection):X}"
     try:
         yield
     finally:
-        connection.database, connection._schema = saved
+        connection._schema = saved
 
 
 class Emulation:
@@ -310,7 +310,7 @@ class Emulation:
         )
         rewritten = command[: match.start()] + source + command[match.end() :]
         try:
-            with _schema_of_target(cursor, command):
+            with _session_schema(cursor):
                 return self.run(cursor, rewritten, *args, **k)
         finally:
             self._drop_stage_table(cursor, table)

@@ -61,6 +61,18 @@ PATH_VARIABLE = "TARGET_SNOWFLAKE_EMULATOR_PATH"
 #: fakesnow's catalog of file formats (what CREATE FILE FORMAT inserts into)
 FILE_FORMATS = "_fs_global._fs_information_schema._fs_file_formats"
 
+#: the columns of PUT's answer, one row per file
+PUT_COLUMNS = (
+    "source",
+    "target",
+    "source_size",
+    "target_size",
+    "source_compression",
+    "target_compression",
+    "status",
+    "message",
+)
+
 _USER_STAGE = r"'@~/(?P<path>[^']*)'"
 _PUT = re.compile(rf"^\s*put\s+(?P<source>\S+)\s+{_USER_STAGE}(?P<options>.*)$", re.I | re.S)
 _REMOVE = re.compile(rf"^\s*(?:remove|rm)\s+{_USER_STAGE}\s*;?\s*$", re.I | re.S)
@@ -232,11 +244,7 @@ class Emulation:
         """Gap 1: PUT into the user stage."""
         source = urlparse(_bound_source(match["source"], params))
         row = self.stage.put(Path(url2pathname(source.path)), match["path"])
-        columns = (
-            "source, target, source_size, target_size, source_compression, "
-            "target_compression, status, message"
-        ).split(", ")
-        return self.run(cursor, _rows_sql(columns, [row]))
+        return self.run(cursor, _rows_sql(PUT_COLUMNS, [row]))
 
     def remove(self, cursor: t.Any, match: re.Match):
         """Gap 2: REMOVE from the user stage."""

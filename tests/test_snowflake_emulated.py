@@ -17,6 +17,7 @@ import pickle
 import subprocess
 import time
 import typing as t
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -157,7 +158,7 @@ def test_all_to_snowflake_emulated_loads_every_stream_upserts_on_rerun_and_maps_
         started = time.monotonic()
         meltano("run", "all-to-snowflake--emulated", env=env)
         second_run = time.monotonic() - started
-        after_second = account.read()
+        after_second = account.read(wanted)
 
     first = {case.tap: account.table_rows(after_first, case.tap) for case in TAP_CASES}
     second = {case.tap: account.table_rows(after_second, case.tap) for case in TAP_CASES}
@@ -173,6 +174,14 @@ def test_all_to_snowflake_emulated_loads_every_stream_upserts_on_rerun_and_maps_
 
         assert_tables_hold_the_truth(case, truth[case.tap], first[case.tap], keys_of)
     assert_rerun_added_only_snapshots(TAP_CASES, first, second)
+    for case in (case for case in TAP_CASES if not case.windowed):
+        for stream in case.windowed_streams:
+            table = (schema_of(case.tap).upper(), stream.upper())
+            snapshots = Counter(after_second["keys"][table])
+            once = set(after_first["keys"][table])
+            assert set(snapshots) == once and set(snapshots.values()) == {2}, (
+                f"{case.tap}.{stream}: not exactly one more snapshot of each: {snapshots}"
+            )
 
     for case in TAP_CASES:
         stream = typed_streams[case.tap]
@@ -187,3 +196,64 @@ def test_all_to_snowflake_emulated_loads_every_stream_upserts_on_rerun_and_maps_
         }
         assert {name: seen[name] for name in expected} == expected, f"{case.tap}.{stream}"
         assert seen["_extra"] == "VARIANT", f"{case.tap}.{stream}: _extra is {seen['_extra']}"
+
+
+def singer_lines(*messages: dict) -> str:
+    return "".join(json.dumps(message) + "\n" for message in messages)
+
+
+def test_the_target_adds_a_column_a_stream_gains_and_appends_a_keyless_stream(tmp_path: Path):
+    """Schema evolution and the COPY path, which no tap of ours takes (they all have keys)."""
+    account_path = tmp_path / "fakesnow"
+    properties = {"id": {"type": "string"}, "n": {"type": ["integer", "null"]}}
+    first = {"type": "object", "properties": properties}
+    second = {**first, "properties": {**properties, "channel": {"type": ["string", "null"]}}}
+    events = {"type": "object", "properties": {"message": {"type": "string"}}}
+    messages = singer_lines(
+        {
+            "type": "SCHEMA",
+            "stream": "s",
+            "key_properties": ["id"],
+            "schema": first,
+        },
+        {"type": "RECORD", "stream": "s", "record": {"id": "a", "n": 1}},
+        {"type": "SCHEMA", "stream": "events", "key_properties": [], "schema": events},
+        {"type": "RECORD", "stream": "events", "record": {"message": "x"}},
+        {"type": "RECORD", "stream": "events", "record": {"message": "x"}},
+        {"type": "STATE", "value": {"bookmarks": {}}},
+        {
+            "type": "SCHEMA",
+            "stream": "s",
+            "key_properties": ["id"],
+            "schema": second,
+        },
+        {"type": "RECORD", "stream": "s", "record": {"id": "b", "n": 2, "channel": "web"}},
+        {"type": "RECORD", "stream": "s", "record": {"id": "a", "n": 3, "channel": "chat"}},
+    )
+    config = tmp_path / "config.json"
+    config.write_text(
+        json.dumps(
+            {
+                "account": "emulated",
+                "user": "emulated",
+                "password": "emulated",
+                "database": DATABASE,
+                "default_target_schema": "evolving",
+            }
+        )
+    )
+    result = subprocess.run(
+        [str(LOADER_PYTHON / "target-snowflake-emulated"), "--config", str(config)],
+        input=messages,
+        text=True,
+        capture_output=True,
+        env={"TARGET_SNOWFLAKE_EMULATOR_PATH": str(account_path), "PATH": "/usr/bin:/bin"},
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    account = EmulatedAccount(account_path, tmp_path).read(
+        [("EVOLVING", "S", ("id", "n", "channel")), ("EVOLVING", "EVENTS", ("message",))]
+    )
+    assert sorted(account["keys"][("EVOLVING", "S")]) == [("a", 3, "chat"), ("b", 2, "web")]
+    assert account["tables"][("EVOLVING", "S")]["types"]["CHANNEL"] == "TEXT"
+    assert account["keys"][("EVOLVING", "EVENTS")] == [("x",), ("x",)]

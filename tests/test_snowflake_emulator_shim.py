@@ -216,3 +216,9 @@ def test_two_sessions_merge_into_one_schema_at_once(connection, cursor, tmp_path
     other.commit()
     assert cursor.execute(f'select "sessionId" from {TABLE}').fetchall() == [("a",)]
     assert cursor.execute('select "sessionId" from DB.RAW.LEADS').fetchall() == [("l",)]
+
+
+def test_a_put_option_the_target_never_sends_is_refused_not_ignored(cursor, tmp_path: Path):
+    path = batch_file(tmp_path, "b1.json.gz", [])
+    with pytest.raises(snowflake.connector.errors.ProgrammingError, match="not emulated"):
+        cursor.execute(f"put '{path.as_uri()}' '@~/target-snowflake/s1' auto_compress = false")

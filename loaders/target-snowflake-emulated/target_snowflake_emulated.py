@@ -149,6 +149,13 @@ class UserStage:
         return removed
 
 
+def _not_emulated(what: str) -> snowflake.connector.errors.ProgrammingError:
+    """The error for a use of the user stage the target 0.20.4 never makes (so not emulated)."""
+    return snowflake.connector.errors.ProgrammingError(
+        msg=f"{what}: not emulated by target-snowflake-emulated", errno=9999, sqlstate="99999"
+    )
+
+
 def _literal(value: object) -> str:
     """A SQL literal, quoted and escaped as the emulator's parser expects."""
     if value is None:
@@ -242,6 +249,8 @@ class Emulation:
 
     def put(self, cursor: t.Any, match: re.Match, params: t.Any):
         """Gap 1: PUT into the user stage."""
+        if match["options"].strip(" ;"):
+            raise _not_emulated(f"PUT options ({match['options'].strip()})")
         source = urlparse(_bound_source(match["source"], params))
         row = self.stage.put(Path(url2pathname(source.path)), match["path"])
         return self.run(cursor, _rows_sql(PUT_COLUMNS, [row]))
@@ -302,7 +311,7 @@ class Emulation:
                 sqlstate="02000",
             )
         if row[0] != "JSON":
-            raise NotImplementedError(f"reading staged {row[0]} files")
+            raise _not_emulated(f"reading staged {row[0]} files")
 
     def _drop_stage_table(self, cursor: t.Any, name: str) -> None:
         # the statement's result is already in the cursor (fakesnow fetches it at once)

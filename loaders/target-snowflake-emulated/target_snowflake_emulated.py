@@ -156,6 +156,15 @@ def _not_emulated(what: str) -> snowflake.connector.errors.ProgrammingError:
     )
 
 
+def _missing_file_format(name: str) -> snowflake.connector.errors.ProgrammingError:
+    """Snowflake's error for a file format that does not exist."""
+    return snowflake.connector.errors.ProgrammingError(
+        msg=f"SQL compilation error:\nFile format '{name}' does not exist or not authorized.",
+        errno=2003,
+        sqlstate="02000",
+    )
+
+
 def _literal(value: object) -> str:
     """A SQL literal, quoted and escaped as the emulator's parser expects."""
     if value is None:
@@ -269,12 +278,7 @@ class Emulation:
                 f"SELECT count(*) FROM {FILE_FORMATS} WHERE {condition}", key
             ).fetchone()
             if not count and not match["exists"]:
-                raise snowflake.connector.errors.ProgrammingError(
-                    msg=f"SQL compilation error:\nFile format '{key[2]}' does not exist or not "
-                    "authorized.",
-                    errno=2003,
-                    sqlstate="02000",
-                )
+                raise _missing_file_format(key[2])
             catalog.execute(f"DELETE FROM {FILE_FORMATS} WHERE {condition}", key)
         return self.run(cursor, _rows_sql(["status"], [(f"{key[2]} successfully dropped.",)]))
 
@@ -304,12 +308,7 @@ class Emulation:
                 key,
             ).fetchone()
         if row is None:
-            raise snowflake.connector.errors.ProgrammingError(
-                msg=f"SQL compilation error:\nFile format '{key[2]}' does not exist or not "
-                "authorized.",
-                errno=2003,
-                sqlstate="02000",
-            )
+            raise _missing_file_format(key[2])
         if row[0] != "JSON":
             raise _not_emulated(f"reading staged {row[0]} files")
 

@@ -14,9 +14,9 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]' 'meltano~=4.4.1'
 	touch $@
 
-.meltano/.installed: meltano.yml $(BIN)/.installed
+.meltano/.installed: meltano.yml $(BIN)/.installed $(wildcard loaders/*/pyproject.toml loaders/*/*.py)
 	$(BIN)/meltano install --plugin-type extractor
-	$(BIN)/meltano install --plugin-type loader target-postgres target-duckdb
+	$(BIN)/meltano install --plugin-type loader target-postgres target-duckdb target-snowflake--emulated
 	mkdir -p .meltano && touch $@
 
 ## demo: emulators → taps → Meltano → DuckDB, then a table of rows loaded per stream

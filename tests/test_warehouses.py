@@ -31,7 +31,14 @@ import yaml
 
 from emulators.framework import EmulatorServer
 from tests.cases.cobrowser import full_table_truth
-from tests.meltano_support import MELTANO, ROOT, meltano_env, warehouse_keys
+from tests.meltano_support import (
+    MELTANO,
+    ROOT,
+    assert_rerun_added_only_snapshots,
+    assert_tables_hold_the_truth,
+    meltano_env,
+    warehouse_keys,
+)
 from tests.tap_cases import TAP_CASES, TapCase
 
 #: days loaded by the job tests: enough for several windows of every tap, short enough to
@@ -131,17 +138,12 @@ def assert_warehouse_holds_the_truth(
 ) -> None:
     """Each stream's table has exactly the emulator's rows, once each."""
     schema = schema_of(case.tap)
-    rows = table_rows(postgres, database, schema)
-    assert set(truth) <= set(rows), f"{case.tap}: tables missing: {set(truth) - set(rows)}"
-    for stream, keys in truth.items():
-        assert rows[stream] == len(keys), f"{case.tap}.{stream}: {rows[stream]} rows, {len(keys)}"
-        if stream in case.windowed_streams:
-            loaded = warehouse_keys(
-                postgres, database, schema, stream, case.windowed_streams[stream]
-            )
-            assert set(loaded) == keys, f"{case.tap}.{stream}: rows differ from the emulator's"
-    # streams without a ground truth (e.g. tap-jaicp's clients) must not be silently empty
-    assert all(rows.values()), f"{case.tap}: empty tables: {rows}"
+    assert_tables_hold_the_truth(
+        case,
+        truth,
+        table_rows(postgres, database, schema),
+        lambda table, fields: warehouse_keys(postgres, database, schema, table, fields),
+    )
 
 
 def test_all_to_postgres_job_loads_every_stream_of_the_five_taps_and_a_rerun_adds_nothing(
@@ -166,13 +168,7 @@ def test_all_to_postgres_job_loads_every_stream_of_the_five_taps_and_a_rerun_add
         second = {
             case.tap: table_rows(postgres, database, schema_of(case.tap)) for case in TAP_CASES
         }
-    for case in TAP_CASES:
-        if case.windowed:
-            assert second[case.tap] == first[case.tap], f"{case.tap}: the rerun added rows"
-        else:
-            # a snapshot tap's key holds snapshot_at: each run adds one snapshot, no more
-            doubled = {table: 2 * rows for table, rows in first[case.tap].items()}
-            assert second[case.tap] == doubled, f"{case.tap}: not exactly one more snapshot"
+    assert_rerun_added_only_snapshots(TAP_CASES, first, second)
 
 
 def _extra_column_type(postgres, database: str, schema: str, table: str) -> str:

@@ -36,10 +36,24 @@ from (
     cast(session_started_at as date) as activity_date,
     sum(online_seconds) as online_seconds,
     sum(available_seconds) as available_seconds,
-    sum(open_chat_seconds) as handling_seconds,
-    sum(idle_seconds) as break_seconds,
-    sum(chats) as conversations_handled
-  from {{ ref('stg_cobrowser__agent_performance') }}
+    sum(handling_seconds) as handling_seconds,
+    sum(break_seconds) as break_seconds,
+    sum(conversations_handled) as conversations_handled
+  from (
+    -- a login session has one row per preset: its online, available, idle and open-chat times repeat
+    -- on each (taken once); its chats are the preset's (added up)
+    select
+      agent_id,
+      login_session_id,
+      min(session_started_at) as session_started_at,
+      max(online_seconds) as online_seconds,
+      max(available_seconds) as available_seconds,
+      max(idle_seconds) as break_seconds,
+      max(open_chat_seconds) as handling_seconds,
+      sum(chats) as conversations_handled
+    from {{ ref('stg_cobrowser__agent_performance') }}
+    group by 1, 2
+  ) as login_sessions
   group by 1, 2
 ) as performance
 full outer join (

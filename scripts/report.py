@@ -172,7 +172,7 @@ def charts(marts: Marts) -> list[Chart]:
                     for r in marts.agent_days
                     if r["utilisation"] is not None
                 ],
-                mark={"type": "line", "point": True},
+                mark={"type": "line", "point": {"size": 40}, "strokeWidth": 3},
                 encoding={
                     "x": {"field": "day", "type": "temporal", "title": None},
                     "y": {

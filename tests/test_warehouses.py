@@ -196,7 +196,8 @@ def test_all_to_postgres_job_loads_every_stream_of_the_five_taps_and_a_rerun_add
         )
         truth = {case.tap: expected_keys(case, servers[case.tap]) for case in TAP_CASES}
 
-        env["DBT_TARGET_PATH"] = str(tmp_path / "dbt")
+        # Meltano reads a setting from PLUGIN_SETTING; dbt then gets it as DBT_TARGET_PATH
+        env["DBT_POSTGRES_TARGET_PATH"] = str(tmp_path / "dbt")
         meltano("run", "all-to-postgres", env=env)
         for case in TAP_CASES:
             assert_warehouse_holds_the_truth(postgres, database, case, truth[case.tap])

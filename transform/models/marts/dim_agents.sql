@@ -1,6 +1,8 @@
 -- One row per agent per platform with the latest name and status known. The vendors' agent
 -- lists where they have one (CoBrowser, 8x8 snapshots, Chat-Tonic operators), else the
 -- agents seen in conversations (Oct8ne exports no agent list).
+-- built when one of its vendors is enabled
+{{ config(enabled=(var('contact_center__oct8ne_enabled', true) or var('contact_center__cobrowser_enabled', true) or var('contact_center__chattonic_enabled', true) or var('contact_center__eight_by_eight_enabled', true))) }}
 {% set branches = [] %}
 
 {% if var('contact_center__oct8ne_enabled') %}

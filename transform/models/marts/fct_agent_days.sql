@@ -1,6 +1,8 @@
 -- One row per agent per day: how long each agent was online and available, how long they
 -- spent handling conversations and how many they took. Days are the vendor's days: the
 -- account's time zone for Chat-Tonic, UTC for CoBrowser's and 8x8's timestamps.
+-- built when one of its vendors is enabled
+{{ config(enabled=(var('contact_center__chattonic_enabled', true) or var('contact_center__cobrowser_enabled', true) or var('contact_center__eight_by_eight_enabled', true))) }}
 {% set branches = [] %}
 
 {% if var('contact_center__chattonic_enabled') %}

@@ -1,5 +1,7 @@
 -- One row per conversation (a chat session, a CoBrowser conversation, a JAICP bot session)
 -- across the enabled vendors, in one vocabulary.
+-- built when one of its vendors is enabled
+{{ config(enabled=(var('contact_center__oct8ne_enabled', true) or var('contact_center__cobrowser_enabled', true) or var('contact_center__jaicp_enabled', true))) }}
 {% set branches = [] %}
 
 {% if var('contact_center__oct8ne_enabled') %}

@@ -19,11 +19,26 @@ from tests.meltano_support import MELTANO, ROOT
 
 STAGING = {
     "oct8ne": {"stg_oct8ne__sessions", "stg_oct8ne__leads"},
+    # one staging model per stream of tap-cobrowser
     "cobrowser": {
-        "stg_cobrowser__conversations",
-        "stg_cobrowser__agent_activity",
-        "stg_cobrowser__agent_performance",
-        "stg_cobrowser__agents",
+        f"stg_cobrowser__{stream}"
+        for stream in (
+            "conversations",
+            "account_stats_hourly",
+            "host_stats_hourly",
+            "emails",
+            "agent_activity",
+            "filter_stats_hourly",
+            "slots_activity",
+            "agent_performance",
+            "accounts",
+            "agents",
+            "hosts",
+            "ccc_agents",
+            "ccc_agent_groups",
+            "ccc_group_accounts",
+            "ccc_slots_activity",
+        )
     },
     "chattonic": {"stg_chattonic__operator_stats_daily", "stg_chattonic__dashboard_hourly"},
     "eight_by_eight": {"stg_eight_by_eight__agents", "stg_eight_by_eight__queues"},

@@ -122,7 +122,8 @@ def main() -> int:
         emulators.wait(timeout=10)
     empty = print_counts()
     print_marts_and_write_report()
-    print(f"\nLoaded into {DATABASE.relative_to(ROOT)} in {time.monotonic() - started:.0f} s")
+    seconds = time.monotonic() - started
+    print(f"\nLoaded and modelled into {DATABASE.relative_to(ROOT)} in {seconds:.0f} s")
     return 1 if empty else 0
 
 

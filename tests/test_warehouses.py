@@ -30,6 +30,8 @@ import pytest
 import yaml
 
 from emulators.framework import EmulatorServer
+from scripts import report
+from tests.browser import MIN_COLOURED_SHARE, rendered_cards
 from tests.cases.cobrowser import full_table_truth
 from tests.meltano_support import (
     MELTANO,
@@ -146,6 +148,45 @@ def assert_warehouse_holds_the_truth(
     )
 
 
+#: dbt tests at least (grains, accepted values, relationships, the row-count test)
+MIN_DBT_TESTS = 60
+
+
+def assert_dbt_built_and_tested_the_marts(
+    target: Path, postgres, database: str, raw_rows: dict[str, dict[str, int]]
+) -> None:
+    """dbt-postgres:build ran every model and test, all passed, and no conversation was lost."""
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    failed = [r["unique_id"] for r in results if r["status"] not in ("success", "pass")]
+    assert not failed, f"dbt nodes not passing: {failed}"
+    tests = [r for r in results if r["unique_id"].startswith("test.")]
+    models = {r["unique_id"].rsplit(".", 1)[1] for r in results if r["unique_id"][:6] == "model."}
+    assert len(tests) >= MIN_DBT_TESTS, len(tests)
+    assert {"fct_conversations", "fct_messages", "fct_agent_days", "fct_queue_snapshots"} <= models
+    assert "dim_agents" in models and "assert_marts_keep_every_staged_key" in str(results)
+    with psycopg.connect(postgres.url(database)) as connection:
+        per_platform = dict(
+            connection.execute(
+                "select platform, count(*) from analytics.fct_conversations group by 1"
+            ).fetchall()
+        )
+    assert per_platform == {
+        "oct8ne": raw_rows["tap-oct8ne"]["sessions"],
+        "cobrowser": raw_rows["tap-cobrowser"]["conversations"],
+        "jaicp": raw_rows["tap-jaicp"]["sessions"],
+    }
+
+
+def assert_the_report_renders_every_chart(postgres, database: str, workdir: Path) -> None:
+    """The report built from these marts shows each of its charts in a real Chromium."""
+    page = workdir / "report.html"
+    with psycopg.connect(postgres.url(database)) as connection:
+        charts = report.write_report(report.fetch_marts(connection, "analytics"), page, database)
+    shares, png = rendered_cards(page, workdir)
+    assert len(shares) == charts == page.read_text().count("<svg"), (shares, png)
+    assert all(share >= MIN_COLOURED_SHARE for share in shares), (shares, png)
+
+
 def test_all_to_postgres_job_loads_every_stream_of_the_five_taps_and_a_rerun_adds_nothing(
     postgres, tmp_path: Path
 ):
@@ -157,12 +198,16 @@ def test_all_to_postgres_job_loads_every_stream_of_the_five_taps_and_a_rerun_add
         )
         truth = {case.tap: expected_keys(case, servers[case.tap]) for case in TAP_CASES}
 
+        # Meltano reads a setting from PLUGIN_SETTING; dbt then gets it as DBT_TARGET_PATH
+        env["DBT_POSTGRES_TARGET_PATH"] = str(tmp_path / "dbt")
         meltano("run", "all-to-postgres", env=env)
         for case in TAP_CASES:
             assert_warehouse_holds_the_truth(postgres, database, case, truth[case.tap])
         first = {
             case.tap: table_rows(postgres, database, schema_of(case.tap)) for case in TAP_CASES
         }
+        assert_dbt_built_and_tested_the_marts(tmp_path / "dbt", postgres, database, first)
+        assert_the_report_renders_every_chart(postgres, database, tmp_path)
 
         meltano("run", "all-to-postgres", env=env)
         second = {
@@ -439,7 +484,10 @@ def test_meltano_yml_has_the_jobs_schedules_and_a_prod_environment_without_secre
     taps = sorted(case.tap for case in TAP_CASES)
     for target in ("target-postgres", "target-snowflake", "target-duckdb"):
         job = f"all-to-{target.removeprefix('target-')}"
-        assert sorted(jobs[job]) == [f"{tap} {target}" for tap in taps]
+        loads = [task for task in jobs[job] if not task.startswith("dbt-")]
+        assert sorted(loads) == [f"{tap} {target}" for tap in taps]
+    assert jobs["all-to-postgres"][-1] == "dbt-postgres:build"
+    assert jobs["all-to-duckdb"][-1] == "dbt-duckdb:build"
     schedules = {s["name"]: s for s in project["schedules"]}
     assert schedules["snapshots-to-postgres"]["interval"] == "*/5 * * * *"
     assert jobs[schedules["snapshots-to-postgres"]["job"]] == ["tap-8x8 target-postgres"]

@@ -87,8 +87,9 @@ NLP_INFO = th.ObjectType(
     additional_properties=True,
 )
 
-#: `ExtendedMessage` (messages by filter); by session (`Message`) the session's fields
-#: (client, channel...) are absent and `status` is added (`MESSAGE_STATUS`)
+#: `ExtendedMessage` (messages by filter) and `status`, which only `Message` (by session)
+#: has: one schema for both modes, so the warehouse's columns do not depend on the mode; by
+#: session the session's fields (client, channel...) are null, by time `status` is
 EXTENDED_MESSAGE = [
     th.Property("sessionId", th.StringType, required=True),
     th.Property("projectShortName", th.StringType),
@@ -252,7 +253,7 @@ class MessagesByTimeStream(JaicpWindowedStream):
     replication_key = "timestamp"
     records_array_key = "messages"
     time_fields = ("timestamp", "sessionStartTime")
-    schema = th.PropertiesList(*EXTENDED_MESSAGE, EXTRA).to_dict()
+    schema = th.PropertiesList(*EXTENDED_MESSAGE, MESSAGE_STATUS, EXTRA).to_dict()
 
 
 class MessagesBySessionStream(JaicpPagedStream):

@@ -144,12 +144,12 @@ CLIENT_EXTENDED_INFO = {
     "blockDate": DATE_TIME,
 }
 
-#: stream → the fields it must declare: messages by time are `ExtendedMessage`; by session
-#: `Message`, declared as the union of both so a column does not depend on the mode (only
-#: `status`, which `ExtendedMessage` lacks, is added)
+#: stream → the fields it must declare: messages are `ExtendedMessage` (by time) and
+#: `Message` (by session) in one schema, the union of both (`Message` adds only `status`),
+#: so the warehouse's columns do not depend on `messages_mode`
 STREAMS = {
     "sessions": (SessionsStream, SESSION_INFO),
-    "messages by time": (MessagesByTimeStream, EXTENDED_MESSAGE),
+    "messages by time": (MessagesByTimeStream, EXTENDED_MESSAGE | MESSAGE),
     "messages by session": (MessagesBySessionStream, EXTENDED_MESSAGE | MESSAGE),
     "clients": (ClientsStream, CLIENT_EXTENDED_INFO),
 }

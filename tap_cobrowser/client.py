@@ -86,6 +86,7 @@ class CoBrowserStream(VendorStream):
             overrides=self.converters,
             datetime_converter=rfc2822_to_utc_iso,
             stream_name=self.name,
+            key_fields=self.key_fields,
         )
 
     def validate_response(self, response: requests.Response) -> None:

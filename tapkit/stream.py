@@ -238,7 +238,39 @@ class VendorStream(RESTStream):
     @cached_property
     def record_typer(self) -> RecordTyper:
         """Types declared fields and keeps undeclared ones in `_extra`."""
-        return RecordTyper(self.schema, overrides=self.converters, stream_name=self.name)
+        return RecordTyper(
+            self.schema,
+            overrides=self.converters,
+            stream_name=self.name,
+            key_fields=self.key_fields,
+        )
+
+    @property
+    def key_fields(self) -> tuple[str, ...]:
+        """Primary and replication keys: a value that does not fit them stops the stream."""
+        return (
+            *(self.primary_keys or ()),
+            *((self.replication_key,) if self.replication_key else ()),
+        )
+
+    def sync(self, context: Context | None = None) -> None:
+        """Sync as the SDK does, then log what the vendor sent beyond the schema.
+
+        The line is written once per top-level stream, for it and its child streams (a
+        child's `sync` runs once per parent record).
+        """
+        try:
+            super().sync(context)
+        finally:
+            if self.parent_stream_type is None:
+                for stream in (self, *self.child_streams):
+                    stream.log_schema_findings()
+
+    def log_schema_findings(self) -> None:
+        """The end-of-stream line of `RecordTyper.summary` (if any record was typed)."""
+        typer = self.__dict__.get("record_typer")
+        if isinstance(typer, RecordTyper):
+            self.logger.info("%s", typer.summary())
 
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:
         """Type the row from the schema; undeclared fields go to `_extra`."""

@@ -8,6 +8,7 @@ import pytest
 from singer_sdk import typing as th
 
 from tapkit.records import (
+    KeyTypeError,
     RecordTyper,
     any_to_iso,
     naive_local_to_iso,
@@ -106,3 +107,54 @@ def test_fast_paths_give_the_same_values_as_the_general_ones():
 )
 def test_timestamps_parse_whatever_iso_flavour_or_rfc_2822(value, iso):
     assert any_to_iso(value) == iso
+
+
+NESTED = th.PropertiesList(
+    th.Property("id", th.StringType),
+    th.Property("count", th.IntegerType),
+    th.Property(
+        "client", th.ObjectType(th.Property("id", th.StringType), additional_properties=True)
+    ),
+    th.Property(
+        "labels",
+        th.ArrayType(
+            th.ObjectType(th.Property("priority", th.IntegerType), additional_properties=True)
+        ),
+    ),
+    th.Property("_extra", th.ObjectType(additional_properties=True)),
+).to_dict()
+
+
+def test_a_nested_value_that_does_not_fit_is_kept_in_extra_under_its_dotted_path(caplog):
+    typer = RecordTyper(NESTED, stream_name="s", key_fields=("id",))
+    row = typer(
+        {
+            "id": 7,
+            "client": {"id": {"v": 1}, "x": 1},
+            "labels": [{"priority": "2"}, {"priority": "hi"}],
+        }
+    )
+    assert row["id"] == "7" and row["client"] == {"id": None, "x": 1}
+    assert row["labels"] == [{"priority": 2}, {"priority": None}]
+    assert row["_extra"] == {"client.id": {"v": 1}, "labels.1.priority": "hi"}
+    typer({"id": "8", "labels": [{"priority": "no"}]})
+    warnings = [r.getMessage() for r in caplog.records if "does not fit" in r.getMessage()]
+    assert len(warnings) == 2, "one warning per field, whatever the index"
+    assert "labels.priority (2 records), client.id (1 record)" in typer.summary()
+
+
+def test_a_key_that_does_not_fit_raises_naming_stream_field_and_json_type():
+    typer = RecordTyper(NESTED, stream_name="clients", key_fields=("id",))
+    with pytest.raises(KeyTypeError, match=r"stream 'clients': key field 'id' got a JSON object"):
+        typer({"id": {"oid": "18e712ca"}})
+
+
+def test_the_summary_counts_undeclared_fields_per_record():
+    typer = RecordTyper(NESTED, stream_name="s")
+    for _ in range(1234):
+        typer({"id": "1", "customField7": 1})
+    typer({"id": "2", "other": None})
+    assert typer.summary() == (
+        "s: undeclared fields kept in _extra: customField7 (1,234 records), other (1 record)"
+    )
+    assert "no undeclared fields" in RecordTyper(NESTED, stream_name="t").summary()

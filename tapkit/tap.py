@@ -22,6 +22,7 @@ from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.exceptions import ConfigValidationError, FatalAPIError, RetriableAPIError
 
 from tapkit import scrub
+from tapkit.signals import stop_on_signal
 from tapkit.settings import check_common
 
 #: Errors whose message says all a user needs; no traceback at the default log level.
@@ -52,6 +53,14 @@ class VendorTap(Tap):
         """Names of the settings marked secret in the schema."""
         properties = cls.config_jsonschema.get("properties", {})
         return [name for name, prop in properties.items() if prop.get("secret")]
+
+    def _handle_termination(self, signum: int, frame: t.Any) -> None:
+        """SIGTERM/SIGINT: the last consistent STATE, then exit 143/130 (the SDK exits 0)."""
+        stop_on_signal(
+            signum,
+            write_state=lambda: self._state_writer.write_state(self.state),
+            logger=self.logger,
+        )
 
     def check_settings(self, config: t.Mapping[str, t.Any]) -> list[str]:
         """Vendor-specific checks beyond the schema; each message names the setting."""

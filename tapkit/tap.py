@@ -22,8 +22,8 @@ from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.exceptions import ConfigValidationError, FatalAPIError, RetriableAPIError
 
 from tapkit import scrub
-from tapkit.signals import stop_on_signal
 from tapkit.settings import check_common
+from tapkit.signals import stop_on_signal
 
 #: Errors whose message says all a user needs; no traceback at the default log level.
 USER_FACING_ERRORS: tuple[type[BaseException], ...] = (

@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 from dateutil import parser as date_parser
 from singer_sdk import typing as th
 
+from tapkit.limits import limit_properties
+
 
 def common_properties(
     *,
@@ -69,6 +71,7 @@ def common_properties(
                 "connection errors, timeouts, malformed bodies)."
             ),
         ),
+        *limit_properties(),
     ]
 
 

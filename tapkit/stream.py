@@ -33,6 +33,7 @@ from singer_sdk.pagination import SinglePagePaginator
 from singer_sdk.streams.rest import PageContext
 
 from tapkit.jsonbody import BodyError, iter_json_records
+from tapkit.limits import Limits, PageGuard, PageSummary, ResponseGuard
 from tapkit.records import RecordTyper
 from tapkit.scrub import scrub, scrub_exception
 from tapkit.settings import parse_datetime_setting
@@ -128,6 +129,11 @@ class VendorStream(RESTStream):
         """The shared throttle for this stream's credential, if the vendor has a rate limit."""
         return None
 
+    @cached_property
+    def limits(self) -> Limits:
+        """The bounds on waits, pages and bodies (`tapkit.limits`), from the settings."""
+        return Limits.from_config(self.config)
+
     def backoff_max_tries(self) -> int:
         """Attempts per request: `max_attempts`."""
         return int(self.config.get("max_attempts", 8))
@@ -151,7 +157,9 @@ class VendorStream(RESTStream):
         if response is not None:
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             if retry_after is not None:
-                delay = retry_after
+                delay = self.limits.check_retry_after(
+                    retry_after, vendor=self.vendor, stream=self.name
+                )
             elif response.status_code == HTTPStatus.TOO_MANY_REQUESTS and self.throttle:
                 delay = max(delay, self.throttle.interval)
         if self.throttle:
@@ -283,12 +291,15 @@ class VendorStream(RESTStream):
         self._request_context = context
         paginator = self.get_new_paginator()
         decorated_request = self.request_decorator(self._request)
+        pages = PageGuard(self.limits, self.vendor, self.name)
         with self.get_http_request_counter() as request_counter:
             request_counter.with_context(context)
             while not paginator.finished:
+                pages.next_request(paginator.current_value)
                 response = yield from self._read_page(
                     context, paginator.current_value, decorated_request, request_counter
                 )
+                pages.page_read(paginator.current_value, getattr(response, "page_summary", None))
                 paginator.advance(response)
 
     def _read_page(
@@ -305,11 +316,18 @@ class VendorStream(RESTStream):
             response = decorated_request(prepared, context)
             request_counter.increment()
             emitted = 0
+            guard = ResponseGuard(response, self.limits, vendor=self.vendor, stream=self.name)
+            summary = PageSummary()
             try:
                 for record in self.parse_response(response):
                     emitted += 1
                     self._page_records += 1
+                    if emitted == 1:
+                        summary.first = repr(record)
+                    summary.last = record
                     yield record
+                summary.records = emitted
+                response.page_summary = summary  # type: ignore[attr-defined]
             except BODY_FAILURES as exc:
                 response.close()
                 scrub_exception(exc)
@@ -335,6 +353,7 @@ class VendorStream(RESTStream):
             else:
                 return response
             finally:
+                guard.close()
                 if self.throttle:
                     self.throttle.finished()
 
@@ -350,13 +369,17 @@ class VendorStream(RESTStream):
         paginator = self.get_new_paginator()
         decorated_request = self.request_decorator(self._request)
         counter = _UncountedRequests()
+        pages = PageGuard(self.limits, self.vendor, self.name)
         records: list[dict] = []
         while not paginator.finished:
+            pages.next_request(paginator.current_value)
             page = self._read_page(context, paginator.current_value, decorated_request, counter)
             while True:
                 try:
                     records.append(next(page))
                 except StopIteration as done:
+                    summary = getattr(done.value, "page_summary", None)
+                    pages.page_read(paginator.current_value, summary)
                     paginator.advance(done.value)
                     break
         return records

@@ -35,6 +35,7 @@ from singer_sdk.streams.rest import PageContext
 from tapkit.jsonbody import BodyError, iter_json_records
 from tapkit.limits import Limits, PageGuard, PageSummary, ResponseGuard
 from tapkit.records import RecordTyper
+from tapkit.sanity import clamp_future_bookmark, parse_bookmark
 from tapkit.scrub import scrub, scrub_exception
 from tapkit.settings import parse_datetime_setting
 from tapkit.throttle import MinIntervalThrottle
@@ -432,17 +433,42 @@ class WindowedStream(VendorStream):
     def _increment_stream_state(self, latest_record: dict, *, context: t.Any = None) -> None:
         return None
 
+    #: where the walk is bookmarked when this stream is read only for its children
+    WALK_KEY = "parent_replication_key_value"
+
+    def _walk_state(self, context: Context | None) -> tuple[dict, str]:
+        """The state entry and key holding this walk's bookmark.
+
+        Read only for selected children (the stream itself deselected), the walk is
+        bookmarked in the child's state: this stream's own bookmark must not move past
+        records it never emitted, or selecting it later would skip them.
+        """
+        if self.selected:
+            return self.get_context_state(context), "replication_key_value"
+        children = [c for c in self.child_streams if c.selected or c.has_selected_descendents]
+        if not children:
+            return self.get_context_state(context), "replication_key_value"
+        return children[0].stream_state, self.WALK_KEY
+
+    def checked_bookmark(self, context: Context | None = None) -> dt.datetime | None:
+        """The bookmark of this walk, a `StateError` if it is not a date-time."""
+        state, key = self._walk_state(context)
+        return parse_bookmark(state.get(key), stream=self.name)
+
     def window_plan(self, context: Context | None) -> WindowPlan:
         """The windows of this run, from the settings and the bookmark."""
-        state = self.get_context_state(context)
-        bookmark = state.get("replication_key_value")
+        bookmark, future = clamp_future_bookmark(
+            self.checked_bookmark(context), now=self.run_clock, stream=self.name
+        )
+        if future:
+            self.logger.warning("%s: %s", self.name, future)
         plan = plan_windows(
             now_utc=self.run_clock,
             tz=self.window_tz,
             max_days=self.window_days,
             start_date=parse_datetime_setting(self.config.get("start_date")),
             end_date=parse_datetime_setting(self.config.get("end_date")),
-            bookmark=parse_datetime_setting(bookmark) if bookmark else None,
+            bookmark=bookmark,
             lookback_days=int(self.config.get("lookback_days", 1)),
             default_history_days=self.default_history_days,
             horizon_days=self.horizon_days,
@@ -487,9 +513,10 @@ class WindowedStream(VendorStream):
 
     def _window_done(self, window: DateWindow) -> None:
         context = getattr(self, "_request_context", None)
-        state = self.get_context_state(context)
-        state["replication_key"] = self.replication_key
-        state["replication_key_value"] = self._plan.bookmark_after(window).isoformat()
+        state, key = self._walk_state(context)
+        if key == "replication_key_value":
+            state["replication_key"] = self.replication_key
+        state[key] = self._plan.bookmark_after(window).isoformat()
         state.pop("progress_markers", None)
         self.state_manager.is_flushed = False
         self._write_state_message()

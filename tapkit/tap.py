@@ -22,6 +22,7 @@ from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.exceptions import ConfigValidationError, FatalAPIError, RetriableAPIError
 
 from tapkit import scrub
+from tapkit.sanity import NOTHING_SELECTED, StateError, unknown_setting_warnings
 from tapkit.settings import check_common
 from tapkit.signals import stop_on_signal
 
@@ -30,6 +31,7 @@ USER_FACING_ERRORS: tuple[type[BaseException], ...] = (
     FatalAPIError,
     RetriableAPIError,  # still failing after max_attempts
     ConfigValidationError,
+    StateError,
     requests.exceptions.RequestException,  # unreachable host, timeouts, after max_attempts
 )
 
@@ -62,6 +64,17 @@ class VendorTap(Tap):
             logger=self.logger,
         )
 
+    def sync_all(self) -> None:
+        """Check the catalog and every bookmark before the first request, then sync."""
+        active = [s for s in self.streams.values() if s.selected or s.has_selected_descendents]
+        if not active:
+            self.logger.warning("%s", NOTHING_SELECTED)
+        for stream in active:
+            check = getattr(stream, "checked_bookmark", None)
+            if check is not None and not stream.parent_stream_type:
+                check()
+        super().sync_all()
+
     def check_settings(self, config: t.Mapping[str, t.Any]) -> list[str]:
         """Vendor-specific checks beyond the schema; each message names the setting."""
         return []
@@ -74,6 +87,10 @@ class VendorTap(Tap):
         except ConfigValidationError as exc:
             errors = list(exc.errors)
         errors += check_common(self.config)
+        for warning in unknown_setting_warnings(
+            self.config, self.config_jsonschema.get("properties", {})
+        ):
+            self.logger.warning("%s", warning)
         errors += self.check_settings(self.config)
         if errors and raise_errors:
             raise ConfigValidationError(

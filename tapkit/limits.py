@@ -12,7 +12,8 @@ raises it.
 - `max_retry_after_seconds`: a longer `Retry-After` fails at once, naming the wait;
 - `max_response_seconds`: a whole response, first byte to last (retried like a timeout);
 - `max_response_mb` and `max_decompression_ratio`: the size of one decoded body, and how
-  much larger than its compressed bytes it may be.
+  much larger than its compressed bytes it may be;
+- `max_field_mb` and `max_csv_line_mb`: one CSV value, one CSV line (`tapkit.csvbody`).
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ DEFAULT_MAX_RETRY_AFTER_SECONDS = 900.0
 DEFAULT_MAX_RESPONSE_SECONDS = 900.0
 DEFAULT_MAX_RESPONSE_MB = 1024.0
 DEFAULT_MAX_DECOMPRESSION_RATIO = 200.0
+DEFAULT_MAX_FIELD_MB = 16.0
+DEFAULT_MAX_CSV_LINE_MB = 64.0
 #: a body this small is never judged by its ratio (a tiny gzip of a short list is normal)
 RATIO_FLOOR_BYTES = 1 << 20
 MB = 1 << 20
@@ -79,6 +82,18 @@ def limit_properties() -> list[th.Property]:
             description="Largest decoded response body, in MiB; a larger one fails the stream.",
         ),
         th.Property(
+            "max_field_mb",
+            th.NumberType(exclusive_minimum=0),
+            default=DEFAULT_MAX_FIELD_MB,
+            description="Largest single CSV value, in MiB; a larger one fails the stream.",
+        ),
+        th.Property(
+            "max_csv_line_mb",
+            th.NumberType(exclusive_minimum=0),
+            default=DEFAULT_MAX_CSV_LINE_MB,
+            description="Longest single line of a CSV body, in MiB; a longer one fails the stream.",
+        ),
+        th.Property(
             "max_decompression_ratio",
             th.NumberType(minimum=1),
             default=DEFAULT_MAX_DECOMPRESSION_RATIO,
@@ -107,6 +122,8 @@ class Limits:
     max_response_seconds: float = DEFAULT_MAX_RESPONSE_SECONDS
     max_response_mb: float = DEFAULT_MAX_RESPONSE_MB
     max_decompression_ratio: float = DEFAULT_MAX_DECOMPRESSION_RATIO
+    max_field_mb: float = DEFAULT_MAX_FIELD_MB
+    max_csv_line_mb: float = DEFAULT_MAX_CSV_LINE_MB
 
     @classmethod
     def from_config(cls, config: t.Mapping[str, t.Any]) -> Limits:

@@ -14,8 +14,18 @@ import email.utils
 import logging
 import typing as t
 
-from dateutil import parser as date_parser
 from singer_sdk import typing as th
+
+from tapkit.values import (
+    INT64_MAX,
+    INT64_MIN,
+    KeyDoesNotFit,
+    checked_float,
+    checked_int,
+    int_from_float,
+    json_safe,
+    strict_iso_datetime,
+)
 
 EXTRA = "_extra"
 logger = logging.getLogger(__name__)
@@ -50,48 +60,55 @@ def _parse_iso(text: str) -> dt.datetime:
     try:
         return dt.datetime.fromisoformat(text)
     except ValueError:
-        return date_parser.isoparse(text)
+        return strict_iso_datetime(text)  # never a lenient guess (see tapkit.values)
 
 
 def to_int(value: t.Any) -> int | None:
-    """Integer from int, float with no fraction, or numeric string; blank → None."""
+    """Integer from int, float with no fraction, or numeric string; blank → None.
+
+    A fraction, a non-finite number or an integer outside 64 bits does not fit (`DoesNotFit`).
+    """
     if value.__class__ is int:  # the common cases, first and cheap
-        return value
+        if INT64_MIN <= value <= INT64_MAX:
+            return value
+        return checked_int(value)
     if value.__class__ is str:
         try:
-            return int(value)  # surrounding blanks are accepted, as below
+            return checked_int(int(value))  # surrounding blanks are accepted, as below
         except ValueError:
             pass
     value = _blank_to_none(value)
     if value is None or isinstance(value, bool):
         return None if value is None else int(value)
     if isinstance(value, int):
-        return value
+        return checked_int(value)
     if isinstance(value, float):
-        return int(value) if value.is_integer() else round(value)
+        return int_from_float(value)
     text = str(value)
     try:
-        return int(text)
+        return checked_int(int(text))
     except ValueError:
-        number = float(text)
-        return int(number) if number.is_integer() else round(number)
+        return int_from_float(float(text))
 
 
 def to_float(value: t.Any) -> float | None:
-    """Number from int, float or numeric string (a decimal comma is accepted); blank → None."""
+    """Number from int, float or numeric string (a decimal comma is accepted); blank → None.
+
+    NaN, ±Infinity and numbers beyond a double (`1e309`) do not fit (`DoesNotFit`).
+    """
     if value.__class__ is float:
-        return value
+        return checked_float(value)
     if value.__class__ is str:
         try:
-            return float(value)
+            return checked_float(float(value))
         except ValueError:
             pass
     value = _blank_to_none(value)
     if value is None:
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    return float(str(value).replace(",", "."))
+        return checked_float(float(value))
+    return checked_float(float(str(value).replace(",", ".")))
 
 
 _TRUE = {"1", "true", "yes", "y", "t"}
@@ -157,7 +174,8 @@ def rfc2822_to_iso(value: t.Any) -> str | None:
     try:
         parsed = email.utils.parsedate_to_datetime(str(value))
     except (TypeError, ValueError):
-        parsed = date_parser.parse(str(value))
+        # never dateutil's guess: it turns "10" or "Tuesday" into a day of this month
+        raise ValueError(f"not an RFC 2822 date-time: {value!r}") from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=dt.UTC)
     return parsed.isoformat()
@@ -228,12 +246,16 @@ class RecordTyper:
         overrides: t.Mapping[str, Converter] | None = None,
         datetime_converter: Converter = any_to_iso,
         stream_name: str = "",
+        keys: t.Collection[str] = (),
     ) -> None:
         properties = dict(schema.get("properties", {}))
         self.keep_extra = EXTRA in properties
         properties.pop(EXTRA, None)
         self.declared = frozenset(properties)
         self.stream_name = stream_name
+        #: key fields (primary and replication keys): a value that does not fit stops the
+        #: stream, since a row with a null key would upsert onto another
+        self.keys = frozenset(keys)
         self.converters: dict[str, Converter] = {
             name: default_converter(prop, datetime_converter=datetime_converter)
             for name, prop in properties.items()
@@ -265,9 +287,11 @@ class RecordTyper:
                 try:
                     row[name] = convert(value)
                 except (TypeError, ValueError, OverflowError):
+                    if name in self.keys:
+                        raise KeyDoesNotFit(self.stream_name, name, value) from None
                     row[name] = None
                     extra = extra or {}
-                    extra[name] = value
+                    extra[name] = json_safe(value)
                     self._warn_once(name, value)
         if self.keep_extra:
             row[EXTRA] = extra

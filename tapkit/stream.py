@@ -247,7 +247,11 @@ class VendorStream(RESTStream):
     @cached_property
     def record_typer(self) -> RecordTyper:
         """Types declared fields and keeps undeclared ones in `_extra`."""
-        return RecordTyper(self.schema, overrides=self.converters, stream_name=self.name)
+        keys = (
+            *(self.primary_keys or ()),
+            *([self.replication_key] if self.replication_key else []),
+        )
+        return RecordTyper(self.schema, overrides=self.converters, stream_name=self.name, keys=keys)
 
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:
         """Type the row from the schema; undeclared fields go to `_extra`."""

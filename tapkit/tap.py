@@ -18,13 +18,13 @@ import typing as t
 
 import requests
 from singer_sdk import Tap
-from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.exceptions import ConfigValidationError, FatalAPIError, RetriableAPIError
 
 from tapkit import scrub
 from tapkit.sanity import NOTHING_SELECTED, StateError, unknown_setting_warnings
 from tapkit.settings import check_common
 from tapkit.signals import stop_on_signal
+from tapkit.writer import CleanTextWriter
 
 #: Errors whose message says all a user needs; no traceback at the default log level.
 USER_FACING_ERRORS: tuple[type[BaseException], ...] = (
@@ -39,7 +39,7 @@ USER_FACING_ERRORS: tuple[type[BaseException], ...] = (
 class VendorTap(Tap):
     """Base of the five taps."""
 
-    message_writer_class = MsgSpecWriter
+    message_writer_class = CleanTextWriter
     #: All five taps ship in one distribution; its version is theirs.
     package_name = "chat-taps"
 
@@ -60,7 +60,7 @@ class VendorTap(Tap):
         """SIGTERM/SIGINT: the last consistent STATE, then exit 143/130 (the SDK exits 0)."""
         stop_on_signal(
             signum,
-            write_state=lambda: self._state_writer.write_state(self.state),
+            write_state=lambda: self.state_writer.write_state(self.state),
             logger=self.logger,
         )
 
@@ -74,6 +74,8 @@ class VendorTap(Tap):
             if check is not None and not stream.parent_stream_type:
                 check()
         super().sync_all()
+        for line in getattr(self.message_writer, "nul_summary", list)():
+            self.logger.warning("%s", line)
 
     def check_settings(self, config: t.Mapping[str, t.Any]) -> list[str]:
         """Vendor-specific checks beyond the schema; each message names the setting."""

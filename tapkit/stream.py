@@ -35,6 +35,7 @@ from singer_sdk.streams.rest import PageContext
 from tapkit.jsonbody import BodyError, iter_json_records
 from tapkit.limits import Limits, PageGuard, PageSummary, ResponseGuard
 from tapkit.records import RecordTyper
+from tapkit.redirects import guard_redirects
 from tapkit.sanity import clamp_future_bookmark, parse_bookmark
 from tapkit.scrub import scrub, scrub_exception
 from tapkit.settings import parse_datetime_setting
@@ -121,7 +122,7 @@ class VendorStream(RESTStream):
     @property
     def requests_session(self) -> requests.Session:
         """One keep-alive session per stream, reading bodies as they arrive."""
-        session = super().requests_session
+        session = guard_redirects(super().requests_session)
         session.stream = True
         return session
 

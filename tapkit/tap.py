@@ -20,7 +20,7 @@ import requests
 from singer_sdk import Tap
 from singer_sdk.exceptions import ConfigValidationError, FatalAPIError, RetriableAPIError
 
-from tapkit import scrub
+from tapkit import logsafe, scrub
 from tapkit.sanity import NOTHING_SELECTED, StateError, unknown_setting_warnings
 from tapkit.settings import check_common
 from tapkit.signals import stop_on_signal
@@ -44,6 +44,7 @@ class VendorTap(Tap):
     package_name = "chat-taps"
 
     def __init__(self, *args: t.Any, config: t.Any = None, **kwargs: t.Any) -> None:
+        logsafe.install()
         self.run_started_at = dt.datetime.now(dt.UTC)
         if isinstance(config, dict):
             config = numbers_from_strings(config, self.config_jsonschema)

@@ -45,7 +45,7 @@ def common_properties(
         ),
         th.Property(
             "lookback_days",
-            th.IntegerType(minimum=0),
+            th.IntegerType(minimum=0, maximum=MAX_LOOKBACK_DAYS),
             default=1,
             description="Days re-read before the bookmark on each incremental run (late data).",
         ),
@@ -74,6 +74,9 @@ def common_properties(
         *limit_properties(),
     ]
 
+
+#: a century: more would overflow the calendar instead of failing with a message
+MAX_LOOKBACK_DAYS = 36500
 
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
 

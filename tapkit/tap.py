@@ -20,7 +20,7 @@ import requests
 from singer_sdk import Tap
 from singer_sdk.exceptions import ConfigValidationError, FatalAPIError, RetriableAPIError
 
-from tapkit import logsafe, scrub
+from tapkit import inputs, logsafe, scrub
 from tapkit.sanity import NOTHING_SELECTED, StateError, unknown_setting_warnings
 from tapkit.settings import check_common
 from tapkit.signals import stop_on_signal
@@ -56,6 +56,26 @@ class VendorTap(Tap):
         """Names of the settings marked secret in the schema."""
         properties = cls.config_jsonschema.get("properties", {})
         return [name for name, prop in properties.items() if prop.get("secret")]
+
+    @classmethod
+    def cb_config(cls, ctx: t.Any, param: t.Any, value: tuple[str, ...]) -> t.Any:
+        """`--config` files are checked first: a malformed one is named, with the error."""
+        for path in value:
+            inputs.check_config_file(path)
+        return super().cb_config(ctx, param, value)
+
+    @classmethod
+    def invoke(  # type: ignore[override]
+        cls,
+        *,
+        state: t.IO[str] | None = None,
+        catalog: t.IO[str] | None = None,
+        **kwargs: t.Any,
+    ) -> None:
+        """The SDK's sync, after checking the `--state` and `--catalog` files."""
+        state = inputs.checked_file(state, option="--state", check=inputs.check_state_shape)
+        catalog = inputs.checked_file(catalog, option="--catalog")
+        super().invoke(state=state, catalog=catalog, **kwargs)
 
     def _handle_termination(self, signum: int, frame: t.Any) -> None:
         """SIGTERM/SIGINT: the last consistent STATE, then exit 143/130 (the SDK exits 0)."""

@@ -20,6 +20,7 @@ from tapkit.values import (
     INT64_MAX,
     INT64_MIN,
     KeyDoesNotFit,
+    KeyMissing,
     checked_float,
     checked_int,
     int_from_float,
@@ -256,6 +257,8 @@ class RecordTyper:
         #: key fields (primary and replication keys): a value that does not fit stops the
         #: stream, since a row with a null key would upsert onto another
         self.keys = frozenset(keys)
+        #: keys the schema requires: a row without one cannot be upserted
+        self.required_keys = tuple(k for k in keys if k in schema.get("required", ()))
         self.converters: dict[str, Converter] = {
             name: default_converter(prop, datetime_converter=datetime_converter)
             for name, prop in properties.items()
@@ -293,6 +296,9 @@ class RecordTyper:
                     extra = extra or {}
                     extra[name] = json_safe(value)
                     self._warn_once(name, value)
+        for key in self.required_keys:
+            if get(key) is None:
+                raise KeyMissing(self.stream_name, key, row)
         if self.keep_extra:
             row[EXTRA] = extra
         return row

@@ -40,6 +40,17 @@ class KeyDoesNotFit(FatalAPIError):
         )
 
 
+class KeyMissing(FatalAPIError):
+    """A row came without one of its required key fields: it cannot be upserted."""
+
+    def __init__(self, stream: str, field: str, row: t.Mapping[str, t.Any]) -> None:
+        fields = ", ".join(sorted(map(str, row))[:20])
+        super().__init__(
+            f"stream '{stream}': a row came without its key field '{field}' (or with null); "
+            f"it cannot be loaded by key, so the stream stops. The row's fields: {fields}"
+        )
+
+
 def json_type(value: t.Any) -> str:
     """The JSON type name of a Python value parsed from JSON or CSV."""
     if value is None:

@@ -181,3 +181,21 @@ def test_a_number_beyond_64_bits_switches_to_the_exact_parser_instead_of_failing
         list(jsonbody.iter_json_records([body]))
     (record,) = jsonbody.iter_json_records([body])  # the page, read again
     assert record["a"] == 2**70 and str(record["b"]) == "1E+309"
+
+
+class SessionWithoutId(JaicpEmulator):
+    def _page(self, member: str, rows: list[dict], page: int, size: int) -> Reply:
+        reply = super()._page(member, rows, page, size)
+        if member != "sessions" or not rows:
+            return reply
+        body = json.loads(reply.body_bytes())
+        del body["sessions"][0]["sessionId"]
+        return Reply.json(body)
+
+
+def test_a_row_without_its_key_stops_the_stream_with_one_line():
+    with EmulatorServer(SessionWithoutId(api_token=JAICP_TOKEN)) as server:
+        run = run_tap(JAICP.tap, jaicp_config(server), timeout=120)
+        assert run.returncode != 0
+        assert "a row came without its key field 'sessionId'" in run.stderr
+        assert "Traceback" not in run.stderr

@@ -10,7 +10,6 @@ instead of silently dropped.
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import logging
 import typing as t
 
@@ -26,6 +25,7 @@ from tapkit.values import (
     int_from_float,
     json_safe,
     strict_iso_datetime,
+    strict_rfc2822_datetime,
 )
 
 EXTRA = "_extra"
@@ -172,11 +172,8 @@ def rfc2822_to_iso(value: t.Any) -> str | None:
     value = _blank_to_none(value)
     if value is None:
         return None
-    try:
-        parsed = email.utils.parsedate_to_datetime(str(value))
-    except (TypeError, ValueError):
-        # never dateutil's guess: it turns "10" or "Tuesday" into a day of this month
-        raise ValueError(f"not an RFC 2822 date-time: {value!r}") from None
+    # exactly RFC 2822, never dateutil's guess (it turns "10" or "Tuesday" into a day)
+    parsed = strict_rfc2822_datetime(str(value))
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=dt.UTC)
     return parsed.isoformat()

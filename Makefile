@@ -38,9 +38,10 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-## docs: regenerate the README settings tables from each tap's --about
+## docs: regenerate, from each tap's --about, the extractors of meltano.yml, the plugin
+## definitions in plugins/extractors/ and the README's settings tables and install lines
 docs: $(BIN)/.installed
-	$(BIN)/python scripts/docs.py readme
+	$(BIN)/python scripts/docs.py write
 
 clean:
 	rm -rf $(VENV) .meltano output

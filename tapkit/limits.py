@@ -154,6 +154,22 @@ class Limits:
 # -- pages ------------------------------------------------------------------------------
 
 
+def too_deep(stream: str) -> LimitExceeded:
+    """The error of a record nested deeper than Python can render (thousands of levels)."""
+    return LimitExceeded(
+        f"stream '{stream}': a record nests values too deep to be written (more than about "
+        "a thousand levels): refused as hostile input"
+    )
+
+
+def render(record: t.Any, stream: str) -> str:
+    """`repr(record)`, or `too_deep` for a record nested beyond the interpreter's limit."""
+    try:
+        return repr(record)
+    except RecursionError:
+        raise too_deep(stream) from None
+
+
 @dataclass
 class PageSummary:
     """What identifies a page's content cheaply: its count, first and last record."""
@@ -162,10 +178,10 @@ class PageSummary:
     first: str = ""
     last: t.Any = None
 
-    def fingerprint(self) -> tuple[int, str, str]:
+    def fingerprint(self, stream: str = "") -> tuple[int, str, str]:
         """Equal for two pages that hold the same records (the last one rendered late: rows
         are post-processed in place, the same way on every page)."""
-        return (self.records, self.first, repr(self.last))
+        return (self.records, self.first, render(self.last, stream))
 
 
 @dataclass
@@ -200,7 +216,7 @@ class PageGuard:
         if summary is None:
             return
         scope = getattr(token, "window", None)
-        fingerprint = summary.fingerprint()
+        fingerprint = summary.fingerprint(self.stream)
         if summary.records and self._previous.get(scope) == fingerprint:
             raise LimitExceeded(
                 f"{self.vendor}: stream '{self.stream}' got page {self._pages.get(scope, 0)} "

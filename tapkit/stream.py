@@ -33,7 +33,7 @@ from singer_sdk.pagination import SinglePagePaginator
 from singer_sdk.streams.rest import PageContext
 
 from tapkit.jsonbody import BodyError, iter_json_records
-from tapkit.limits import Limits, PageGuard, PageSummary, ResponseGuard
+from tapkit.limits import Limits, PageGuard, PageSummary, ResponseGuard, render
 from tapkit.records import RecordTyper
 from tapkit.redirects import guard_redirects
 from tapkit.sanity import clamp_future_bookmark, parse_bookmark
@@ -329,7 +329,7 @@ class VendorStream(RESTStream):
                     emitted += 1
                     self._page_records += 1
                     if emitted == 1:
-                        summary.first = repr(record)
+                        summary.first = render(record, self.name)
                     summary.last = record
                     yield record
                 summary.records = emitted

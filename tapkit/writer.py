@@ -13,9 +13,9 @@ import collections
 import typing as t
 
 from singer_sdk.contrib.msgspec import MsgSpecWriter
-from singer_sdk.exceptions import FatalAPIError
 from singer_sdk.singerlib import RecordMessage
 
+from tapkit.limits import too_deep
 from tapkit.values import strip_nul
 
 _NUL_ESCAPE = b"\\u0000"
@@ -33,11 +33,7 @@ class CleanTextWriter(MsgSpecWriter):
         try:
             line = super().serialize_message(message)
         except RecursionError:
-            stream = getattr(message, "stream", "?")
-            raise FatalAPIError(
-                f"stream '{stream}': a record nests values too deep to be written (more than "
-                "about a thousand levels): refused as hostile input"
-            ) from None
+            raise too_deep(getattr(message, "stream", "?")) from None
         if _NUL_ESCAPE in line and isinstance(message, RecordMessage):
             record, removed = strip_nul(message.record)
             if removed:

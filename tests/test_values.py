@@ -199,3 +199,24 @@ def test_a_row_without_its_key_stops_the_stream_with_one_line():
         assert run.returncode != 0
         assert "a row came without its key field 'sessionId'" in run.stderr
         assert "Traceback" not in run.stderr
+
+
+class DeepLabels(JaicpEmulator):
+    """One session's labels nest 5,000 levels deep."""
+
+    def _page(self, member: str, rows: list[dict], page: int, size: int) -> Reply:
+        reply = super()._page(member, rows, page, size)
+        if member != "sessions" or not rows:
+            return reply
+        body = json.loads(reply.body_bytes())
+        body["sessions"][0]["labels"] = "__DEEP__"
+        deep = "[" * 5000 + "]" * 5000
+        return Reply(body=json.dumps(body).replace('"__DEEP__"', deep).encode())
+
+
+def test_a_value_nested_thousands_deep_is_one_clear_error_not_a_traceback():
+    with EmulatorServer(DeepLabels(api_token=JAICP_TOKEN)) as server:
+        run = run_tap(JAICP.tap, jaicp_config(server), timeout=120)
+        assert run.returncode != 0
+        assert "nests values too deep to be written" in run.stderr
+        assert "Traceback" not in run.stderr

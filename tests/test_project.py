@@ -63,7 +63,10 @@ def test_meltano_yml_has_the_three_loaders_environments_and_a_postgres_job():
     assert {t["name"] for t in dev_taps} == {case.tap for case in TAP_CASES}
     jobs = {j["name"]: j for j in project["jobs"]}
     for job, target in [("all-to-postgres", "target-postgres"), ("all-to-duckdb", "target-duckdb")]:
-        assert sorted(jobs[job]["tasks"]) == sorted(f"{c.tap} {target}" for c in TAP_CASES)
+        *loads, transform = jobs[job]["tasks"]
+        assert sorted(loads) == sorted(f"{c.tap} {target}" for c in TAP_CASES)
+        # the marts are built once every tap has loaded
+        assert transform == f"dbt-{target.removeprefix('target-')}:build"
 
 
 def test_ruff_finds_nothing():

@@ -19,6 +19,7 @@ import typing as t
 import requests
 from singer_sdk import Tap
 from singer_sdk.exceptions import ConfigValidationError, FatalAPIError, RetriableAPIError
+from typing_extensions import override
 
 from tapkit import inputs, logsafe, scrub
 from tapkit.sanity import NOTHING_SELECTED, StateError, unknown_setting_warnings
@@ -58,6 +59,7 @@ class VendorTap(Tap):
         return [name for name, prop in properties.items() if prop.get("secret")]
 
     @classmethod
+    @override
     def cb_config(cls, ctx: t.Any, param: t.Any, value: tuple[str, ...]) -> t.Any:
         """`--config` files are checked first: a malformed one is named, with the error."""
         for path in value:
@@ -65,6 +67,7 @@ class VendorTap(Tap):
         return super().cb_config(ctx, param, value)
 
     @classmethod
+    @override
     def invoke(  # type: ignore[override]
         cls,
         *,
@@ -77,6 +80,7 @@ class VendorTap(Tap):
         catalog = inputs.checked_file(catalog, option="--catalog")
         super().invoke(state=state, catalog=catalog, **kwargs)
 
+    @override
     def _handle_termination(self, signum: int, frame: t.Any) -> None:
         """SIGTERM/SIGINT: the last consistent STATE, then exit 143/130 (the SDK exits 0)."""
         stop_on_signal(
@@ -85,6 +89,7 @@ class VendorTap(Tap):
             logger=self.logger,
         )
 
+    @override
     def sync_all(self) -> None:
         """Check the catalog and every bookmark before the first request, then sync."""
         active = [s for s in self.streams.values() if s.selected or s.has_selected_descendents]

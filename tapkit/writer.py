@@ -14,6 +14,7 @@ import typing as t
 
 from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.singerlib import RecordMessage
+from typing_extensions import override
 
 from tapkit.limits import too_deep
 from tapkit.values import strip_nul
@@ -24,10 +25,12 @@ _NUL_ESCAPE = b"\\u0000"
 class CleanTextWriter(MsgSpecWriter):
     """Writes Singer messages with msgspec; strips NUL from records, counted per stream."""
 
+    @override
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
         self.nul_removed: collections.Counter[str] = collections.Counter()
 
+    @override
     def serialize_message(self, message: t.Any) -> bytearray:
         """The message's JSON line, NUL-free."""
         try:

@@ -178,3 +178,13 @@ def test_a_body_larger_than_max_response_mb_fails_naming_the_setting():
         run = run_tap(JAICP.tap, jaicp_config(server, max_response_mb=0.001), timeout=120)
         assert run.returncode != 0
         assert "max_response_mb (0.001 MiB)" in run.stderr
+
+
+def test_a_tap_reading_whole_bodies_is_bounded_by_max_response_mb_too():
+    from tests.cases.eight_by_eight import CASE as EIGHT_BY_EIGHT
+
+    with EmulatorServer(EIGHT_BY_EIGHT.make_app()) as server:
+        config = {**EIGHT_BY_EIGHT.config(server.url, dt.date.today()), "max_response_mb": 0.0001}
+        run = run_tap(EIGHT_BY_EIGHT.tap, config, timeout=120)
+        assert run.returncode != 0
+        assert "max_response_mb (0.0001 MiB)" in run.stderr

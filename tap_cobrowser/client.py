@@ -130,6 +130,8 @@ class CoBrowserStream(VendorStream):
                 delimiter=self.separator,
                 expected_columns=self.primary_keys or (),
                 encoding=declared_charset(response.headers.get("Content-Type")),
+                max_field_mb=self.limits.max_field_mb,
+                max_csv_line_mb=self.limits.max_csv_line_mb,
             )
         except NotCsvError as exc:
             self.refused(exc)

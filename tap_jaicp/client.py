@@ -138,7 +138,14 @@ class JaicpStream(VendorStream):
             yield record
         paging = envelope.get("paging")
         if isinstance(paging, dict):
-            tally.total = to_int(paging.get("totalCount"))
+            try:
+                tally.total = to_int(paging.get("totalCount"))
+            except (TypeError, ValueError):  # paging then ends on the first short page
+                self.logger.warning(
+                    "%s: paging.totalCount is not a whole number (%r); ignored",
+                    self.name,
+                    paging.get("totalCount"),
+                )
 
     def next_page_number(self, page: int | None) -> int | None:
         """The page after `page`, or None when the last one was short or the total is read."""

@@ -18,13 +18,23 @@ and how many records carried each, so a first run tells a user what the vendor r
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import logging
 import typing as t
 
-from dateutil import parser as date_parser
 from singer_sdk import typing as th
 from singer_sdk.exceptions import FatalAPIError
+
+from tapkit.values import (
+    INT64_MAX,
+    INT64_MIN,
+    KeyMissing,
+    checked_float,
+    checked_int,
+    int_from_float,
+    json_safe,
+    strict_iso_datetime,
+    strict_rfc2822_datetime,
+)
 
 EXTRA = "_extra"
 logger = logging.getLogger(__name__)
@@ -101,48 +111,55 @@ def _parse_iso(text: str) -> dt.datetime:
     try:
         return dt.datetime.fromisoformat(text)
     except ValueError:
-        return date_parser.isoparse(text)
+        return strict_iso_datetime(text)  # never a lenient guess (see tapkit.values)
 
 
 def to_int(value: t.Any) -> int | None:
-    """Integer from int, float with no fraction, or numeric string; blank → None."""
+    """Integer from int, float with no fraction, or numeric string; blank → None.
+
+    A fraction, a non-finite number or an integer outside 64 bits does not fit (`DoesNotFit`).
+    """
     if value.__class__ is int:  # the common cases, first and cheap
-        return value
+        if INT64_MIN <= value <= INT64_MAX:
+            return value
+        return checked_int(value)
     if value.__class__ is str:
         try:
-            return int(value)  # surrounding blanks are accepted, as below
+            return checked_int(int(value))  # surrounding blanks are accepted, as below
         except ValueError:
             pass
     value = _blank_to_none(value)
     if value is None or isinstance(value, bool):
         return None if value is None else int(value)
     if isinstance(value, int):
-        return value
+        return checked_int(value)
     if isinstance(value, float):
-        return int(value) if value.is_integer() else round(value)
+        return int_from_float(value)
     text = str(value)
     try:
-        return int(text)
+        return checked_int(int(text))
     except ValueError:
-        number = float(text)
-        return int(number) if number.is_integer() else round(number)
+        return int_from_float(float(text))
 
 
 def to_float(value: t.Any) -> float | None:
-    """Number from int, float or numeric string (a decimal comma is accepted); blank → None."""
+    """Number from int, float or numeric string (a decimal comma is accepted); blank → None.
+
+    NaN, ±Infinity and numbers beyond a double (`1e309`) do not fit (`DoesNotFit`).
+    """
     if value.__class__ is float:
-        return value
+        return checked_float(value)
     if value.__class__ is str:
         try:
-            return float(value)
+            return checked_float(float(value))
         except ValueError:
             pass
     value = _blank_to_none(value)
     if value is None:
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    return float(str(value).replace(",", "."))
+        return checked_float(float(value))
+    return checked_float(float(str(value).replace(",", ".")))
 
 
 _TRUE = {"1", "true", "yes", "y", "t"}
@@ -205,10 +222,8 @@ def rfc2822_to_iso(value: t.Any) -> str | None:
     value = _blank_to_none(value)
     if value is None:
         return None
-    try:
-        parsed = email.utils.parsedate_to_datetime(str(value))
-    except (TypeError, ValueError):
-        parsed = date_parser.parse(str(value))
+    # exactly RFC 2822, never dateutil's guess (it turns "10" or "Tuesday" into a day)
+    parsed = strict_rfc2822_datetime(str(value))
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=dt.UTC)
     return parsed.isoformat()
@@ -364,6 +379,10 @@ class RecordTyper:
         self.stream_name = stream_name
         self.key_fields = frozenset(name for name in key_fields if name)
         self._types = {name: sorted(_json_types(prop)) for name, prop in properties.items()}
+        #: keys the schema requires: a row without one cannot be upserted
+        self.required_keys = tuple(
+            name for name in self.key_fields if name in schema.get("required", ())
+        )
         self.converters: dict[str, Converter] = {
             name: default_converter(prop, datetime_converter=datetime_converter)
             for name, prop in properties.items()
@@ -410,6 +429,9 @@ class RecordTyper:
                         raise self._key_error(name, value) from None
                     row[name] = None
                     extra = self._keep_misfits(extra, [(name, value)])
+        for key in self.required_keys:
+            if get(key) is None:
+                raise KeyMissing(self.stream_name, key, row)
         if self.keep_extra:
             row[EXTRA] = extra
         return row
@@ -421,7 +443,7 @@ class RecordTyper:
         seen: set[str] = set()
         for path, value in misfits:
             if extra is not None:
-                extra[path] = value
+                extra[path] = json_safe(value)
             field = field_of(path)
             if field not in seen:
                 seen.add(field)

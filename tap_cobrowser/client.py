@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import typing as t
+from dataclasses import dataclass
 from functools import cached_property
 from http import HTTPStatus
 from zoneinfo import ZoneInfo
@@ -56,6 +57,14 @@ def days_ago(window: DateWindow, today: dt.date) -> tuple[int, int]:
     if stop < 0:
         raise ValueError(f"window {window} ends after the server's today {today}")
     return start, stop
+
+
+@dataclass
+class CoBrowserRunFlags:
+    """What one stream learns about the account and the others act on, within a run."""
+
+    #: The vendor refused a CCC-only command: the other CCC-only streams are skipped.
+    ccc_refused: bool = False
 
 
 class CoBrowserStream(VendorStream):
@@ -114,9 +123,14 @@ class CoBrowserStream(VendorStream):
         """`start`/`stop` of a dated command; none for a reference list."""
         return {}
 
+    @property
+    def run_flags(self) -> CoBrowserRunFlags:
+        """What this run's streams learned about the account, shared by all of them."""
+        return self.run_scope.shared(CoBrowserRunFlags, CoBrowserRunFlags)
+
     def get_records(self, context: t.Any) -> t.Iterable[dict]:
         """Skip a CCC-only command once the account proved not to be a CCC account."""
-        if self.ccc_only and getattr(self._tap, "ccc_refused", False):
+        if self.ccc_only and self.run_flags.ccc_refused:
             self.logger.info("%s: skipped, the account is not a CCC account", self.name)
             return
         yield from super().get_records(context)
@@ -143,7 +157,7 @@ class CoBrowserStream(VendorStream):
         if not message.lower().startswith("error"):
             raise exc
         if self.ccc_only and CCC_REFUSED.search(message):
-            self._tap.ccc_refused = True
+            self.run_flags.ccc_refused = True
             self.logger.warning(
                 "%s: CoBrowser refused the CCC-only commands (%r): the account is not a CCC "
                 "account, so ccc_agents, ccc_agent_groups, ccc_group_accounts and "

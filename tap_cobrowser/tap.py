@@ -17,8 +17,6 @@ class TapCoBrowser(VendorTap):
     """Singer tap for CoBrowser.net's CSV export API (`csv.php`)."""
 
     name = "tap-cobrowser"
-    #: Set once the vendor refused a CCC-only command: the others are then skipped.
-    ccc_refused = False
     config_jsonschema = th.PropertiesList(
         th.Property(
             "user",

@@ -167,7 +167,8 @@ class MessagesStream(JaicpPagedStream):
         EXTRA,
     ).to_dict()
 
-    _schema_written = False
+    #: The SDK would write this child's SCHEMA on every parent record; once is enough.
+    schema_once_per_run = True
     #: set by the parent when messages are read ahead
     prefetcher: Prefetcher | None = None
 
@@ -216,11 +217,6 @@ class MessagesStream(JaicpPagedStream):
             row["sessionId"] = context["sessionId"]
         return super().post_process(row, context)
 
-    def _write_schema_message(self) -> None:
-        # The SDK writes a child's SCHEMA on every parent record; once per run is enough.
-        if not self._schema_written:
-            super()._write_schema_message()
-            self._schema_written = True
 
 
 class ClientsStream(JaicpPagedStream):

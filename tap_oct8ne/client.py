@@ -48,7 +48,7 @@ class Oct8neStream(WindowedStream):
     def throttle(self) -> MinIntervalThrottle:
         """One request per interval for this token, shared by both streams."""
         return shared_throttle(
-            self._tap,
+            self.run_scope,
             credential_key("oct8ne", self.url_base, self.config["api_token"]),
             float(self.config.get("min_request_interval_seconds", 60)),
         )

@@ -24,17 +24,16 @@ from http import HTTPStatus
 
 import backoff
 import requests
-import singer_sdk.singerlib as singer
-from singer_sdk import RESTStream
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
-from singer_sdk.helpers._util import utc_now
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.pagination import SinglePagePaginator
 from singer_sdk.streams.rest import PageContext
 
 from tapkit.jsonbody import BodyError, iter_json_records
 from tapkit.records import RecordTyper
+from tapkit.runscope import RunScope
 from tapkit.scrub import scrub, scrub_exception
+from tapkit.sdk_compat import CompatStream
 from tapkit.settings import parse_datetime_setting
 from tapkit.throttle import MinIntervalThrottle
 from tapkit.windows import DateWindow, DateWindowPaginator, WindowPlan, WindowToken, plan_windows
@@ -84,7 +83,7 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
-class VendorStream(RESTStream):
+class VendorStream(CompatStream):
     """A stream of one vendor endpoint; the tap's `client.py` sets the vendor's conventions."""
 
     #: Name of the vendor, for messages ("Oct8ne answered ...").
@@ -122,6 +121,14 @@ class VendorStream(RESTStream):
         session = super().requests_session
         session.stream = True
         return session
+
+    @property
+    def run_scope(self) -> RunScope:
+        """The objects shared by every stream of this run (see `tapkit.runscope`)."""
+        scope = getattr(self.owning_tap, "run_scope", None)
+        if not isinstance(scope, RunScope):
+            raise TypeError(f"stream '{self.name}' must belong to a tapkit VendorTap")
+        return scope
 
     @property
     def throttle(self) -> MinIntervalThrottle | None:
@@ -244,31 +251,6 @@ class VendorStream(RESTStream):
         """Type the row from the schema; undeclared fields go to `_extra`."""
         return self.record_typer(row)
 
-    @cached_property
-    def _selects_every_property(self) -> bool:
-        return all(self.mask.values())
-
-    def _generate_record_messages(self, record: dict) -> t.Generator[t.Any, None, None]:
-        """RECORD messages, without the SDK's per-record walk when nothing is deselected.
-
-        With every property selected, `pop_deselected_record_properties` removes nothing
-        but still cost a tenth of a tap's time (`make bench`); and with type conformance
-        off the SDK would hand the record on unchanged. A catalog that deselects anything
-        takes the SDK's own path.
-        """
-        if not self._selects_every_property:
-            yield from super()._generate_record_messages(record)
-            return
-        for stream_map in self.stream_maps:
-            mapped_record = stream_map.transform(record)
-            if mapped_record is not None:
-                yield singer.RecordMessage(
-                    stream=stream_map.stream_alias,
-                    record=mapped_record,
-                    version=self._stream_version,
-                    time_extracted=utc_now(),
-                )
-
     def get_new_paginator(self) -> t.Any:
         """One request unless the stream pages or walks windows."""
         return SinglePagePaginator()
@@ -282,7 +264,7 @@ class VendorStream(RESTStream):
         """
         self._request_context = context
         paginator = self.get_new_paginator()
-        decorated_request = self.request_decorator(self._request)
+        decorated_request = self.request_decorator(self.send_request)
         with self.get_http_request_counter() as request_counter:
             request_counter.with_context(context)
             while not paginator.finished:
@@ -348,7 +330,7 @@ class VendorStream(RESTStream):
         Retries and re-read pages work as in `request_records`.
         """
         paginator = self.get_new_paginator()
-        decorated_request = self.request_decorator(self._request)
+        decorated_request = self.request_decorator(self.send_request)
         counter = _UncountedRequests()
         records: list[dict] = []
         while not paginator.finished:
@@ -401,13 +383,12 @@ class WindowedStream(VendorStream):
     def run_clock(self) -> dt.datetime:
         """One clock reading for the whole run (taken by the tap), so every stream agrees on
         which day is today even when the run crosses midnight."""
-        return getattr(self._tap, "run_started_at", None) or dt.datetime.now(dt.UTC)
+        return self.run_scope.started_at
 
-    # The bookmark is the end of the last complete window, written by `_window_done`; a
-    # record's own timestamp never moves it (records inside a window are unsorted, and the
-    # open day must not be bookmarked).
-    def _increment_stream_state(self, latest_record: dict, *, context: t.Any = None) -> None:
-        return None
+    #: The bookmark is the end of the last complete window, written by `_window_done`; a
+    #: record's own timestamp never moves it (records inside a window are unsorted, and the
+    #: open day must not be bookmarked).
+    bookmarks_follow_records = False
 
     def window_plan(self, context: Context | None) -> WindowPlan:
         """The windows of this run, from the settings and the bookmark."""
@@ -468,8 +449,7 @@ class WindowedStream(VendorStream):
         state["replication_key"] = self.replication_key
         state["replication_key_value"] = self._plan.bookmark_after(window).isoformat()
         state.pop("progress_markers", None)
-        self.state_manager.is_flushed = False
-        self._write_state_message()
+        self.write_state_now()
         self._log_window_progress(window)
 
     def _log_window_progress(self, window: DateWindow) -> None:

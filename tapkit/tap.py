@@ -17,11 +17,13 @@ import sys
 import typing as t
 
 import requests
-from singer_sdk import Tap
 from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.exceptions import ConfigValidationError, FatalAPIError, RetriableAPIError
+from typing_extensions import override
 
 from tapkit import scrub
+from tapkit.runscope import RunScope
+from tapkit.sdk_compat import CompatTap
 from tapkit.settings import check_common
 
 #: Errors whose message says all a user needs; no traceback at the default log level.
@@ -33,7 +35,7 @@ USER_FACING_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
-class VendorTap(Tap):
+class VendorTap(CompatTap):
     """Base of the five taps."""
 
     message_writer_class = MsgSpecWriter
@@ -41,11 +43,21 @@ class VendorTap(Tap):
     package_name = "chat-taps"
 
     def __init__(self, *args: t.Any, config: t.Any = None, **kwargs: t.Any) -> None:
-        self.run_started_at = dt.datetime.now(dt.UTC)
+        #: The objects this run's streams share (clock reading, throttles, logins, flags).
+        self.run_scope = RunScope()
         if isinstance(config, dict):
             config = numbers_from_strings(config, self.config_jsonschema)
         super().__init__(*args, config=config, **kwargs)
         install_error_hook(self.logger)
+
+    @property
+    def run_started_at(self) -> dt.datetime:
+        """The run's single clock reading."""
+        return self.run_scope.started_at
+
+    @run_started_at.setter
+    def run_started_at(self, value: dt.datetime) -> None:
+        self.run_scope.started_at = value
 
     @classmethod
     def secret_settings(cls) -> list[str]:
@@ -57,20 +69,16 @@ class VendorTap(Tap):
         """Vendor-specific checks beyond the schema; each message names the setting."""
         return []
 
-    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
+    @override
+    def before_config_validation(self) -> None:
+        """Secrets are registered before the SDK's validation messages can quote them."""
         for name in self.secret_settings():
             scrub.register_secret(self.config.get(name))
-        try:  # collect the schema's errors with ours, so all are reported together
-            errors = super()._validate_config(raise_errors=True)
-        except ConfigValidationError as exc:
-            errors = list(exc.errors)
-        errors += check_common(self.config)
-        errors += self.check_settings(self.config)
-        if errors and raise_errors:
-            raise ConfigValidationError(
-                "Config validation failed", errors=errors, schema=self.config_jsonschema
-            )
-        return errors
+
+    @override
+    def extra_config_errors(self) -> list[str]:
+        """The common checks and the vendor's, each naming the setting."""
+        return check_common(self.config) + self.check_settings(self.config)
 
 
 def numbers_from_strings(config: dict, schema: dict) -> dict:

@@ -15,6 +15,7 @@ import typing as t
 from dataclasses import dataclass
 
 from singer_sdk.pagination import BaseAPIPaginator
+from typing_extensions import override
 
 if t.TYPE_CHECKING:
     import requests
@@ -139,8 +140,12 @@ class DateWindowPaginator(BaseAPIPaginator[WindowToken | None]):
         self._on_window_done = on_window_done
         self._next_page = next_page
         super().__init__(WindowToken(self._windows[0]) if self._windows else None)
-        if not self._windows:
-            self._finished = True
+
+    @property
+    @override
+    def finished(self) -> bool:
+        """True once the last window is read, and from the start when there is none."""
+        return not self._windows or super().finished
 
     def continue_if_empty(self, response: requests.Response) -> bool:
         """An empty window (or page) is normal: later windows may hold records."""

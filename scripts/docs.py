@@ -58,7 +58,7 @@ def readme_section(tap: str) -> str:
 def render_readme(text: str) -> str:
     """README text with every tap's settings block regenerated."""
     for tap in project_taps():
-        pattern = re.compile(rf"<!-- settings:{tap} -->.*?<!-- /settings:{tap} -->", re.S)
+        pattern = re.compile(rf"<!-- settings:{tap} -->.*?<!-- /settings:{tap} -->", re.DOTALL)
         text = pattern.sub(lambda _m, tap=tap: readme_section(tap), text)
     return text
 

@@ -32,7 +32,9 @@ from typing_extensions import override
 from tapkit.jsonbody import BodyError, iter_enveloped_records
 from tapkit.scrub import register_secret, scrub
 from tapkit.stream import WindowedStream, vendor_message
-from tapkit.windows import DateWindow, WindowToken
+
+if t.TYPE_CHECKING:
+    from tapkit.windows import DateWindow, WindowToken
 
 VENDOR = "Chat-Tonic"
 LOGIN_PATH = "/api/v1/user/login"
@@ -68,7 +70,7 @@ def api_instant(instant: dt.datetime) -> str:
 # -- credentials ---------------------------------------------------------------------------
 
 
-class TokenRenewal(RetriableAPIError):
+class TokenRenewalError(RetriableAPIError):
     """A 401 to a token a login can replace: the request is sent again after logging in."""
 
 
@@ -162,7 +164,7 @@ class ChattonicAuthenticator(requests.auth.AuthBase):
         self.logger.info("Logged in to %s as %s", VENDOR, self.username)
         return token
 
-    def _login_body(self, response: requests.Response) -> dict:
+    def _login_body(self, response: requests.Response) -> dict[str, t.Any]:
         status = response.status_code
         if status in (HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN):
             raise FatalAPIError(
@@ -216,7 +218,7 @@ def _reports_failure(members: t.Mapping[str, t.Any]) -> bool:
 
 def iter_query_records(
     chunks: t.Iterable[bytes], *, array_key: str | None = None
-) -> t.Iterator[dict]:
+) -> t.Iterator[dict[str, t.Any]]:
     """The records of a Chat-Tonic body, which fails if the body reports a failed query.
 
     The body is read by the core's `iter_enveloped_records`; Chat-Tonic's rule on top: once
@@ -247,12 +249,14 @@ class ChattonicStream(WindowedStream):
     endpoint: str = ""
 
     @property
+    @override
     def path(self) -> str:  # type: ignore[override]
         """The endpoint of the account named by `codename`."""
         return f"/api/v1/{quote(str(self.config['codename']), safe='')}/stats/{self.endpoint}"
 
     @cached_property
-    def window_tz(self) -> dt.tzinfo:  # type: ignore[override]
+    @override
+    def window_tz(self) -> dt.tzinfo:
         """The calendar of the daily windows: `timezone`."""
         return ZoneInfo(str(self.config.get("timezone") or "UTC"))
 
@@ -266,6 +270,7 @@ class ChattonicStream(WindowedStream):
         )
 
     @property
+    @override
     def auth_settings(self) -> tuple[str, ...]:  # type: ignore[override]
         """The settings named when the token is refused."""
         return self.authenticator.settings
@@ -281,17 +286,19 @@ class ChattonicStream(WindowedStream):
         self, prepared_request: requests.PreparedRequest, context: t.Any
     ) -> requests.Response:
         """Log in first when there is no token (inside the retries, so a failed login is
-        retried); the SDK then applies the authenticator to the attempt."""
+        retried); the SDK then applies the authenticator to the attempt.
+        """
         self.authenticator.bearer_token()
         return super().send_request(prepared_request, context)
 
     @override
     def retry_delay(self, exception: BaseException | None, attempt: int) -> float:
         """A renewed token is tried at once; other failures wait as usual."""
-        if isinstance(exception, TokenRenewal):
+        if isinstance(exception, TokenRenewalError):
             return 0.0
         return super().retry_delay(exception, attempt)
 
+    @override
     def validate_response(self, response: requests.Response) -> None:
         """A 401 renews the token once (the SDK retries the request); the rest as usual."""
         header = response.request.headers.get("Authorization", "") if response.request else ""
@@ -308,20 +315,24 @@ class ChattonicStream(WindowedStream):
         if not self.authenticator.refused(token):
             raise FatalAPIError(message)
         self.logger.info("%s: %s refused the token; logging in again", self.name, VENDOR)
-        raise TokenRenewal(message, response)
+        raise TokenRenewalError(message, response)
 
     def request_instants(self, window: DateWindow) -> tuple[dt.datetime, dt.datetime]:
         """[start, end) asked for a window: its local days."""
         return window_instants(window, self.window_tz)
 
-    def get_url_params(self, context: t.Any, next_page_token: WindowToken | None) -> dict:
+    @override
+    def get_url_params(
+        self, context: t.Any, next_page_token: WindowToken | None
+    ) -> dict[str, t.Any]:
         """The window as UTC instants, the end being its last millisecond."""
         assert next_page_token is not None, "Chat-Tonic streams are always read by window"
         self._current_window = next_page_token.window
         start, end = self.request_instants(next_page_token.window)
         return {"startDate": api_instant(start), "endDate": api_instant(end - ONE_MILLISECOND)}
 
-    def parse_response(self, response: requests.Response) -> t.Iterable[dict]:
+    @override
+    def parse_response(self, response: requests.Response) -> t.Iterable[dict[str, t.Any]]:
         """Records as the body streams in; a failure reported in the body is raised."""
         return iter_query_records(
             response.iter_content(chunk_size=64 * 1024), array_key=self.records_array_key

@@ -7,10 +7,13 @@ import typing as t
 
 from singer_sdk import typing as th
 from singer_sdk.exceptions import FatalAPIError
+from typing_extensions import override
 
 from tap_chattonic.client import VENDOR, ChattonicStream
 from tapkit.records import extra_property
-from tapkit.windows import DateWindow
+
+if t.TYPE_CHECKING:
+    from tapkit.windows import DateWindow
 
 HOUR_LABEL = "%Y-%m-%d %H"
 ONE_HOUR = dt.timedelta(hours=1)
@@ -67,7 +70,8 @@ class OperatorStatsDailyStream(ChattonicStream):
         EXTRA,
     ).to_dict()
 
-    def post_process(self, row: dict, context: t.Any = None) -> dict | None:
+    @override
+    def post_process(self, row: dict[str, t.Any], context: t.Any = None) -> dict[str, t.Any] | None:
         """Key the row by operator and day; flatten the name; then type it."""
         operator_id = row.pop("_id", None)
         if operator_id in (None, ""):
@@ -119,6 +123,7 @@ class DashboardHourlyStream(ChattonicStream):
         EXTRA,
     ).to_dict()
 
+    @override
     def request_instants(self, window: DateWindow) -> tuple[dt.datetime, dt.datetime]:
         """The window's local days, widened to whole UTC hours."""
         start, end = super().request_instants(window)
@@ -126,7 +131,8 @@ class DashboardHourlyStream(ChattonicStream):
         end_hour = end.replace(minute=0, second=0, microsecond=0)
         return start_hour, end_hour if end_hour == end else end_hour + ONE_HOUR
 
-    def get_url_params(self, context: t.Any, next_page_token: t.Any) -> dict:
+    @override
+    def get_url_params(self, context: t.Any, next_page_token: t.Any) -> dict[str, t.Any]:
         """The dashboard query, grouped by hour, over the window."""
         return {
             "queryName": "dashboard",
@@ -134,7 +140,8 @@ class DashboardHourlyStream(ChattonicStream):
             **super().get_url_params(context, next_page_token),
         }
 
-    def post_process(self, row: dict, context: t.Any = None) -> dict | None:
+    @override
+    def post_process(self, row: dict[str, t.Any], context: t.Any = None) -> dict[str, t.Any] | None:
         """Key the row by its hour; then type it."""
         label = row.get("date")
         try:

@@ -6,6 +6,7 @@ import typing as t
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from singer_sdk import typing as th
+from typing_extensions import override
 
 from tap_chattonic.streams import DashboardHourlyStream, OperatorStatsDailyStream
 from tapkit.settings import common_properties
@@ -71,11 +72,13 @@ class TapChattonic(VendorTap):
         ),
     ).to_dict()
 
+    @override
     def check_settings(self, config: t.Mapping[str, t.Any]) -> list[str]:
         """Credentials given one way or the other; a time zone that exists."""
         return check_credentials(config) + check_timezone(config.get("timezone"))
 
-    def discover_streams(self) -> list:
+    @override
+    def discover_streams(self) -> list[t.Any]:
         """Operator statistics per day and the hourly dashboard."""
         return [OperatorStatsDailyStream(self), DashboardHourlyStream(self)]
 

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from singer_sdk.exceptions import FatalAPIError
 from singer_sdk.helpers.conform import TypeConformanceLevel
+from typing_extensions import override
 
 from tapkit.csvbody import NotCsvError, declared_charset, iter_csv_records
 from tapkit.records import RecordTyper, rfc2822_to_iso
@@ -33,9 +34,9 @@ PATH = "/generic/api/csv.php"
 CHUNK_BYTES = 64 * 1024
 
 #: Vendor messages (sent instead of CSV) and what they mean.
-CREDENTIALS_REFUSED = re.compile(r"user|api\s*key|login|auth|credential|permission", re.I)
-CCC_REFUSED = re.compile(r"\bccc\b", re.I)
-RANGE_REFUSED = re.compile(r"range|start|stop|days?\b", re.I)
+CREDENTIALS_REFUSED = re.compile(r"user|api\s*key|login|auth|credential|permission", re.IGNORECASE)
+CCC_REFUSED = re.compile(r"\bccc\b", re.IGNORECASE)
+RANGE_REFUSED = re.compile(r"range|start|stop|days?\b", re.IGNORECASE)
 
 
 def rfc2822_to_utc_iso(value: t.Any) -> str | None:
@@ -88,6 +89,7 @@ class CoBrowserStream(VendorStream):
         return str(self.config.get("csv_separator", ";"))
 
     @cached_property
+    @override
     def record_typer(self) -> RecordTyper:
         """Date-times are RFC 2822 ("Wed, 14 Mar 2012 16:16:11 +0100"); emitted in UTC."""
         return RecordTyper(
@@ -97,6 +99,7 @@ class CoBrowserStream(VendorStream):
             stream_name=self.name,
         )
 
+    @override
     def validate_response(self, response: requests.Response) -> None:
         """Statuses as usual; a 200 is judged by its body, not by its Content-Type.
 
@@ -109,6 +112,7 @@ class CoBrowserStream(VendorStream):
             return
         super().validate_response(response)
 
+    @override
     def get_url_params(self, context: t.Any, next_page_token: t.Any) -> dict[str, t.Any]:
         """Credentials, command and separator (secrets are masked in every log line)."""
         return {
@@ -128,14 +132,16 @@ class CoBrowserStream(VendorStream):
         """What this run's streams learned about the account, shared by all of them."""
         return self.run_scope.shared(CoBrowserRunFlags, CoBrowserRunFlags)
 
-    def get_records(self, context: t.Any) -> t.Iterable[dict]:
+    @override
+    def get_records(self, context: t.Any) -> t.Iterable[dict[str, t.Any]]:
         """Skip a CCC-only command once the account proved not to be a CCC account."""
         if self.ccc_only and self.run_flags.ccc_refused:
             self.logger.info("%s: skipped, the account is not a CCC account", self.name)
             return
         yield from super().get_records(context)
 
-    def parse_response(self, response: requests.Response) -> t.Iterator[dict]:
+    @override
+    def parse_response(self, response: requests.Response) -> t.Iterator[dict[str, t.Any]]:
         """The CSV rows as they stream in; a vendor message instead of CSV is reported."""
         try:
             yield from iter_csv_records(
@@ -193,6 +199,7 @@ class CoBrowserWindowedStream(CoBrowserStream, WindowedStream):
     _announced_anchor: dt.date | None = None
 
     @property
+    @override
     def window_tz(self) -> dt.tzinfo:
         """The server's calendar (`server_timezone`)."""
         return ZoneInfo(str(self.config.get("server_timezone", "Europe/Amsterdam")))
@@ -224,6 +231,7 @@ class CoBrowserWindowedStream(CoBrowserStream, WindowedStream):
             )
         return max(planned, current)
 
+    @override
     def range_params(self, next_page_token: t.Any) -> dict[str, int]:
         """The window's first and last dates as days ago."""
         assert isinstance(next_page_token, WindowToken), "dated commands are read by window"
@@ -231,6 +239,7 @@ class CoBrowserWindowedStream(CoBrowserStream, WindowedStream):
         self._last_range = (start, stop)
         return {"start": start, "stop": stop}
 
+    @override
     def describe_last_range(self) -> str:
         """`start=N&stop=M` of the refused request."""
         if self._last_range is None:

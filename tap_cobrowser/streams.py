@@ -7,6 +7,8 @@ their offset; empty values are null. Columns the vendor adds later are kept in `
 
 from __future__ import annotations
 
+import typing as t
+
 from singer_sdk import typing as th
 
 from tap_cobrowser.client import CoBrowserStream, CoBrowserWindowedStream
@@ -15,24 +17,24 @@ from tapkit.records import extra_property
 EXTRA = extra_property("CoBrowser")
 
 
-def integers(*names: str) -> list[th.Property]:
+def integers(*names: str) -> list[th.Property[t.Any]]:
     """Integer columns (ids, counts, seconds)."""
     return [th.Property(name, th.IntegerType) for name in names]
 
 
-def texts(*names: str) -> list[th.Property]:
+def texts(*names: str) -> list[th.Property[t.Any]]:
     """Text columns."""
     return [th.Property(name, th.StringType) for name in names]
 
 
-def times(*names: str) -> list[th.Property]:
+def times(*names: str) -> list[th.Property[t.Any]]:
     """RFC 2822 timestamps, emitted as ISO 8601 with their offset."""
     return [th.Property(name, th.DateTimeType) for name in names]
 
 
-def schema(*properties: th.Property | list[th.Property]) -> dict:
+def schema(*properties: th.Property[t.Any] | list[th.Property[t.Any]]) -> dict[str, t.Any]:
     """A schema from properties and lists of them, with `_extra` last."""
-    flat: list[th.Property] = []
+    flat: list[th.Property[t.Any]] = []
     for item in properties:
         flat.extend(item if isinstance(item, list) else [item])
     return th.PropertiesList(*flat, EXTRA).to_dict()

@@ -6,6 +6,7 @@ import typing as t
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from singer_sdk import typing as th
+from typing_extensions import override
 
 from tap_cobrowser.client import DEFAULT_BASE_URL
 from tap_cobrowser.streams import STREAM_TYPES
@@ -59,10 +60,12 @@ class TapCoBrowser(VendorTap):
     ).to_dict()
 
     @classmethod
+    @override
     def secret_settings(cls) -> list[str]:
         """The API key, and the user name: both travel in the query string of every request."""
         return [*super().secret_settings(), "user"]
 
+    @override
     def check_settings(self, config: t.Mapping[str, t.Any]) -> list[str]:
         """`server_timezone` must be an IANA time zone name."""
         zone = config.get("server_timezone", "Europe/Amsterdam")
@@ -75,7 +78,8 @@ class TapCoBrowser(VendorTap):
             ]
         return []
 
-    def discover_streams(self) -> list:
+    @override
+    def discover_streams(self) -> list[t.Any]:
         """The eight dated exports and the seven reference lists."""
         return [stream_type(self) for stream_type in STREAM_TYPES]
 

@@ -7,16 +7,18 @@ import typing as t
 from functools import cached_property
 
 from singer_sdk import typing as th
+from typing_extensions import override
 
 from tap_jaicp.client import JaicpPagedStream, JaicpStream
 from tapkit.prefetch import Prefetcher
 from tapkit.records import extra_property, to_text
 from tapkit.stream import WindowedStream
-from tapkit.windows import DateWindow, WindowToken
 
 if t.TYPE_CHECKING:
     import requests
     from singer_sdk.helpers.types import Context
+
+    from tapkit.windows import DateWindow, WindowToken
 
 EXTRA = extra_property("JAICP")
 ONE_MS = dt.timedelta(milliseconds=1)
@@ -45,7 +47,8 @@ def vendor_instant(instant: dt.datetime) -> str:
 
 def window_instants(window: DateWindow) -> tuple[str, str]:
     """`from` and `to` of a window of UTC days; the API includes both ends, so `to` is the
-    next window's `from` minus one millisecond: a session on a boundary is read once."""
+    next window's `from` minus one millisecond: a session on a boundary is read once.
+    """
     start = dt.datetime.combine(window.first, dt.time(), tzinfo=dt.UTC)
     end = dt.datetime.combine(window.last + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
     return vendor_instant(start), vendor_instant(end - ONE_MS)
@@ -82,14 +85,18 @@ class SessionsStream(JaicpStream, WindowedStream):
         EXTRA,
     ).to_dict()
 
-    def get_url_params(self, context: Context | None, next_page_token: WindowToken | None) -> dict:
+    @override
+    def get_url_params(
+        self, context: Context | None, next_page_token: WindowToken | None
+    ) -> dict[str, t.Any]:
         """The page inside the window."""
         assert next_page_token is not None, "sessions are always read by window"
         return self.page_params(next_page_token.page)
 
+    @override
     def prepare_request_payload(
         self, context: Context | None, next_page_token: WindowToken | None
-    ) -> dict:
+    ) -> dict[str, t.Any]:
         """The window as a SESSION_START_TIME range."""
         assert next_page_token is not None, "sessions are always read by window"
         first, last = window_instants(next_page_token.window)
@@ -99,13 +106,16 @@ class SessionsStream(JaicpStream, WindowedStream):
             ]
         }
 
+    @override
     def next_page_in_window(self, response: requests.Response, token: WindowToken) -> t.Any:
         """The next page of this window, or None."""
         return self.next_page_number(token.page)
 
-    def parse_response(self, response: requests.Response) -> t.Iterable[dict]:
+    @override
+    def parse_response(self, response: requests.Response) -> t.Iterable[dict[str, t.Any]]:
         """A page of sessions; with `max_parallel_requests` above 1, their messages are
-        requested before the sessions are emitted (see `tapkit.prefetch`)."""
+        requested before the sessions are emitted (see `tapkit.prefetch`).
+        """
         records = super().parse_response(response)
         prefetcher = self._messages_prefetcher
         if prefetcher is None:
@@ -127,7 +137,10 @@ class SessionsStream(JaicpStream, WindowedStream):
         messages[0].prefetcher = Prefetcher(messages[0], workers)
         return messages[0].prefetcher
 
-    def get_child_context(self, record: dict, context: Context | None) -> dict:
+    @override
+    def get_child_context(
+        self, record: dict[str, t.Any], context: Context | None
+    ) -> dict[str, t.Any]:
         """Each session's messages are read as the session is emitted."""
         return {"sessionId": record["sessionId"]}
 
@@ -172,7 +185,8 @@ class MessagesStream(JaicpPagedStream):
     #: set by the parent when messages are read ahead
     prefetcher: Prefetcher | None = None
 
-    def request_records(self, context: Context | None) -> t.Iterable[dict]:
+    @override
+    def request_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
         """The session's messages: already read ahead if the parent asked, else read now."""
         if self.prefetcher is not None:
             records = self.prefetcher.take(self._session_id(context))
@@ -181,26 +195,32 @@ class MessagesStream(JaicpPagedStream):
                 return
         yield from super().request_records(context)
 
-    @property
-    def http_method(self) -> str:  # type: ignore[override]
+    @property  # type: ignore[misc]  # the SDK declares a plain attribute; a setting decides
+    @override
+    def http_method(self) -> str:
         """POST with a JSON body (legacy) or GET with a query parameter (v1)."""
         return "GET" if self.api_style == "v1" else "POST"
 
     @property
+    @override
     def emit_activate_version_messages(self) -> bool:
         """Never: each read covers a few sessions, not the whole table."""
         return False
 
-    def get_url_params(self, context: Context | None, next_page_token: int | None) -> dict:
+    @override
+    def get_url_params(
+        self, context: Context | None, next_page_token: int | None
+    ) -> dict[str, t.Any]:
         """The page, and the session in v1 style."""
         params: dict[str, t.Any] = self.page_params(next_page_token)
         if self.api_style == "v1":
             params["sessionId"] = self._session_id(context)
         return params
 
+    @override
     def prepare_request_payload(
         self, context: Context | None, next_page_token: int | None
-    ) -> dict | None:
+    ) -> dict[str, t.Any] | None:
         """`{"sessionId": ...}` in legacy style."""
         if self.api_style == "v1":
             return None
@@ -211,12 +231,14 @@ class MessagesStream(JaicpPagedStream):
         assert context and context.get("sessionId"), "messages are read per session"
         return str(context["sessionId"])
 
-    def post_process(self, row: dict, context: Context | None = None) -> dict | None:
+    @override
+    def post_process(
+        self, row: dict[str, t.Any], context: Context | None = None
+    ) -> dict[str, t.Any] | None:
         """A message without its session id gets the one it was read for."""
         if context and not row.get("sessionId"):
             row["sessionId"] = context["sessionId"]
         return super().post_process(row, context)
-
 
 
 class ClientsStream(JaicpPagedStream):
@@ -237,6 +259,9 @@ class ClientsStream(JaicpPagedStream):
         EXTRA,
     ).to_dict()
 
-    def prepare_request_payload(self, context: Context | None, next_page_token: int | None) -> dict:
+    @override
+    def prepare_request_payload(
+        self, context: Context | None, next_page_token: int | None
+    ) -> dict[str, t.Any]:
         """No filter: every client."""
         return {"filters": []}

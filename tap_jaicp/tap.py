@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import typing as t
+
 from singer_sdk import typing as th
+from typing_extensions import override
 
 from tap_jaicp.client import DEFAULT_BASE_URL, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from tap_jaicp.streams import MAX_PARALLEL_REQUESTS, ClientsStream, MessagesStream, SessionsStream
@@ -56,7 +59,8 @@ class TapJaicp(VendorTap):
         *common_properties(default_base_url=DEFAULT_BASE_URL),
     ).to_dict()
 
-    def discover_streams(self) -> list:
+    @override
+    def discover_streams(self) -> list[t.Any]:
         """Sessions, their messages, clients."""
         return [SessionsStream(self), MessagesStream(self), ClientsStream(self)]
 

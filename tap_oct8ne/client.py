@@ -5,10 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import typing as t
 
+from typing_extensions import override
+
 from tapkit.records import naive_local_to_iso, to_seconds
 from tapkit.stream import WindowedStream
 from tapkit.throttle import MinIntervalThrottle, credential_key, shared_throttle
-from tapkit.windows import WindowToken
+
+if t.TYPE_CHECKING:
+    from tapkit.windows import WindowToken
 
 REGION_HOSTS = {
     "eu": "https://backoffice-eu.oct8ne.com",
@@ -34,17 +38,20 @@ class Oct8neStream(WindowedStream):
     filter_params: t.ClassVar[dict[str, str]] = {}
 
     @property
+    @override
     def url_base(self) -> str:
         """`base_url` if set, else the region's host."""
         base_url = self.config.get("base_url") or REGION_HOSTS[self.config.get("region", "eu")]
         return str(base_url).rstrip("/")
 
     @property
+    @override
     def window_tz(self) -> dt.tzinfo:
         """The domain's local time: UTC plus `utc_offset` hours."""
         return dt.timezone(dt.timedelta(hours=int(self.config.get("utc_offset", 0))))
 
     @property
+    @override
     def throttle(self) -> MinIntervalThrottle:
         """One request per interval for this token, shared by both streams."""
         return shared_throttle(
@@ -54,6 +61,7 @@ class Oct8neStream(WindowedStream):
         )
 
     @property
+    @override
     def converters(self) -> dict[str, t.Callable[[t.Any], t.Any]]:  # type: ignore[override]
         """Local times gain the domain's offset; durations become seconds."""
         to_iso = naive_local_to_iso(self.window_tz)
@@ -63,7 +71,10 @@ class Oct8neStream(WindowedStream):
         converters.update(dict.fromkeys(self.duration_fields, to_seconds))
         return converters
 
-    def get_url_params(self, context: t.Any, next_page_token: WindowToken | None) -> dict:
+    @override
+    def get_url_params(
+        self, context: t.Any, next_page_token: WindowToken | None
+    ) -> dict[str, t.Any]:
         """Credentials, the window's days, the offset, seconds for durations, the filters."""
         assert next_page_token is not None, "Oct8ne streams are always read by window"
         window = next_page_token.window

@@ -52,7 +52,7 @@ def declared_charset(content_type: str | None, default: str = "utf-8") -> str:
 
 
 def iter_text_lines(chunks: t.Iterable[bytes], encoding: str = "utf-8") -> t.Iterator[str]:
-    """Lines of a byte stream, each with its "\\n", decoded incrementally; BOM dropped."""
+    r"""Lines of a byte stream, each with its "\\n", decoded incrementally; BOM dropped."""
     codec = "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
     decoder = codecs.getincrementaldecoder(codec)(errors="strict")
     pending = ""

@@ -21,7 +21,7 @@ EXTRA = "_extra"
 logger = logging.getLogger(__name__)
 
 
-def extra_property(vendor: str, *, spelling: str = "as sent") -> th.Property:
+def extra_property(vendor: str, *, spelling: str = "as sent") -> th.Property[t.Any]:
     """The `_extra` property every stream declares: undeclared vendor fields, kept."""
     return th.Property(
         EXTRA,
@@ -185,7 +185,7 @@ def to_text(value: t.Any) -> str | None:
     return None if value is None else str(value)
 
 
-def _json_types(prop: dict) -> set[str]:
+def _json_types(prop: dict[str, t.Any]) -> set[str]:
     declared = prop.get("type", [])
     types = {declared} if isinstance(declared, str) else set(declared)
     for option in prop.get("anyOf", []):
@@ -193,7 +193,9 @@ def _json_types(prop: dict) -> set[str]:
     return types - {"null"}
 
 
-def default_converter(prop: dict, *, datetime_converter: Converter = any_to_iso) -> Converter:
+def default_converter(
+    prop: dict[str, t.Any], *, datetime_converter: Converter = any_to_iso
+) -> Converter:
     """Pick the converter for one JSON-schema property."""
     types = _json_types(prop)
     if "string" in types and prop.get("format") == "date-time":
@@ -223,7 +225,7 @@ class RecordTyper:
 
     def __init__(
         self,
-        schema: dict,
+        schema: dict[str, t.Any],
         *,
         overrides: t.Mapping[str, Converter] | None = None,
         datetime_converter: Converter = any_to_iso,
@@ -247,7 +249,7 @@ class RecordTyper:
         )
         self._warned: set[str] = set()
 
-    def __call__(self, row: dict) -> dict:
+    def __call__(self, row: dict[str, t.Any]) -> dict[str, t.Any]:
         """Return the typed record (the input dict is reused).
 
         A value that does not fit its declared type becomes null and is kept, as sent, in

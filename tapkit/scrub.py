@@ -119,7 +119,7 @@ def _scrubbing_excepthook(hook: t.Callable[..., t.Any]) -> t.Callable[..., t.Any
 
 def install() -> None:
     """Install the scrubbing record factory (once per process)."""
-    global _installed
+    global _installed  # noqa: PLW0603 (one process-wide install, under the lock)
     with _lock:
         if _installed:
             return

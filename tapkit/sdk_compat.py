@@ -18,13 +18,13 @@ import datetime as dt
 import typing as t
 from functools import cached_property
 
-import requests
 import singer_sdk.singerlib as singer
 from singer_sdk import RESTStream, Tap
 from singer_sdk.exceptions import ConfigValidationError
 from typing_extensions import override
 
 if t.TYPE_CHECKING:
+    import requests
     from singer_sdk.helpers.types import Context
 
 

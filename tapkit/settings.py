@@ -25,7 +25,7 @@ def common_properties(
         "Override the vendor's host: a regional server, a proxy or the local emulator. "
         "Plain http:// is accepted only for a loopback host."
     ),
-) -> list[th.Property]:
+) -> list[th.Property[t.Any]]:
     """The contract's common settings, with the vendor's production host as default."""
     return [
         th.Property(

@@ -28,6 +28,7 @@ from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.pagination import SinglePagePaginator
 from singer_sdk.streams.rest import PageContext
+from typing_extensions import override
 
 from tapkit.jsonbody import BodyError, iter_json_records
 from tapkit.records import RecordTyper
@@ -35,17 +36,18 @@ from tapkit.runscope import RunScope
 from tapkit.scrub import scrub, scrub_exception
 from tapkit.sdk_compat import CompatStream
 from tapkit.settings import parse_datetime_setting
-from tapkit.throttle import MinIntervalThrottle
 from tapkit.windows import DateWindow, DateWindowPaginator, WindowPlan, WindowToken, plan_windows
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
 
+    from tapkit.throttle import MinIntervalThrottle
+
 MAX_BACKOFF_SECONDS = 60.0
 _ERROR_BODY_CHARS = 500
 
 #: Failures of a request that are worth another attempt (as in the SDK).
-RETRIABLE_REQUEST_FAILURES: tuple[type[BaseException], ...] = (
+RETRIABLE_REQUEST_FAILURES: tuple[type[Exception], ...] = (
     ConnectionResetError,
     RetriableAPIError,
     requests.exceptions.Timeout,
@@ -106,16 +108,19 @@ class VendorStream(CompatStream):
     # -- HTTP conventions ------------------------------------------------------------------
 
     @property
+    @override
     def url_base(self) -> str:
         """The vendor host (or the `base_url` override)."""
         return str(self.config["base_url"]).rstrip("/")
 
     @property
+    @override
     def timeout(self) -> float:  # type: ignore[override]
         """Per-request timeout from `request_timeout`."""
         return float(self.config.get("request_timeout", 120))
 
     @property
+    @override
     def requests_session(self) -> requests.Session:
         """One keep-alive session per stream, reading bodies as they arrive."""
         session = super().requests_session
@@ -135,10 +140,12 @@ class VendorStream(CompatStream):
         """The shared throttle for this stream's credential, if the vendor has a rate limit."""
         return None
 
+    @override
     def backoff_max_tries(self) -> int:
         """Attempts per request: `max_attempts`."""
         return int(self.config.get("max_attempts", 8))
 
+    @override
     def backoff_wait_generator(self) -> t.Generator[float, t.Any, None]:
         """Waits between attempts: `Retry-After` when given, else exponential (capped)."""
         attempt = 0
@@ -147,9 +154,10 @@ class VendorStream(CompatStream):
             attempt += 1
             exception = yield self.retry_delay(exception, attempt)
 
+    @override
     def backoff_jitter(self, value: float) -> float:
         """A little jitter, never shortening a vendor's `Retry-After`."""
-        return value + random.uniform(0, min(1.0, value * 0.1))
+        return value + random.uniform(0, min(1.0, value * 0.1))  # noqa: S311 (jitter, not a secret)
 
     def retry_delay(self, exception: BaseException | None, attempt: int) -> float:
         """Seconds to wait before attempt `attempt + 1` after `exception`."""
@@ -165,6 +173,7 @@ class VendorStream(CompatStream):
             self.throttle.defer(delay)
         return delay
 
+    @override
     def backoff_handler(self, details: t.Any) -> None:
         """One readable line per retry, without the request's URL."""
         exception = details.get("exception")
@@ -177,7 +186,8 @@ class VendorStream(CompatStream):
             details.get("wait", 0.0),
         )
 
-    def request_decorator(self, func: t.Callable) -> t.Callable:
+    @override
+    def request_decorator(self, func: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
         """Retry per `backoff_*`; each attempt waits for the throttle; errors leave masked.
 
         Built here rather than by the SDK so the `backoff` library does not log a second,
@@ -205,6 +215,7 @@ class VendorStream(CompatStream):
             logger=None,
         )(throttled)
 
+    @override
     def validate_response(self, response: requests.Response) -> None:
         """401/403 name the settings; other 4xx carry the vendor's message; 429/5xx retry."""
         status = response.status_code
@@ -236,7 +247,8 @@ class VendorStream(CompatStream):
 
     # -- records ---------------------------------------------------------------------------
 
-    def parse_response(self, response: requests.Response) -> t.Iterable[dict]:
+    @override
+    def parse_response(self, response: requests.Response) -> t.Iterable[dict[str, t.Any]]:
         """Records of a JSON body, as it streams in."""
         return iter_json_records(
             response.iter_content(chunk_size=64 * 1024), array_key=self.records_array_key
@@ -247,15 +259,20 @@ class VendorStream(CompatStream):
         """Types declared fields and keeps undeclared ones in `_extra`."""
         return RecordTyper(self.schema, overrides=self.converters, stream_name=self.name)
 
-    def post_process(self, row: dict, context: Context | None = None) -> dict | None:
+    @override
+    def post_process(
+        self, row: dict[str, t.Any], context: Context | None = None
+    ) -> dict[str, t.Any] | None:
         """Type the row from the schema; undeclared fields go to `_extra`."""
         return self.record_typer(row)
 
+    @override
     def get_new_paginator(self) -> t.Any:
         """One request unless the stream pages or walks windows."""
         return SinglePagePaginator()
 
-    def request_records(self, context: Context | None) -> t.Iterable[dict]:
+    @override
+    def request_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
         """Walk the pages; a page whose body fails mid-way is requested again.
 
         The SDK retries only the request itself; a body cut short or malformed is noticed
@@ -277,14 +294,14 @@ class VendorStream(CompatStream):
         self,
         context: Context | None,
         token: t.Any,
-        decorated_request: t.Callable,
+        decorated_request: t.Callable[..., t.Any],
         request_counter: t.Any,
-    ) -> t.Generator[dict, None, requests.Response]:
+    ) -> t.Generator[dict[str, t.Any], None, requests.Response]:
         max_attempts = self.backoff_max_tries()
         attempt = 1
         while True:
             prepared = self.build_page_request(context, token)
-            response = decorated_request(prepared, context)
+            response: requests.Response = decorated_request(prepared, context)
             request_counter.increment()
             emitted = 0
             try:
@@ -322,7 +339,7 @@ class VendorStream(CompatStream):
 
     _page_records = 0
 
-    def read_all_pages(self, context: Context | None) -> list[dict]:
+    def read_all_pages(self, context: Context | None) -> list[dict[str, t.Any]]:
         """Every record of one context, page by page, parsed but not yet post-processed.
 
         Safe in a worker thread (the SDK's `request_records` keeps per-stream state): it is
@@ -332,7 +349,7 @@ class VendorStream(CompatStream):
         paginator = self.get_new_paginator()
         decorated_request = self.request_decorator(self.send_request)
         counter = _UncountedRequests()
-        records: list[dict] = []
+        records: list[dict[str, t.Any]] = []
         while not paginator.finished:
             page = self._read_page(context, paginator.current_value, decorated_request, counter)
             while True:
@@ -382,7 +399,8 @@ class WindowedStream(VendorStream):
     @property
     def run_clock(self) -> dt.datetime:
         """One clock reading for the whole run (taken by the tap), so every stream agrees on
-        which day is today even when the run crosses midnight."""
+        which day is today even when the run crosses midnight.
+        """
         return self.run_scope.started_at
 
     #: The bookmark is the end of the last complete window, written by `_window_done`; a
@@ -409,6 +427,7 @@ class WindowedStream(VendorStream):
             self.logger.warning("%s: %s", self.name, note)
         return plan
 
+    @override
     def get_new_paginator(self) -> DateWindowPaginator:
         """A paginator over this run's windows; each completed window is bookmarked."""
         context = getattr(self, "_request_context", None)
@@ -464,7 +483,8 @@ class WindowedStream(VendorStream):
 
 class _UncountedRequests:
     """Stands in for the SDK's request counter in worker threads (its metrics are not
-    thread-safe)."""
+    thread-safe).
+    """
 
     def increment(self) -> None:
         return None

@@ -11,8 +11,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import logging
 import sys
 import typing as t
 
@@ -25,6 +23,10 @@ from tapkit import scrub
 from tapkit.runscope import RunScope
 from tapkit.sdk_compat import CompatTap
 from tapkit.settings import check_common
+
+if t.TYPE_CHECKING:
+    import datetime as dt
+    import logging
 
 #: Errors whose message says all a user needs; no traceback at the default log level.
 USER_FACING_ERRORS: tuple[type[BaseException], ...] = (
@@ -81,7 +83,7 @@ class VendorTap(CompatTap):
         return check_common(self.config) + self.check_settings(self.config)
 
 
-def numbers_from_strings(config: dict, schema: dict) -> dict:
+def numbers_from_strings(config: dict[str, t.Any], schema: dict[str, t.Any]) -> dict[str, t.Any]:
     """Numeric settings given as text ("0.5", from an environment variable) become numbers.
 
     Meltano passes a setting without a `kind` through as text when it comes from the

@@ -16,12 +16,14 @@ import threading
 import time
 import typing as t
 
-from tapkit.runscope import RunScope
+if t.TYPE_CHECKING:
+    from tapkit.runscope import RunScope
 
 
 class MinIntervalThrottle:
     """Blocks each caller until `interval` seconds have passed since the previous request
-    was sent and since its answer was read."""
+    was sent and since its answer was read.
+    """
 
     def __init__(
         self,

@@ -35,6 +35,7 @@ class DateWindow:
         """Number of days covered."""
         return (self.last - self.first).days + 1
 
+    @override
     def __str__(self) -> str:
         return f"{self.first.isoformat()}..{self.last.isoformat()}"
 
@@ -147,10 +148,12 @@ class DateWindowPaginator(BaseAPIPaginator[WindowToken | None]):
         """True once the last window is read, and from the start when there is none."""
         return not self._windows or super().finished
 
+    @override
     def continue_if_empty(self, response: requests.Response) -> bool:
         """An empty window (or page) is normal: later windows may hold records."""
         return True
 
+    @override
     def get_next(self, response: requests.Response) -> WindowToken | None:
         """Return the next page of this window, or the first page of the next window."""
         current = self.current_value

@@ -186,7 +186,9 @@ _USED = re.compile(r"\.(_[a-z]\w*)\b|def (_[a-z]\w*)\(|(from singer_sdk\S*\._)|\
 
 
 def _defined_names(paths: t.Iterable[Path]) -> set[str]:
-    return {name for p in paths for group in _DEFINED.findall(p.read_text()) for name in group if name}
+    return {
+        name for p in paths for group in _DEFINED.findall(p.read_text()) for name in group if name
+    }
 
 
 def private_sdk_touches(paths: list[Path]) -> list[str]:

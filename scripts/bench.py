@@ -30,19 +30,20 @@ import typing as t
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from emulators.framework import (  # noqa: E402
+# `emulators` and `tests` are development packages at the repository root, importable
+# because `make` puts the root on the venv's path (chat_taps_dev.pth; see the Makefile).
+from emulators.framework import (
     EmulatorApp,
     EmulatorServer,
     Fault,
     Reply,
     Request,
 )
-from emulators.jaicp import JaicpData, JaicpEmulator  # noqa: E402
-from tapkit.stream import WindowedStream  # noqa: E402
-from tests.cases import chattonic, cobrowser, jaicp, oct8ne  # noqa: E402
+from emulators.jaicp import JaicpData, JaicpEmulator
+from tapkit.stream import WindowedStream
+from tests.cases import chattonic, cobrowser, jaicp, oct8ne
+
+ROOT = Path(__file__).resolve().parent.parent
 
 BIN = Path(sys.executable).parent
 CHUNK_ROWS = 2000

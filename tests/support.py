@@ -94,6 +94,8 @@ def tap_env(loglevel: str) -> dict[str, str]:
     """The environment of a tap run: no inherited tap settings, the chosen log level."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TAP_")}
     env["LOGLEVEL"] = loglevel
+    # A deprecated SDK API (SingerSDKDeprecationWarning) fails the run, as in-process tests do.
+    env["PYTHONWARNINGS"] = "error::DeprecationWarning"
     return env
 
 

@@ -12,6 +12,8 @@ import typing as t
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import jsonschema
+
 BIN = Path(sys.executable).parent
 
 
@@ -38,6 +40,30 @@ class TapRun:
     def keys(self, stream: str, key_fields: t.Sequence[str]) -> set[tuple]:
         """The primary keys of one stream's records."""
         return {tuple(r[k] for k in key_fields) for r in self.records(stream)}
+
+    def schema_violations(self) -> list[str]:
+        """Every record checked against the last SCHEMA of its stream (JSON Schema 2020-12).
+
+        Formats are asserted too (`date-time`, `date`...), as a warehouse loader reads them.
+        """
+        checker = jsonschema.Draft202012Validator.FORMAT_CHECKER
+        validators: dict[str, jsonschema.Draft202012Validator] = {}
+        problems: list[str] = []
+        for message in self.messages:
+            if message["type"] == "SCHEMA":
+                validators[message["stream"]] = jsonschema.Draft202012Validator(
+                    message["schema"], format_checker=checker
+                )
+            elif message["type"] == "RECORD":
+                validator = validators.get(message["stream"])
+                if validator is None:
+                    problems.append(f"{message['stream']}: a RECORD before its SCHEMA")
+                    continue
+                problems += [
+                    f"{message['stream']}: {'.'.join(map(str, error.path))}: {error.message}"
+                    for error in validator.iter_errors(message["record"])
+                ]
+        return problems
 
     def states(self) -> list[dict]:
         """The STATE values, in order."""

@@ -150,14 +150,16 @@ def run_tap_killed_after_states(
     tap: str, config: dict, states: int, *, state: dict | None = None, timeout: float = 300
 ) -> TapRun:
     """Run a sync and SIGKILL it right after its `states`-th STATE message with a bookmark."""
-    with tempfile.TemporaryDirectory() as tmp:
-        process = subprocess.Popen(
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        subprocess.Popen(  # the context closes both pipes (filterwarnings = error)
             tap_command(tap, config, state, Path(tmp)),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
             env=tap_env("INFO"),
-        )
+        ) as process,
+    ):
         assert process.stdout is not None
         lines: list[str] = []
         seen = 0

@@ -20,10 +20,8 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import typing as t
-from functools import cached_property
 from http import HTTPStatus
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 import requests
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
@@ -31,34 +29,21 @@ from typing_extensions import override
 
 from tapkit.jsonbody import BodyError, iter_enveloped_records
 from tapkit.scrub import register_secret, scrub
-from tapkit.stream import WindowedStream, vendor_message
+from tapkit.stream import VendorStream, vendor_message
+from tapkit.windowing import WindowRequest, ZoneSetting
 
 if t.TYPE_CHECKING:
-    from tapkit.windows import DateWindow, WindowToken
+    from tapkit.windows import DateWindow
 
 VENDOR = "Chat-Tonic"
+#: Chat-Tonic's days are those of the account's `timezone`.
+CALENDAR = ZoneSetting("timezone", default="UTC")
 LOGIN_PATH = "/api/v1/user/login"
-ONE_DAY = dt.timedelta(days=1)
 ONE_MILLISECOND = dt.timedelta(milliseconds=1)
 #: Members of a JSON envelope that tell whether the vendor's query worked.
 
 
 # -- time ranges ---------------------------------------------------------------------------
-
-
-def local_midnight(day: dt.date, tz: dt.tzinfo) -> dt.datetime:
-    """The instant (UTC) at which `day` begins in `tz`.
-
-    Where a DST change skips midnight itself (clocks jump from 00:00 to 01:00), the day
-    begins at the jump, which is the instant this returns (zoneinfo reads the skipped 00:00
-    with the offset in force before it).
-    """
-    return dt.datetime.combine(day, dt.time(), tzinfo=tz).astimezone(dt.UTC)
-
-
-def window_instants(window: DateWindow, tz: dt.tzinfo) -> tuple[dt.datetime, dt.datetime]:
-    """[start, end) of a window of local days, as UTC instants."""
-    return local_midnight(window.first, tz), local_midnight(window.last + ONE_DAY, tz)
 
 
 def api_instant(instant: dt.datetime) -> str:
@@ -241,7 +226,7 @@ def iter_query_records(
 # -- streams -------------------------------------------------------------------------------
 
 
-class ChattonicStream(WindowedStream):
+class ChattonicStream(VendorStream):
     """A Chat-Tonic stats endpoint read over windows of whole local days."""
 
     vendor = VENDOR
@@ -253,12 +238,6 @@ class ChattonicStream(WindowedStream):
     def path(self) -> str:  # type: ignore[override]
         """The endpoint of the account named by `codename`."""
         return f"/api/v1/{quote(str(self.config['codename']), safe='')}/stats/{self.endpoint}"
-
-    @cached_property
-    @override
-    def window_tz(self) -> dt.tzinfo:
-        """The calendar of the daily windows: `timezone`."""
-        return ZoneInfo(str(self.config.get("timezone") or "UTC"))
 
     @property
     @override
@@ -319,17 +298,16 @@ class ChattonicStream(WindowedStream):
 
     def request_instants(self, window: DateWindow) -> tuple[dt.datetime, dt.datetime]:
         """[start, end) asked for a window: its local days."""
-        return window_instants(window, self.window_tz)
+        return window.instants(self.window_tz)
 
     @override
-    def get_url_params(
-        self, context: t.Any, next_page_token: WindowToken | None
-    ) -> dict[str, t.Any]:
+    def window_request(self, context: t.Any, window: DateWindow, page: t.Any) -> WindowRequest:
         """The window as UTC instants, the end being its last millisecond."""
-        assert next_page_token is not None, "Chat-Tonic streams are always read by window"
-        self._current_window = next_page_token.window
-        start, end = self.request_instants(next_page_token.window)
-        return {"startDate": api_instant(start), "endDate": api_instant(end - ONE_MILLISECOND)}
+        self._current_window = window
+        start, end = self.request_instants(window)
+        return WindowRequest(
+            params={"startDate": api_instant(start), "endDate": api_instant(end - ONE_MILLISECOND)}
+        )
 
     @override
     def parse_response(self, response: requests.Response) -> t.Iterable[dict[str, t.Any]]:

@@ -15,7 +15,6 @@ import typing as t
 from dataclasses import dataclass
 from functools import cached_property
 from http import HTTPStatus
-from zoneinfo import ZoneInfo
 
 from singer_sdk.exceptions import FatalAPIError
 from singer_sdk.helpers.conform import TypeConformanceLevel
@@ -23,8 +22,9 @@ from typing_extensions import override
 
 from tapkit.csvbody import NotCsvError, declared_charset, iter_csv_records
 from tapkit.records import RecordTyper, rfc2822_to_iso
-from tapkit.stream import VendorStream, WindowedStream
-from tapkit.windows import DateWindow, WindowToken, local_today
+from tapkit.stream import VendorStream
+from tapkit.windowing import Windowing, WindowRequest, ZoneSetting
+from tapkit.windows import DateWindow, local_today
 
 if t.TYPE_CHECKING:
     import requests
@@ -32,6 +32,8 @@ if t.TYPE_CHECKING:
 DEFAULT_BASE_URL = "https://client.cobrowser.net"
 PATH = "/generic/api/csv.php"
 CHUNK_BYTES = 64 * 1024
+#: The server counts its days in `server_timezone`.
+SERVER_CALENDAR = ZoneSetting("server_timezone", "Europe/Amsterdam", example="Europe/Amsterdam")
 
 #: Vendor messages (sent instead of CSV) and what they mean.
 CREDENTIALS_REFUSED = re.compile(r"user|api\s*key|login|auth|credential|permission", re.IGNORECASE)
@@ -120,12 +122,8 @@ class CoBrowserStream(VendorStream):
             "apiKey": self.config["api_key"],
             "c": self.command,
             "csvseperator": self.separator,
-            **self.range_params(next_page_token),
+            **super().get_url_params(context, next_page_token),
         }
-
-    def range_params(self, next_page_token: t.Any) -> dict[str, int]:
-        """`start`/`stop` of a dated command; none for a reference list."""
-        return {}
 
     @property
     def run_flags(self) -> CoBrowserRunFlags:
@@ -190,19 +188,12 @@ class CoBrowserStream(VendorStream):
         return "no range"
 
 
-class CoBrowserWindowedStream(CoBrowserStream, WindowedStream):
+class CoBrowserWindowedStream(CoBrowserStream):
     """A dated command, read over windows of at most 2 whole days of the server's calendar."""
 
-    max_window_days = 2
-    horizon_days = None
+    windowing = Windowing(max_days=2, calendar=SERVER_CALENDAR)
     _last_range: tuple[int, int] | None = None
     _announced_anchor: dt.date | None = None
-
-    @property
-    @override
-    def window_tz(self) -> dt.tzinfo:
-        """The server's calendar (`server_timezone`)."""
-        return ZoneInfo(str(self.config.get("server_timezone", "Europe/Amsterdam")))
 
     def now_utc(self) -> dt.datetime:
         """The clock at the moment a request is built."""
@@ -217,7 +208,7 @@ class CoBrowserWindowedStream(CoBrowserStream, WindowedStream):
         server's current today keeps asking for the same dates, so a run that crosses
         midnight neither skips nor repeats a day.
         """
-        planned = self._plan.today
+        planned = local_today(self.run_clock, self.window_tz)
         current = local_today(self.now_utc(), self.window_tz)
         if current > planned and self._announced_anchor != current:
             self._announced_anchor = current
@@ -232,12 +223,11 @@ class CoBrowserWindowedStream(CoBrowserStream, WindowedStream):
         return max(planned, current)
 
     @override
-    def range_params(self, next_page_token: t.Any) -> dict[str, int]:
+    def window_request(self, context: t.Any, window: DateWindow, page: t.Any) -> WindowRequest:
         """The window's first and last dates as days ago."""
-        assert isinstance(next_page_token, WindowToken), "dated commands are read by window"
-        start, stop = days_ago(next_page_token.window, self.server_today())
+        start, stop = days_ago(window, self.server_today())
         self._last_range = (start, stop)
-        return {"start": start, "stop": stop}
+        return WindowRequest(params={"start": start, "stop": stop})
 
     @override
     def describe_last_range(self) -> str:

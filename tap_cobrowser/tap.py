@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import typing as t
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from singer_sdk import typing as th
 from typing_extensions import override
 
-from tap_cobrowser.client import DEFAULT_BASE_URL
+from tap_cobrowser.client import DEFAULT_BASE_URL, SERVER_CALENDAR
 from tap_cobrowser.streams import STREAM_TYPES
 from tapkit.settings import common_properties
 from tapkit.tap import VendorTap
@@ -68,15 +67,7 @@ class TapCoBrowser(VendorTap):
     @override
     def check_settings(self, config: t.Mapping[str, t.Any]) -> list[str]:
         """`server_timezone` must be an IANA time zone name."""
-        zone = config.get("server_timezone", "Europe/Amsterdam")
-        try:
-            ZoneInfo(str(zone))
-        except (ZoneInfoNotFoundError, ValueError):
-            return [
-                f"server_timezone must be an IANA time zone name such as Europe/Amsterdam, "
-                f"got {zone!r}"
-            ]
-        return []
+        return SERVER_CALENDAR.check(config)
 
     @override
     def discover_streams(self) -> list[t.Any]:

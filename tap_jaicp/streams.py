@@ -12,7 +12,7 @@ from typing_extensions import override
 from tap_jaicp.client import JaicpPagedStream, JaicpStream
 from tapkit.prefetch import Prefetcher
 from tapkit.records import extra_property, to_text
-from tapkit.stream import WindowedStream
+from tapkit.windowing import Windowing, WindowRequest
 
 if t.TYPE_CHECKING:
     import requests
@@ -49,8 +49,7 @@ def window_instants(window: DateWindow) -> tuple[str, str]:
     """`from` and `to` of a window of UTC days; the API includes both ends, so `to` is the
     next window's `from` minus one millisecond: a session on a boundary is read once.
     """
-    start = dt.datetime.combine(window.first, dt.time(), tzinfo=dt.UTC)
-    end = dt.datetime.combine(window.last + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+    start, end = window.instants(dt.UTC)
     return vendor_instant(start), vendor_instant(end - ONE_MS)
 
 
@@ -58,7 +57,7 @@ def window_instants(window: DateWindow) -> tuple[str, str]:
 MAX_PARALLEL_REQUESTS = 10
 
 
-class SessionsStream(JaicpStream, WindowedStream):
+class SessionsStream(JaicpStream):
     """Sessions by start time, in windows of whole UTC days, paged inside each window."""
 
     name = "sessions"
@@ -67,7 +66,7 @@ class SessionsStream(JaicpStream, WindowedStream):
     primary_keys = ("sessionId",)
     replication_key = "startTime"
     records_array_key = "sessions"
-    max_window_days = 31
+    windowing = Windowing(max_days=31)
     time_fields = ("startTime",)
     duration_fields = ("duration",)
     nested_fields = ("client", "labels")
@@ -86,25 +85,16 @@ class SessionsStream(JaicpStream, WindowedStream):
     ).to_dict()
 
     @override
-    def get_url_params(
-        self, context: Context | None, next_page_token: WindowToken | None
-    ) -> dict[str, t.Any]:
-        """The page inside the window."""
-        assert next_page_token is not None, "sessions are always read by window"
-        return self.page_params(next_page_token.page)
-
-    @override
-    def prepare_request_payload(
-        self, context: Context | None, next_page_token: WindowToken | None
-    ) -> dict[str, t.Any]:
-        """The window as a SESSION_START_TIME range."""
-        assert next_page_token is not None, "sessions are always read by window"
-        first, last = window_instants(next_page_token.window)
-        return {
-            "filters": [
-                {"key": "SESSION_START_TIME", "type": "DATE_TIME_RANGE", "from": first, "to": last}
-            ]
-        }
+    def window_request(
+        self, context: Context | None, window: DateWindow, page: t.Any
+    ) -> WindowRequest:
+        """The page inside the window; the window as a SESSION_START_TIME range."""
+        first, last = window_instants(window)
+        time_range = {"key": "SESSION_START_TIME", "type": "DATE_TIME_RANGE"}
+        return WindowRequest(
+            params=self.page_params(page),
+            body={"filters": [{**time_range, "from": first, "to": last}]},
+        )
 
     @override
     def next_page_in_window(self, response: requests.Response, token: WindowToken) -> t.Any:

@@ -42,7 +42,7 @@ class TapJaicp(VendorTap):
         ),
         th.Property(
             "window_days",
-            th.IntegerType(minimum=1, maximum=SessionsStream.max_window_days),
+            th.IntegerType(minimum=1, maximum=SessionsStream.windowing.max_days),
             default=7,
             description="Days of session start times per sessions window (one STATE each).",
         ),

@@ -8,7 +8,7 @@ behaviour fails a named test instead of silently corrupting state or output.
 rest of the code base off private SDK names.
 
 The rest of the code base calls the public-named members defined here (`owning_tap`,
-`send_request`, `write_state_now`, `bookmarks_follow_records`, `schema_once_per_run`,
+`send_request`, `write_state_now`, `records_move_bookmark`, `schema_once_per_run`,
 `extra_config_errors`, `before_config_validation`).
 """
 
@@ -58,8 +58,6 @@ class CompatTap(Tap):
 class CompatStream(RESTStream[t.Any]):
     """A REST stream with the few SDK internals the core needs behind public names."""
 
-    #: False: a record's replication key never moves the bookmark (the window loop does).
-    bookmarks_follow_records: t.ClassVar[bool] = True
     #: True: a child stream writes its SCHEMA once per run, not once per parent record.
     schema_once_per_run: t.ClassVar[bool] = False
     _schema_written = False
@@ -79,6 +77,10 @@ class CompatStream(RESTStream[t.Any]):
         # validation only through `_request`.
         return self._request(prepared_request, context)
 
+    def records_move_bookmark(self) -> bool:
+        """False: a record's replication key never moves the bookmark (windows do)."""
+        return True
+
     def write_state_now(self) -> None:
         """Write a STATE message now, with the state as it stands."""
         # Gap: the SDK writes STATE every STATE_MSG_FREQUENCY records or at stream end only;
@@ -92,7 +94,7 @@ class CompatStream(RESTStream[t.Any]):
     def _increment_stream_state(
         self, latest_record: dict[str, t.Any], *, context: Context | None = None
     ) -> None:
-        if self.bookmarks_follow_records:
+        if self.records_move_bookmark():
             super()._increment_stream_state(latest_record, context=context)
 
     # Gap: the SDK writes a child stream's SCHEMA before every parent record's children.

@@ -36,7 +36,8 @@ from tapkit.runscope import RunScope
 from tapkit.scrub import scrub, scrub_exception
 from tapkit.sdk_compat import CompatStream
 from tapkit.settings import parse_datetime_setting
-from tapkit.windows import DateWindow, DateWindowPaginator, WindowPlan, WindowToken, plan_windows
+from tapkit.windowing import Windowing, WindowRequest, WindowWalk
+from tapkit.windows import DateWindow, WindowPlan, WindowToken, plan_windows
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
@@ -245,6 +246,90 @@ class VendorStream(CompatStream):
                 response,
             )
 
+    # -- date windows (when `windowing` is declared) ---------------------------------------
+
+    #: The stream's date windowing as data; None: the stream is not read by date window.
+    windowing: t.ClassVar[Windowing | None] = None
+
+    @property
+    def window_days(self) -> int:
+        """Length of one window: `window_days` if set, never above the vendor's maximum."""
+        limit = self.windowing.max_days if self.windowing else 1
+        return min(int(self.config.get("window_days", limit)), limit)
+
+    @property
+    def window_tz(self) -> dt.tzinfo:
+        """The calendar the vendor's days are counted in (from the windowing's calendar)."""
+        return self.windowing.calendar(self.config) if self.windowing else dt.UTC
+
+    @property
+    def run_clock(self) -> dt.datetime:
+        """One clock reading for the whole run, so every stream agrees on which day is today
+        even when the run crosses midnight.
+        """
+        return self.run_scope.started_at
+
+    @override
+    def records_move_bookmark(self) -> bool:
+        """Not for a windowed stream: the end of its last complete window is the bookmark
+        (records inside a window are unsorted, and the open day must not be bookmarked).
+        """
+        return self.windowing is None
+
+    def window_plan(self, context: Context | None) -> WindowPlan:
+        """The windows of this run, from the settings and the bookmark."""
+        if self.windowing is None:
+            raise TypeError(f"stream '{self.name}' declares no windowing")
+        bookmark = self.get_context_state(context).get("replication_key_value")
+        plan = plan_windows(
+            now_utc=self.run_clock,
+            tz=self.window_tz,
+            max_days=self.window_days,
+            start_date=parse_datetime_setting(self.config.get("start_date")),
+            end_date=parse_datetime_setting(self.config.get("end_date")),
+            bookmark=parse_datetime_setting(bookmark) if bookmark else None,
+            lookback_days=int(self.config.get("lookback_days", 1)),
+            default_history_days=self.windowing.default_history_days,
+            horizon_days=self.windowing.horizon_days,
+        )
+        for note in plan.notes:
+            self.logger.warning("%s: %s", self.name, note)
+        return plan
+
+    def window_walk(self, context: Context | None) -> WindowWalk | None:
+        """The walk over this run's windows, or None for a stream without windowing."""
+        if self.windowing is None:
+            return None
+        return WindowWalk(self, self.window_plan(context), context)
+
+    def window_request(
+        self, context: Context | None, window: DateWindow, page: t.Any
+    ) -> WindowRequest:
+        """The query parameters and body asking for `window` (and `page` inside it)."""
+        raise NotImplementedError(f"stream '{self.name}' declares windowing: define this")
+
+    def next_page_in_window(self, response: requests.Response, token: WindowToken) -> t.Any:
+        """The token of the next page inside the same window, or None (no paging)."""
+        return None
+
+    @override
+    def get_url_params(self, context: Context | None, next_page_token: t.Any) -> dict[str, t.Any]:
+        """A window's parameters (`window_request`); none otherwise."""
+        if isinstance(next_page_token, WindowToken):
+            token = next_page_token
+            return self.window_request(context, token.window, token.page).params
+        return {}
+
+    @override
+    def prepare_request_payload(
+        self, context: Context | None, next_page_token: t.Any
+    ) -> dict[str, t.Any] | None:
+        """A window's body (`window_request`); none otherwise."""
+        if isinstance(next_page_token, WindowToken):
+            token = next_page_token
+            return self.window_request(context, token.window, token.page).body
+        return None
+
     # -- records ---------------------------------------------------------------------------
 
     @override
@@ -280,14 +365,17 @@ class VendorStream(CompatStream):
         records are keyed, so rows emitted twice upsert in the warehouse.
         """
         self._request_context = context
-        paginator = self.get_new_paginator()
+        walk = self.window_walk(context)
+        paginator = walk.paginator() if walk else self.get_new_paginator()
         decorated_request = self.request_decorator(self.send_request)
         with self.get_http_request_counter() as request_counter:
             request_counter.with_context(context)
             while not paginator.finished:
-                response = yield from self._read_page(
+                response, read = yield from self._read_page(
                     context, paginator.current_value, decorated_request, request_counter
                 )
+                if walk:
+                    walk.records += read
                 paginator.advance(response)
 
     def _read_page(
@@ -296,9 +384,13 @@ class VendorStream(CompatStream):
         token: t.Any,
         decorated_request: t.Callable[..., t.Any],
         request_counter: t.Any,
-    ) -> t.Generator[dict[str, t.Any], None, requests.Response]:
+    ) -> t.Generator[dict[str, t.Any], None, tuple[requests.Response, int]]:
+        """Yield one page's records; return its response and the records read (re-reads
+        included).
+        """
         max_attempts = self.backoff_max_tries()
         attempt = 1
+        read = 0
         while True:
             prepared = self.build_page_request(context, token)
             response: requests.Response = decorated_request(prepared, context)
@@ -307,9 +399,9 @@ class VendorStream(CompatStream):
             try:
                 for record in self.parse_response(response):
                     emitted += 1
-                    self._page_records += 1
                     yield record
             except BODY_FAILURES as exc:
+                read += emitted
                 response.close()
                 scrub_exception(exc)
                 if attempt >= max_attempts:
@@ -332,12 +424,10 @@ class VendorStream(CompatStream):
                 time.sleep(delay)
                 attempt += 1
             else:
-                return response
+                return response, read + emitted
             finally:
                 if self.throttle:
                     self.throttle.finished()
-
-    _page_records = 0
 
     def read_all_pages(self, context: Context | None) -> list[dict[str, t.Any]]:
         """Every record of one context, page by page, parsed but not yet post-processed.
@@ -346,6 +436,8 @@ class VendorStream(CompatStream):
         how `tapkit.prefetch` reads a child's records ahead while the parent is emitted.
         Retries and re-read pages work as in `request_records`.
         """
+        if self.windowing is not None:
+            raise TypeError(f"{self.name}: a windowed stream is read by request_records")
         paginator = self.get_new_paginator()
         decorated_request = self.request_decorator(self.send_request)
         counter = _UncountedRequests()
@@ -356,7 +448,7 @@ class VendorStream(CompatStream):
                 try:
                     records.append(next(page))
                 except StopIteration as done:
-                    paginator.advance(done.value)
+                    paginator.advance(done.value[0])
                     break
         return records
 
@@ -373,112 +465,6 @@ class VendorStream(CompatStream):
             headers=http_request.headers,
             **{body_key: http_request.data},
         )
-
-
-class WindowedStream(VendorStream):
-    """A stream read over date windows of whole local days, bookmarked per window."""
-
-    #: The vendor's longest window, in days (a tap may lower it with `window_days`).
-    max_window_days: int = 1
-    #: The vendor's history limit in days before today (None: no limit).
-    horizon_days: int | None = None
-    #: When the vendor has no notion of "now", how far back a first run starts.
-    default_history_days = 30
-    is_sorted = False
-
-    @property
-    def window_days(self) -> int:
-        """Length of one window: `window_days` if set, never above the vendor's maximum."""
-        return min(int(self.config.get("window_days", self.max_window_days)), self.max_window_days)
-
-    @property
-    def window_tz(self) -> dt.tzinfo:
-        """The calendar the vendor's days are counted in."""
-        return dt.UTC
-
-    @property
-    def run_clock(self) -> dt.datetime:
-        """One clock reading for the whole run (taken by the tap), so every stream agrees on
-        which day is today even when the run crosses midnight.
-        """
-        return self.run_scope.started_at
-
-    #: The bookmark is the end of the last complete window, written by `_window_done`; a
-    #: record's own timestamp never moves it (records inside a window are unsorted, and the
-    #: open day must not be bookmarked).
-    bookmarks_follow_records = False
-
-    def window_plan(self, context: Context | None) -> WindowPlan:
-        """The windows of this run, from the settings and the bookmark."""
-        state = self.get_context_state(context)
-        bookmark = state.get("replication_key_value")
-        plan = plan_windows(
-            now_utc=self.run_clock,
-            tz=self.window_tz,
-            max_days=self.window_days,
-            start_date=parse_datetime_setting(self.config.get("start_date")),
-            end_date=parse_datetime_setting(self.config.get("end_date")),
-            bookmark=parse_datetime_setting(bookmark) if bookmark else None,
-            lookback_days=int(self.config.get("lookback_days", 1)),
-            default_history_days=self.default_history_days,
-            horizon_days=self.horizon_days,
-        )
-        for note in plan.notes:
-            self.logger.warning("%s: %s", self.name, note)
-        return plan
-
-    @override
-    def get_new_paginator(self) -> DateWindowPaginator:
-        """A paginator over this run's windows; each completed window is bookmarked."""
-        context = getattr(self, "_request_context", None)
-        self._plan = self.window_plan(context)
-        self._page_records = 0
-        self._window_started = time.monotonic()
-        self._announce_plan(self._plan)
-        return DateWindowPaginator(
-            self._plan.windows,
-            on_window_done=self._window_done,
-            next_page=self.next_page_in_window,
-        )
-
-    def next_page_in_window(self, response: requests.Response, token: WindowToken) -> t.Any:
-        """The token of the next page inside the same window, or None (no paging)."""
-        return None
-
-    def _announce_plan(self, plan: WindowPlan) -> None:
-        if not plan.windows:
-            self.logger.info("%s: nothing to read, already up to date", self.name)
-            return
-        first, last = plan.windows[0].first, plan.windows[-1].last
-        message = (
-            f"{self.name}: reading {first.isoformat()}..{last.isoformat()} in "
-            f"{len(plan.windows)} window(s) of up to {self.window_days} day(s)"
-        )
-        if self.throttle and self.throttle.interval:
-            minutes = (len(plan.windows) - 1) * self.throttle.interval / 60
-            message += (
-                f"; at one request every {self.throttle.interval:g} s this stream needs at "
-                f"least {minutes:.1f} min"
-            )
-        self.logger.info(message)
-
-    def _window_done(self, window: DateWindow) -> None:
-        context = getattr(self, "_request_context", None)
-        state = self.get_context_state(context)
-        state["replication_key"] = self.replication_key
-        state["replication_key_value"] = self._plan.bookmark_after(window).isoformat()
-        state.pop("progress_markers", None)
-        self.write_state_now()
-        self._log_window_progress(window)
-
-    def _log_window_progress(self, window: DateWindow) -> None:
-        elapsed = time.monotonic() - self._window_started
-        message = f"{self.name} {window}: {self._page_records:,} records in {elapsed:.1f} s"
-        if self.throttle and window != self._plan.windows[-1]:
-            message += f"; next request in {self.throttle.seconds_until_free():.0f} s"
-        self.logger.info(message)
-        self._page_records = 0
-        self._window_started = time.monotonic()
 
 
 class _UncountedRequests:

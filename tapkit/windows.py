@@ -39,6 +39,21 @@ class DateWindow:
     def __str__(self) -> str:
         return f"{self.first.isoformat()}..{self.last.isoformat()}"
 
+    def instants(self, tz: dt.tzinfo) -> tuple[dt.datetime, dt.datetime]:
+        """[start, end) of the window's days in `tz`, as UTC instants.
+
+        From the first day's local midnight to the local midnight after the last day (23 or
+        25 hours for a day with a DST change). Where a DST change skips midnight itself, the
+        day begins at the jump, which is the instant returned (zoneinfo reads the skipped
+        00:00 with the offset in force before it).
+        """
+        return local_midnight(self.first, tz), local_midnight(self.last + ONE_DAY, tz)
+
+
+def local_midnight(day: dt.date, tz: dt.tzinfo) -> dt.datetime:
+    """The instant (UTC) at which `day` begins in `tz`."""
+    return dt.datetime.combine(day, dt.time(), tzinfo=tz).astimezone(dt.UTC)
+
 
 @dataclass(frozen=True)
 class WindowPlan:

@@ -97,7 +97,7 @@ def test_records_do_not_move_the_bookmark_when_told_not_to(capsys, monkeypatch):
     bookmark = moved[-1]["value"]["bookmarks"]["rows"]
     assert bookmark["replication_key_value"] == "2026-01-03T00:00:00+00:00"
 
-    monkeypatch.setattr(RowsStream, "bookmarks_follow_records", False)
+    monkeypatch.setattr(RowsStream, "records_move_bookmark", lambda self: False)
     kept = [m for m in sync(RowsTap(config={"a": "x"}), capsys) if m["type"] == "STATE"]
     assert "replication_key_value" not in kept[-1]["value"]["bookmarks"].get("rows", {})
 

@@ -27,9 +27,10 @@ import requests
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 from typing_extensions import override
 
+from tapkit.httperrors import vendor_message
 from tapkit.jsonbody import BodyError, iter_enveloped_records
 from tapkit.scrub import register_secret, scrub
-from tapkit.stream import VendorStream, vendor_message
+from tapkit.stream import VendorStream
 from tapkit.windowing import WindowRequest, ZoneSetting
 
 if t.TYPE_CHECKING:

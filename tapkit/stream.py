@@ -1,21 +1,23 @@
-"""The REST stream every tap builds on: retries, throttle, streamed bodies, windows, STATE.
+"""The REST stream every tap builds on: the page loop, windows, typing, per-run objects.
 
-What the SDK leaves to each tap (see SDK-NOTES.md), done once:
-- retries honour `Retry-After`, back off up to `max_attempts` and, for a 429, wait at least
-  the vendor's request interval; 401/403 fail at once naming the settings to check;
-- a shared throttle spaces requests that use one credential;
-- bodies are parsed as they stream in, and a body that is not what the endpoint returns
-  (HTML with status 200, cut short, an error object) is retried, never taken as "no data";
-- date windows are walked oldest first, an empty window does not end the stream, and a
-  STATE message follows every completed window, whose end (never past the open day) is the
-  bookmark;
-- every undeclared vendor field is kept in `_extra`.
+What the SDK leaves to each tap (see SDK-NOTES.md), done once, each concern in its module:
+- `tapkit.httperrors`: the error ladder and the waits between attempts (`Retry-After`, up to
+  `max_attempts`, a 429 waits at least the vendor's interval); 401/403 fail at once naming
+  the settings to check;
+- `tapkit.throttle` / `tapkit.runscope`: a throttle per credential shared by a run's streams;
+- here, the page loop: bodies are parsed as they stream in, and a body that is not what the
+  endpoint returns (HTML with status 200, cut short, an error object) is re-read, never
+  taken as "no data";
+- `tapkit.windowing`: a stream that declares `windowing` is walked over date windows oldest
+  first, an empty window does not end it, and a STATE message follows every completed
+  window, whose end (never past the open day) is the bookmark;
+- `tapkit.records`: every declared field typed from the schema, the rest kept in `_extra`;
+- `tapkit.sdk_compat`: the few SDK internals all of this needs.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import random
 import time
 import typing as t
@@ -23,67 +25,33 @@ from functools import cached_property
 from http import HTTPStatus
 
 import backoff
-import requests
-from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+from singer_sdk.exceptions import FatalAPIError
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.pagination import SinglePagePaginator
 from singer_sdk.streams.rest import PageContext
 from typing_extensions import override
 
-from tapkit.jsonbody import BodyError, iter_json_records
+from tapkit.httperrors import (
+    BODY_FAILURES,
+    RETRIABLE_REQUEST_FAILURES,
+    backoff_delay,
+    check_response,
+    describe_failure,
+)
+from tapkit.jsonbody import iter_json_records
 from tapkit.records import RecordTyper
 from tapkit.runscope import RunScope
-from tapkit.scrub import scrub, scrub_exception
+from tapkit.scrub import scrub_exception
 from tapkit.sdk_compat import CompatStream
 from tapkit.settings import parse_datetime_setting
 from tapkit.windowing import Windowing, WindowRequest, WindowWalk
 from tapkit.windows import DateWindow, WindowPlan, WindowToken, plan_windows
 
 if t.TYPE_CHECKING:
+    import requests
     from singer_sdk.helpers.types import Context
 
     from tapkit.throttle import MinIntervalThrottle
-
-MAX_BACKOFF_SECONDS = 60.0
-_ERROR_BODY_CHARS = 500
-
-#: Failures of a request that are worth another attempt (as in the SDK).
-RETRIABLE_REQUEST_FAILURES: tuple[type[Exception], ...] = (
-    ConnectionResetError,
-    RetriableAPIError,
-    requests.exceptions.Timeout,
-    requests.exceptions.ConnectionError,
-    requests.exceptions.ChunkedEncodingError,
-    requests.exceptions.ContentDecodingError,
-)
-
-#: Failures while reading a body that was accepted: retried by re-requesting the page.
-BODY_FAILURES: tuple[type[BaseException], ...] = (
-    BodyError,
-    requests.exceptions.ChunkedEncodingError,
-    requests.exceptions.ContentDecodingError,
-    requests.exceptions.ConnectionError,
-    requests.exceptions.Timeout,
-    ConnectionResetError,
-)
-
-
-def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
-    """Seconds to wait from a `Retry-After` header: delta-seconds or an HTTP date."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
 class VendorStream(CompatStream):
@@ -162,17 +130,7 @@ class VendorStream(CompatStream):
 
     def retry_delay(self, exception: BaseException | None, attempt: int) -> float:
         """Seconds to wait before attempt `attempt + 1` after `exception`."""
-        response = getattr(exception, "response", None)
-        delay = min(float(2 ** (attempt - 1)), MAX_BACKOFF_SECONDS)
-        if response is not None:
-            retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            if retry_after is not None:
-                delay = retry_after
-            elif response.status_code == HTTPStatus.TOO_MANY_REQUESTS and self.throttle:
-                delay = max(delay, self.throttle.interval)
-        if self.throttle:
-            self.throttle.defer(delay)
-        return delay
+        return backoff_delay(exception, attempt, self.throttle)
 
     @override
     def backoff_handler(self, details: t.Any) -> None:
@@ -219,32 +177,13 @@ class VendorStream(CompatStream):
     @override
     def validate_response(self, response: requests.Response) -> None:
         """401/403 name the settings; other 4xx carry the vendor's message; 429/5xx retry."""
-        status = response.status_code
-        if status in (HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN):
-            settings = " and ".join(self.auth_settings) or "the credentials"
-            raise FatalAPIError(
-                f"{self.vendor} refused the credentials (HTTP {status}) for stream "
-                f"'{self.name}': check the setting(s) {settings}. "
-                f"{self.vendor} said: {vendor_message(response)}"
-            )
-        if status in self.extra_retry_statuses or status >= HTTPStatus.INTERNAL_SERVER_ERROR:
-            raise RetriableAPIError(
-                f"{self.vendor} answered HTTP {status} for stream '{self.name}': "
-                f"{vendor_message(response)}",
-                response,
-            )
-        if status >= HTTPStatus.BAD_REQUEST:
-            raise FatalAPIError(
-                f"{self.vendor} rejected the request of stream '{self.name}' (HTTP {status}): "
-                f"{vendor_message(response)}"
-            )
-        content_type = response.headers.get("Content-Type", "")
-        if "html" in content_type.lower():
-            raise RetriableAPIError(
-                f"{self.vendor} answered an HTML page instead of data for stream "
-                f"'{self.name}' (a proxy or maintenance page?)",
-                response,
-            )
+        check_response(
+            response,
+            vendor=self.vendor,
+            stream=self.name,
+            auth_settings=self.auth_settings,
+            retry_statuses=self.extra_retry_statuses,
+        )
 
     # -- date windows (when `windowing` is declared) ---------------------------------------
 
@@ -474,27 +413,3 @@ class _UncountedRequests:
 
     def increment(self) -> None:
         return None
-
-
-def vendor_message(response: requests.Response) -> str:
-    """The vendor's error text, short and with secrets masked."""
-    try:
-        text = response.text
-    except Exception:  # the body could not be read; the status says enough
-        return response.reason or "(no message)"
-    text = " ".join(text.split())[:_ERROR_BODY_CHARS] or response.reason or "(no message)"
-    return scrub(text)
-
-
-def describe_failure(exc: BaseException | None) -> str:
-    """A one-line description of a failed attempt, secrets masked."""
-    if exc is None:
-        return "unknown error"
-    response = getattr(exc, "response", None)
-    if isinstance(exc, (RetriableAPIError, FatalAPIError)):
-        return scrub(str(exc))
-    if isinstance(exc, requests.exceptions.Timeout):
-        return "timed out"
-    if isinstance(exc, requests.exceptions.ConnectionError) and response is None:
-        return f"connection failed: {type(exc).__name__}"
-    return scrub(f"{type(exc).__name__}: {exc}")

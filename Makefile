@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export MELTANO_SEND_ANONYMOUS_USAGE_STATS := false
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test bench lint lock docs postgres clean
+.PHONY: demo test bench lint lock docs postgres chromium clean
 
 # The locked versions (requirements-dev.lock, from PyPI), then the project itself, editable;
 # a .pth file puts the repository root on the venv's path, so the development packages that
@@ -27,17 +27,20 @@ lock: $(BIN)/.installed
 	  --python-version 3.11 --index-url https://pypi.org/simple --no-header \
 	  -o requirements-dev.lock
 
-.meltano/.installed: meltano.yml $(BIN)/.installed
+.meltano/.installed: meltano.yml $(BIN)/.installed $(wildcard loaders/*/pyproject.toml loaders/*/*.py)
 	$(BIN)/meltano install --plugin-type extractor
-	$(BIN)/meltano install --plugin-type loader target-postgres target-duckdb
+	$(BIN)/meltano install --plugin-type loader target-postgres target-duckdb target-snowflake--emulated
+	$(BIN)/meltano install --plugin-type utility
 	mkdir -p .meltano && touch $@
 
-## demo: emulators → taps → Meltano → DuckDB, then a table of rows loaded per stream
+## demo: emulators → taps → Meltano → DuckDB → dbt, then rows per stream, a marts table and
+## output/report.html
 demo: .meltano/.installed
 	$(BIN)/python scripts/demo.py
 
-## test: lint and type check, then the whole suite, with a real PostgreSQL started by the tests
-test: lint .meltano/.installed postgres
+## test: lint and type check, then the whole suite, with a real PostgreSQL started by the
+## tests and Chromium for the report
+test: lint .meltano/.installed postgres chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## bench: requests, rate-limit wall time, records/s and memory of the taps, as one table
@@ -47,15 +50,19 @@ bench: $(BIN)/.installed
 postgres:
 	bash scripts/ensure_postgres.sh
 
+chromium:
+	bash scripts/ensure_chromium.sh
+
 ## lint: ruff (rules and format) and mypy --strict over tapkit/ and the taps
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-## docs: regenerate the README settings tables from each tap's --about
+## docs: regenerate, from each tap's --about, the extractors of meltano.yml, the plugin
+## definitions in plugins/extractors/ and the README's settings tables and install lines
 docs: $(BIN)/.installed
-	$(BIN)/python scripts/docs.py readme
+	$(BIN)/python scripts/docs.py write
 
 clean:
 	rm -rf $(VENV) .meltano output

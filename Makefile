@@ -6,13 +6,26 @@ BIN := $(VENV)/bin
 export MELTANO_SEND_ANONYMOUS_USAGE_STATS := false
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test bench lint docs postgres chromium clean
+.PHONY: demo test bench lint lock docs postgres chromium clean
 
-$(BIN)/.installed: pyproject.toml
+# The locked versions (requirements-dev.lock, from PyPI), then the project itself, editable;
+# a .pth file puts the repository root on the venv's path, so the development packages that
+# never ship in the wheel (`emulators`, `tests`) import normally from scripts too.
+$(BIN)/.installed: pyproject.toml requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]' 'meltano~=4.4.1'
+	$(BIN)/pip install -q -r requirements-dev.lock
+	$(BIN)/pip install -q --no-deps -e .
+	$(BIN)/python -c 'import pathlib, sysconfig; \
+	  pathlib.Path(sysconfig.get_path("purelib"), "chat_taps_dev.pth").write_text("$(CURDIR)\n")'
 	touch $@
+
+## lock: re-resolve requirements-dev.lock from pyproject.toml and requirements-dev.in
+lock: $(BIN)/.installed
+	$(BIN)/pip install -q uv
+	$(BIN)/uv pip compile pyproject.toml requirements-dev.in --extra dev --universal \
+	  --python-version 3.11 --index-url https://pypi.org/simple --no-header \
+	  -o requirements-dev.lock
 
 .meltano/.installed: meltano.yml $(BIN)/.installed $(wildcard loaders/*/pyproject.toml loaders/*/*.py)
 	$(BIN)/meltano install --plugin-type extractor
@@ -25,8 +38,9 @@ $(BIN)/.installed: pyproject.toml
 demo: .meltano/.installed
 	$(BIN)/python scripts/demo.py
 
-## test: the whole suite, with a real PostgreSQL started by the tests and Chromium for the report
-test: .meltano/.installed postgres chromium
+## test: lint and type check, then the whole suite, with a real PostgreSQL started by the
+## tests and Chromium for the report
+test: lint .meltano/.installed postgres chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## bench: requests, rate-limit wall time, records/s and memory of the taps, as one table
@@ -39,9 +53,11 @@ postgres:
 chromium:
 	bash scripts/ensure_chromium.sh
 
+## lint: ruff (rules and format) and mypy --strict over tapkit/ and the taps
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 ## docs: regenerate, from each tap's --about, the extractors of meltano.yml, the plugin
 ## definitions in plugins/extractors/ and the README's settings tables and install lines

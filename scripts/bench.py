@@ -30,19 +30,22 @@ import typing as t
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from emulators.framework import (  # noqa: E402
+# `emulators` and `tests` are development packages at the repository root, importable
+# because `make` puts the root on the venv's path (chat_taps_dev.pth; see the Makefile).
+from emulators.framework import (
     EmulatorApp,
     EmulatorServer,
     Fault,
     Reply,
     Request,
 )
-from emulators.jaicp import JaicpData, JaicpEmulator  # noqa: E402
-from tapkit.stream import WindowedStream  # noqa: E402
-from tests.cases import chattonic, cobrowser, jaicp, oct8ne  # noqa: E402
+from emulators.jaicp import JaicpData, JaicpEmulator
+from tests.cases import chattonic, cobrowser, jaicp, oct8ne
+
+if t.TYPE_CHECKING:
+    from tapkit.stream import VendorStream
+
+ROOT = Path(__file__).resolve().parent.parent
 
 BIN = Path(sys.executable).parent
 CHUNK_ROWS = 2000
@@ -108,13 +111,13 @@ def noon(day: dt.date) -> str:
 # -- requests made / minimum possible ---------------------------------------------------------
 
 
-def windowed_streams(tap_class: t.Any, config: dict) -> list[WindowedStream]:
+def windowed_streams(tap_class: t.Any, config: dict) -> list[VendorStream]:
     """The tap's windowed streams, as configured."""
     tap = tap_class(config=config, parse_env_config=False, validate_config=True)
-    return [s for s in tap.streams.values() if isinstance(s, WindowedStream)]
+    return [s for s in tap.streams.values() if getattr(s, "windowing", None) is not None]
 
 
-def stream_of(request: Request, streams: list[WindowedStream]) -> str | None:
+def stream_of(request: Request, streams: list[VendorStream]) -> str | None:
     """Which windowed stream a logged request belongs to (CoBrowser: the `c` command)."""
     for stream in streams:
         command = getattr(stream, "command", None)
@@ -155,7 +158,7 @@ def request_ratio(
         minimum = 0
         day = first
         while day <= last:
-            window_last = min(last, day + dt.timedelta(days=stream.max_window_days - 1))
+            window_last = min(last, day + dt.timedelta(days=stream.windowing.max_days - 1))
             minimum += pages_needed(day, window_last) if pages_needed else 1
             day = window_last + dt.timedelta(days=1)
         ratio = made.get(stream.name, 0) / minimum

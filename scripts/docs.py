@@ -220,7 +220,7 @@ def settings_group_validation(tap: str) -> list[list[str]]:
 
 def release_version() -> str:
     """The newest released version in CHANGELOG.md (`## [1.2.3] - date`)."""
-    match = re.search(r"^## \[(\d+\.\d+\.\d+)\]", (ROOT / "CHANGELOG.md").read_text(), re.M)
+    match = re.search(r"^## \[(\d+\.\d+\.\d+)\]", (ROOT / "CHANGELOG.md").read_text(), re.MULTILINE)
     if not match:
         raise SystemExit("CHANGELOG.md has no released version (## [X.Y.Z] - date)")
     return match.group(1)
@@ -341,7 +341,9 @@ def readme_install() -> str:
 
 def replace_block(text: str, name: str, body: str) -> str:
     """Text with the content between `<!-- name -->` and `<!-- /name -->` replaced."""
-    pattern = re.compile(rf"(<!-- {re.escape(name)} -->\n).*?(<!-- /{re.escape(name)} -->)", re.S)
+    pattern = re.compile(
+        rf"(<!-- {re.escape(name)} -->\n).*?(<!-- /{re.escape(name)} -->)", re.DOTALL
+    )
     if not pattern.search(text):
         raise SystemExit(f"README.md: the <!-- {name} --> block is missing")
     return pattern.sub(lambda match: match.group(1) + body + match.group(2), text)

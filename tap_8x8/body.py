@@ -62,7 +62,9 @@ def parse_records(body: bytes, *, singular: str, plural: str) -> list[dict[str, 
     return _json_records(payload, singular=singular, plural=plural, body=text)
 
 
-def _json_records(payload: t.Any, *, singular: str, plural: str, body: bytes) -> list[dict]:
+def _json_records(
+    payload: t.Any, *, singular: str, plural: str, body: bytes
+) -> list[dict[str, t.Any]]:
     if payload == "":
         return []
     if isinstance(payload, dict):
@@ -83,7 +85,7 @@ def _json_records(payload: t.Any, *, singular: str, plural: str, body: bytes) ->
     raise BodyError(f"the response holds no {singular} list: {_snippet(body)!r}")
 
 
-def _as_items(value: t.Any, where: str, body: bytes) -> list[dict]:
+def _as_items(value: t.Any, where: str, body: bytes) -> list[dict[str, t.Any]]:
     if value in ("", None):
         return []
     items = [value] if isinstance(value, dict) else value
@@ -92,7 +94,7 @@ def _as_items(value: t.Any, where: str, body: bytes) -> list[dict]:
     return items
 
 
-def _xml_records(body: bytes, *, singular: str, plural: str) -> list[dict]:
+def _xml_records(body: bytes, *, singular: str, plural: str) -> list[dict[str, t.Any]]:
     if b"<html" in body[:1024].lower():
         raise BodyError(f"the response is not the statistics XML: {_snippet(body)!r}")
     try:

@@ -15,8 +15,8 @@ from functools import cached_property
 from http import HTTPStatus
 from urllib.parse import quote
 
-import requests
 from requests.auth import HTTPBasicAuth
+from typing_extensions import override
 
 from tap_8x8.body import parse_records, snake_case
 from tapkit import scrub
@@ -24,6 +24,7 @@ from tapkit.records import to_int
 from tapkit.stream import VendorStream
 
 if t.TYPE_CHECKING:
+    import requests
     from singer_sdk.helpers.types import Context
 
 STATS_PATH = "/api/rtstats/stats"
@@ -66,6 +67,7 @@ class EightByEightStream(VendorStream):
     code_labels: t.ClassVar[dict[str, tuple[str, dict[int, str]]]] = {}
 
     @property
+    @override
     def authenticator(self) -> HTTPBasicAuth:
         """Basic auth: the tenant name as user, the API token as password."""
         tenant, token = str(self.config["tenant"]), str(self.config["api_token"])
@@ -74,6 +76,7 @@ class EightByEightStream(VendorStream):
         return HTTPBasicAuth(tenant, token)
 
     @property
+    @override
     def emit_activate_version_messages(self) -> bool:
         """Never: an ACTIVATE_VERSION would make targets delete the earlier snapshots."""
         return False
@@ -84,15 +87,18 @@ class EightByEightStream(VendorStream):
         return [str(value) for value in self.config.get(self.ids_setting) or []]
 
     @property
-    def partitions(self) -> list[dict] | None:
+    @override
+    def partitions(self) -> list[dict[str, t.Any]] | None:
         """One partition per listed id, else none (one request for the list)."""
         return [{"id": value} for value in self.ids] or None
 
     @property
+    @override
     def path(self) -> str:  # type: ignore[override]
         """The list endpoint (`/api/rtstats/stats/agents.json`)."""
         return f"{STATS_PATH}/{self.plural}.json"
 
+    @override
     def get_url(self, context: Context | None) -> str:
         """The list endpoint, or `/agent/{id}.json` for a listed id."""
         if context and context.get("id") is not None:
@@ -100,6 +106,7 @@ class EightByEightStream(VendorStream):
             return f"{self.url_base}{STATS_PATH}/{self.singular}/{one}.json"
         return f"{self.url_base}{self.path}"
 
+    @override
     def validate_response(self, response: requests.Response) -> None:
         """As every stream, except that a listed id 8x8 does not know is skipped, not fatal."""
         if response.status_code == HTTPStatus.NOT_FOUND and self._fetching_one_id():
@@ -110,7 +117,8 @@ class EightByEightStream(VendorStream):
         context = getattr(self, "_request_context", None)
         return bool(context and context.get("id") is not None)
 
-    def parse_response(self, response: requests.Response) -> t.Iterable[dict]:
+    @override
+    def parse_response(self, response: requests.Response) -> t.Iterable[dict[str, t.Any]]:
         """The response's items, each stamped with the moment the response arrived."""
         snapshot_at = dt.datetime.now(dt.UTC).isoformat()
         if response.status_code == HTTPStatus.NOT_FOUND:
@@ -134,7 +142,10 @@ class EightByEightStream(VendorStream):
     def _warned_codes(self) -> set[tuple[str, t.Any]]:
         return set()
 
-    def post_process(self, row: dict, context: Context | None = None) -> dict | None:
+    @override
+    def post_process(
+        self, row: dict[str, t.Any], context: Context | None = None
+    ) -> dict[str, t.Any] | None:
         """Typed by the schema; each documented code gains its label."""
         record = super().post_process(row, context)
         if record is None:

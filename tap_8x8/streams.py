@@ -68,15 +68,15 @@ STATUS_CODE_ITEM = {
 }
 
 
-def _seconds(name: str, description: str = "") -> th.Property:
+def _seconds(name: str, description: str = "") -> th.Property[t.Any]:
     return th.Property(name, th.IntegerType, description=f"{description} Seconds.".strip())
 
 
-def _count(name: str, description: str = "") -> th.Property:
+def _count(name: str, description: str = "") -> th.Property[t.Any]:
     return th.Property(name, th.IntegerType, description=description or None)
 
 
-def _label(name: str, code: str) -> th.Property:
+def _label(name: str, code: str) -> th.Property[t.Any]:
     return th.Property(name, th.StringType, description=f"Meaning of {code}, from 8x8's docs.")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typing as t
 
 from singer_sdk import typing as th
+from typing_extensions import override
 
 from tap_8x8.streams import AgentsStream, QueuesStream
 from tapkit.settings import common_properties
@@ -62,6 +63,7 @@ class Tap8x8(VendorTap):
         ),
     ).to_dict()
 
+    @override
     def check_settings(self, config: t.Mapping[str, t.Any]) -> list[str]:
         """Listed ids must not be blank (they become a URL path)."""
         errors = []
@@ -71,7 +73,8 @@ class Tap8x8(VendorTap):
                 errors.append(f'{setting} holds an empty id; list login/queue ids, e.g. ["jdoe"]')
         return errors
 
-    def discover_streams(self) -> list:
+    @override
+    def discover_streams(self) -> list[t.Any]:
         """Agents and queues."""
         return [AgentsStream(self), QueuesStream(self)]
 

@@ -20,43 +20,32 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import typing as t
-from functools import cached_property
 from http import HTTPStatus
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 import requests
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+from typing_extensions import override
 
+from tapkit.httperrors import vendor_message
 from tapkit.jsonbody import BodyError, iter_enveloped_records
 from tapkit.redirects import guard_redirects
 from tapkit.scrub import register_secret, scrub
-from tapkit.stream import WindowedStream, vendor_message
-from tapkit.windows import DateWindow, WindowToken
+from tapkit.stream import VendorStream
+from tapkit.windowing import WindowRequest, ZoneSetting
+
+if t.TYPE_CHECKING:
+    from tapkit.windows import DateWindow
 
 VENDOR = "Chat-Tonic"
+#: Chat-Tonic's days are those of the account's `timezone`.
+CALENDAR = ZoneSetting("timezone", default="UTC")
 LOGIN_PATH = "/api/v1/user/login"
-ONE_DAY = dt.timedelta(days=1)
 ONE_MILLISECOND = dt.timedelta(milliseconds=1)
 #: Members of a JSON envelope that tell whether the vendor's query worked.
 
 
 # -- time ranges ---------------------------------------------------------------------------
-
-
-def local_midnight(day: dt.date, tz: dt.tzinfo) -> dt.datetime:
-    """The instant (UTC) at which `day` begins in `tz`.
-
-    Where a DST change skips midnight itself (clocks jump from 00:00 to 01:00), the day
-    begins at the jump, which is the instant this returns (zoneinfo reads the skipped 00:00
-    with the offset in force before it).
-    """
-    return dt.datetime.combine(day, dt.time(), tzinfo=tz).astimezone(dt.UTC)
-
-
-def window_instants(window: DateWindow, tz: dt.tzinfo) -> tuple[dt.datetime, dt.datetime]:
-    """[start, end) of a window of local days, as UTC instants."""
-    return local_midnight(window.first, tz), local_midnight(window.last + ONE_DAY, tz)
 
 
 def api_instant(instant: dt.datetime) -> str:
@@ -68,20 +57,19 @@ def api_instant(instant: dt.datetime) -> str:
 # -- credentials ---------------------------------------------------------------------------
 
 
-class TokenRefused(FatalAPIError):
-    """Chat-Tonic answered 401 to a request carrying `token`."""
-
-    def __init__(self, message: str, token: str | None) -> None:
-        super().__init__(message)
-        self.token = token
+class TokenRenewalError(RetriableAPIError):
+    """A 401 to a token a login can replace: the request is sent again after logging in."""
 
 
-class ChattonicCredentials:
+class ChattonicAuthenticator(requests.auth.AuthBase):
     """The bearer token of a run, shared by its streams: given, or obtained by logging in.
 
-    Logging in happens lazily, inside the request being retried, so a login that meets a
-    5xx, a reset or a garbled answer is retried like any request; a login refused (401/403,
-    or `status: false`) ends the run naming `username` and `password`.
+    The SDK applies the authenticator to every attempt of a request, so a token renewed
+    after a 401 is sent by the retry, through the SDK's retry and metrics path. Logging in
+    happens lazily, inside the attempt, so a login that meets a 5xx, a reset or a garbled
+    answer is retried like any request; a login refused (401/403, or `status: false`) ends
+    the run naming `username` and `password`. A token is renewed once per refusal: a fresh
+    token refused again ends the run naming the settings.
     """
 
     def __init__(self, config: t.Mapping[str, t.Any], logger: t.Any) -> None:
@@ -92,8 +80,21 @@ class ChattonicCredentials:
         self.logger = logger
         self._token: str | None = config.get("access_token") or None
         self.has_access_token = self._token is not None
+        #: The token obtained after a refusal and not yet accepted by any request.
+        self._renewed: str | None = None
+        self._renewing = False
         self._lock = threading.Lock()
         self._session = guard_redirects(requests.Session())
+
+    @override
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        # The SDK also calls this when it prepares a request, outside its retries: the
+        # login happens in `ChattonicStream.send_request`, inside them.
+        with self._lock:
+            token = self._token
+        if token is not None:
+            request.headers["Authorization"] = f"Bearer {token}"
+        return request
 
     @property
     def can_log_in(self) -> bool:
@@ -111,16 +112,26 @@ class ChattonicCredentials:
         with self._lock:
             if self._token is None:
                 self._token = self._log_in()
+                if self._renewing:
+                    self._renewed, self._renewing = self._token, False
             return self._token
 
-    def forget(self, refused: str | None) -> bool:
-        """Drop a refused token; True if a new one can be obtained by logging in."""
+    def refused(self, token: str | None) -> bool:
+        """Note that `token` was refused; True if a login may replace it."""
         if not self.can_log_in:
             return False
         with self._lock:
-            if self._token == refused:
-                self._token = None
+            if token is not None and token == self._renewed:
+                return False  # a token just obtained is refused: the login itself is wrong
+            if self._token == token:
+                self._token, self._renewing = None, True
         return True
+
+    def accepted(self, token: str | None) -> None:
+        """Note that a request with `token` was accepted."""
+        with self._lock:
+            if token is not None and token == self._renewed:
+                self._renewed = None
 
     def _log_in(self) -> str:
         response = self._session.post(
@@ -140,7 +151,7 @@ class ChattonicCredentials:
         self.logger.info("Logged in to %s as %s", VENDOR, self.username)
         return token
 
-    def _login_body(self, response: requests.Response) -> dict:
+    def _login_body(self, response: requests.Response) -> dict[str, t.Any]:
         status = response.status_code
         if status in (HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN):
             raise FatalAPIError(
@@ -194,7 +205,7 @@ def _reports_failure(members: t.Mapping[str, t.Any]) -> bool:
 
 def iter_query_records(
     chunks: t.Iterable[bytes], *, array_key: str | None = None
-) -> t.Iterator[dict]:
+) -> t.Iterator[dict[str, t.Any]]:
     """The records of a Chat-Tonic body, which fails if the body reports a failed query.
 
     The body is read by the core's `iter_enveloped_records`; Chat-Tonic's rule on top: once
@@ -217,7 +228,7 @@ def iter_query_records(
 # -- streams -------------------------------------------------------------------------------
 
 
-class ChattonicStream(WindowedStream):
+class ChattonicStream(VendorStream):
     """A Chat-Tonic stats endpoint read over windows of whole local days."""
 
     vendor = VENDOR
@@ -225,76 +236,83 @@ class ChattonicStream(WindowedStream):
     endpoint: str = ""
 
     @property
+    @override
     def path(self) -> str:  # type: ignore[override]
         """The endpoint of the account named by `codename`."""
         return f"/api/v1/{quote(str(self.config['codename']), safe='')}/stats/{self.endpoint}"
 
-    @cached_property
-    def window_tz(self) -> dt.tzinfo:  # type: ignore[override]
-        """The calendar of the daily windows: `timezone`."""
-        return ZoneInfo(str(self.config.get("timezone") or "UTC"))
-
     @property
-    def credentials(self) -> ChattonicCredentials:
+    @override
+    def authenticator(self) -> ChattonicAuthenticator:
         """The run's token, shared by every stream of the tap."""
-        tap = self._tap
-        credentials = getattr(tap, "_chattonic_credentials", None)
-        if credentials is None:
-            credentials = ChattonicCredentials(self.config, tap.logger)
-            tap._chattonic_credentials = credentials  # type: ignore[attr-defined]
-        return credentials
+        return self.run_scope.shared(
+            ChattonicAuthenticator,
+            lambda: ChattonicAuthenticator(self.config, self.owning_tap.logger),
+        )
 
     @property
+    @override
     def auth_settings(self) -> tuple[str, ...]:  # type: ignore[override]
         """The settings named when the token is refused."""
-        return self.credentials.settings
+        return self.authenticator.settings
 
     @property
-    def http_headers(self) -> dict:
+    @override
+    def http_headers(self) -> dict[str, str]:
         """JSON, as the API documents."""
         return {**super().http_headers, "Accept": "application/json"}
 
-    def _request(self, prepared_request: requests.PreparedRequest, context: t.Any) -> t.Any:
-        """Send with the current token; on a 401 log in once more and send again."""
-        token = self._authorize(prepared_request)
-        try:
-            return super()._request(prepared_request, context)
-        except TokenRefused:
-            if not self.credentials.forget(token):
-                raise
-            self.logger.info("%s: %s refused the token; logging in again", self.name, VENDOR)
-        self._authorize(prepared_request)
-        return super()._request(prepared_request, context)
+    @override
+    def send_request(
+        self, prepared_request: requests.PreparedRequest, context: t.Any
+    ) -> requests.Response:
+        """Log in first when there is no token (inside the retries, so a failed login is
+        retried); the SDK then applies the authenticator to the attempt.
+        """
+        self.authenticator.bearer_token()
+        return super().send_request(prepared_request, context)
 
-    def _authorize(self, prepared_request: requests.PreparedRequest) -> str:
-        token = self.credentials.bearer_token()
-        prepared_request.headers["Authorization"] = f"Bearer {token}"
-        return token
+    @override
+    def retry_delay(self, exception: BaseException | None, attempt: int) -> float:
+        """A renewed token is tried at once; other failures wait as usual."""
+        if isinstance(exception, TokenRenewalError):
+            return 0.0
+        return super().retry_delay(exception, attempt)
 
+    @override
     def validate_response(self, response: requests.Response) -> None:
-        """A 401 is a refused token (see `_request`); the rest as every vendor stream."""
-        if response.status_code == HTTPStatus.UNAUTHORIZED:
-            header = response.request.headers.get("Authorization", "") if response.request else ""
-            raise TokenRefused(
-                f"{VENDOR} refused the credentials (HTTP 401) for stream '{self.name}': check "
-                f"the setting(s) {' and '.join(self.auth_settings)}. "
-                f"{VENDOR} said: {vendor_message(response)}",
-                str(header).removeprefix("Bearer ") or None,
-            )
-        super().validate_response(response)
+        """A 401 renews the token once (the SDK retries the request); the rest as usual."""
+        header = response.request.headers.get("Authorization", "") if response.request else ""
+        token = str(header).removeprefix("Bearer ") or None
+        if response.status_code != HTTPStatus.UNAUTHORIZED:
+            self.authenticator.accepted(token)
+            super().validate_response(response)
+            return
+        message = (
+            f"{VENDOR} refused the credentials (HTTP 401) for stream '{self.name}': check "
+            f"the setting(s) {' and '.join(self.auth_settings)}. "
+            f"{VENDOR} said: {vendor_message(response)}"
+        )
+        if not self.authenticator.refused(token):
+            raise FatalAPIError(message)
+        self.logger.info("%s: %s refused the token; logging in again", self.name, VENDOR)
+        raise TokenRenewalError(message, response)
 
     def request_instants(self, window: DateWindow) -> tuple[dt.datetime, dt.datetime]:
         """[start, end) asked for a window: its local days."""
-        return window_instants(window, self.window_tz)
+        return window.instants(self.window_tz)
 
-    def get_url_params(self, context: t.Any, next_page_token: WindowToken | None) -> dict:
+    @override
+    def window_request(self, context: t.Any, window: DateWindow, page: t.Any) -> WindowRequest:
         """The window as UTC instants, the end being its last millisecond."""
-        assert next_page_token is not None, "Chat-Tonic streams are always read by window"
-        self._current_window = next_page_token.window
-        start, end = self.request_instants(next_page_token.window)
-        return {"startDate": api_instant(start), "endDate": api_instant(end - ONE_MILLISECOND)}
+        self._current_window = window
+        start, end = self.request_instants(window)
+        return WindowRequest(
+            params={"startDate": api_instant(start), "endDate": api_instant(end - ONE_MILLISECOND)}
+        )
 
-    def parse_response(self, response: requests.Response) -> t.Iterable[dict]:
+    @override
+    def parse_response(self, response: requests.Response) -> t.Iterable[dict[str, t.Any]]:
         """Records as the body streams in; a failure reported in the body is raised."""
         return iter_query_records(
             response.iter_content(chunk_size=64 * 1024), array_key=self.records_array_key

@@ -7,10 +7,14 @@ import typing as t
 
 from singer_sdk import typing as th
 from singer_sdk.exceptions import FatalAPIError
+from typing_extensions import override
 
-from tap_chattonic.client import VENDOR, ChattonicStream
+from tap_chattonic.client import CALENDAR, VENDOR, ChattonicStream
 from tapkit.records import extra_property
-from tapkit.windows import DateWindow
+from tapkit.windowing import Windowing, WindowRequest
+
+if t.TYPE_CHECKING:
+    from tapkit.windows import DateWindow
 
 HOUR_LABEL = "%Y-%m-%d %H"
 ONE_HOUR = dt.timedelta(hours=1)
@@ -31,7 +35,7 @@ class OperatorStatsDailyStream(ChattonicStream):
     records_array_key = "operators"
     primary_keys = ("operator_id", "date")
     replication_key = "date"
-    max_window_days = 1
+    windowing = Windowing(max_days=1, calendar=CALENDAR)
     schema = th.PropertiesList(
         th.Property("operator_id", th.StringType, required=True, description="The `_id`."),
         th.Property(
@@ -67,7 +71,8 @@ class OperatorStatsDailyStream(ChattonicStream):
         EXTRA,
     ).to_dict()
 
-    def post_process(self, row: dict, context: t.Any = None) -> dict | None:
+    @override
+    def post_process(self, row: dict[str, t.Any], context: t.Any = None) -> dict[str, t.Any] | None:
         """Key the row by operator and day; flatten the name; then type it."""
         operator_id = row.pop("_id", None)
         if operator_id in (None, ""):
@@ -95,7 +100,7 @@ class DashboardHourlyStream(ChattonicStream):
     endpoint = "bigquery"
     primary_keys = ("hour",)
     replication_key = "hour"
-    max_window_days = 31
+    windowing = Windowing(max_days=31, calendar=CALENDAR)
     schema = th.PropertiesList(
         th.Property("hour", th.DateTimeType, required=True, description="The UTC hour."),
         th.Property("date", th.StringType, description="The group label as sent."),
@@ -119,6 +124,7 @@ class DashboardHourlyStream(ChattonicStream):
         EXTRA,
     ).to_dict()
 
+    @override
     def request_instants(self, window: DateWindow) -> tuple[dt.datetime, dt.datetime]:
         """The window's local days, widened to whole UTC hours."""
         start, end = super().request_instants(window)
@@ -126,15 +132,16 @@ class DashboardHourlyStream(ChattonicStream):
         end_hour = end.replace(minute=0, second=0, microsecond=0)
         return start_hour, end_hour if end_hour == end else end_hour + ONE_HOUR
 
-    def get_url_params(self, context: t.Any, next_page_token: t.Any) -> dict:
+    @override
+    def window_request(self, context: t.Any, window: DateWindow, page: t.Any) -> WindowRequest:
         """The dashboard query, grouped by hour, over the window."""
-        return {
-            "queryName": "dashboard",
-            "dateFormatGroup": HOUR_LABEL,
-            **super().get_url_params(context, next_page_token),
-        }
+        over_window = super().window_request(context, window, page).params
+        return WindowRequest(
+            params={"queryName": "dashboard", "dateFormatGroup": HOUR_LABEL, **over_window}
+        )
 
-    def post_process(self, row: dict, context: t.Any = None) -> dict | None:
+    @override
+    def post_process(self, row: dict[str, t.Any], context: t.Any = None) -> dict[str, t.Any] | None:
         """Key the row by its hour; then type it."""
         label = row.get("date")
         try:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import typing as t
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from singer_sdk import typing as th
+from typing_extensions import override
 
+from tap_chattonic.client import CALENDAR
 from tap_chattonic.streams import DashboardHourlyStream, OperatorStatsDailyStream
 from tapkit.settings import common_properties
 from tapkit.tap import VendorTap
@@ -71,11 +72,13 @@ class TapChattonic(VendorTap):
         ),
     ).to_dict()
 
+    @override
     def check_settings(self, config: t.Mapping[str, t.Any]) -> list[str]:
         """Credentials given one way or the other; a time zone that exists."""
-        return check_credentials(config) + check_timezone(config.get("timezone"))
+        return check_credentials(config) + CALENDAR.check(config)
 
-    def discover_streams(self) -> list:
+    @override
+    def discover_streams(self) -> list[t.Any]:
         """Operator statistics per day and the hourly dashboard."""
         return [OperatorStatsDailyStream(self), DashboardHourlyStream(self)]
 
@@ -89,15 +92,6 @@ def check_credentials(config: t.Mapping[str, t.Any]) -> list[str]:
         return ["username is required with password (or give access_token instead)"]
     if not config.get("access_token") and not username:
         return ["give either access_token, or username and password: none is set"]
-    return []
-
-
-def check_timezone(value: t.Any) -> list[str]:
-    """An IANA time zone name."""
-    try:
-        ZoneInfo(str(value or "UTC"))
-    except (ZoneInfoNotFoundError, ValueError):
-        return [f"timezone must be an IANA time zone name such as Europe/Madrid, got {value!r}"]
     return []
 
 

@@ -12,17 +12,19 @@ from __future__ import annotations
 import datetime as dt
 import re
 import typing as t
+from dataclasses import dataclass
 from functools import cached_property
 from http import HTTPStatus
-from zoneinfo import ZoneInfo
 
 from singer_sdk.exceptions import FatalAPIError
 from singer_sdk.helpers.conform import TypeConformanceLevel
+from typing_extensions import override
 
 from tapkit.csvbody import NotCsvError, declared_charset, iter_csv_records
 from tapkit.records import RecordTyper, rfc2822_to_iso
-from tapkit.stream import VendorStream, WindowedStream
-from tapkit.windows import DateWindow, WindowToken, local_today
+from tapkit.stream import VendorStream
+from tapkit.windowing import Windowing, WindowRequest, ZoneSetting
+from tapkit.windows import DateWindow, local_today
 
 if t.TYPE_CHECKING:
     import requests
@@ -30,11 +32,13 @@ if t.TYPE_CHECKING:
 DEFAULT_BASE_URL = "https://client.cobrowser.net"
 PATH = "/generic/api/csv.php"
 CHUNK_BYTES = 64 * 1024
+#: The server counts its days in `server_timezone`.
+SERVER_CALENDAR = ZoneSetting("server_timezone", "Europe/Amsterdam", example="Europe/Amsterdam")
 
 #: Vendor messages (sent instead of CSV) and what they mean.
-CREDENTIALS_REFUSED = re.compile(r"user|api\s*key|login|auth|credential|permission", re.I)
-CCC_REFUSED = re.compile(r"\bccc\b", re.I)
-RANGE_REFUSED = re.compile(r"range|start|stop|days?\b", re.I)
+CREDENTIALS_REFUSED = re.compile(r"user|api\s*key|login|auth|credential|permission", re.IGNORECASE)
+CCC_REFUSED = re.compile(r"\bccc\b", re.IGNORECASE)
+RANGE_REFUSED = re.compile(r"range|start|stop|days?\b", re.IGNORECASE)
 
 
 def rfc2822_to_utc_iso(value: t.Any) -> str | None:
@@ -58,6 +62,14 @@ def days_ago(window: DateWindow, today: dt.date) -> tuple[int, int]:
     return start, stop
 
 
+@dataclass
+class CoBrowserRunFlags:
+    """What one stream learns about the account and the others act on, within a run."""
+
+    #: The vendor refused a CCC-only command: the other CCC-only streams are skipped.
+    ccc_refused: bool = False
+
+
 class CoBrowserStream(VendorStream):
     """One `csv.php` command read in a single request (the reference lists)."""
 
@@ -79,6 +91,7 @@ class CoBrowserStream(VendorStream):
         return str(self.config.get("csv_separator", ";"))
 
     @cached_property
+    @override
     def record_typer(self) -> RecordTyper:
         """Date-times are RFC 2822 ("Wed, 14 Mar 2012 16:16:11 +0100"); emitted in UTC."""
         return RecordTyper(
@@ -89,6 +102,7 @@ class CoBrowserStream(VendorStream):
             key_fields=self.key_fields,
         )
 
+    @override
     def validate_response(self, response: requests.Response) -> None:
         """Statuses as usual; a 200 is judged by its body, not by its Content-Type.
 
@@ -101,6 +115,7 @@ class CoBrowserStream(VendorStream):
             return
         super().validate_response(response)
 
+    @override
     def get_url_params(self, context: t.Any, next_page_token: t.Any) -> dict[str, t.Any]:
         """Credentials, command and separator (secrets are masked in every log line)."""
         return {
@@ -108,21 +123,24 @@ class CoBrowserStream(VendorStream):
             "apiKey": self.config["api_key"],
             "c": self.command,
             "csvseperator": self.separator,
-            **self.range_params(next_page_token),
+            **super().get_url_params(context, next_page_token),
         }
 
-    def range_params(self, next_page_token: t.Any) -> dict[str, int]:
-        """`start`/`stop` of a dated command; none for a reference list."""
-        return {}
+    @property
+    def run_flags(self) -> CoBrowserRunFlags:
+        """What this run's streams learned about the account, shared by all of them."""
+        return self.run_scope.shared(CoBrowserRunFlags, CoBrowserRunFlags)
 
-    def get_records(self, context: t.Any) -> t.Iterable[dict]:
+    @override
+    def get_records(self, context: t.Any) -> t.Iterable[dict[str, t.Any]]:
         """Skip a CCC-only command once the account proved not to be a CCC account."""
-        if self.ccc_only and getattr(self._tap, "ccc_refused", False):
+        if self.ccc_only and self.run_flags.ccc_refused:
             self.logger.info("%s: skipped, the account is not a CCC account", self.name)
             return
         yield from super().get_records(context)
 
-    def parse_response(self, response: requests.Response) -> t.Iterator[dict]:
+    @override
+    def parse_response(self, response: requests.Response) -> t.Iterator[dict[str, t.Any]]:
         """The CSV rows as they stream in; a vendor message instead of CSV is reported."""
         try:
             yield from iter_csv_records(
@@ -146,7 +164,7 @@ class CoBrowserStream(VendorStream):
         if not message.lower().startswith("error"):
             raise exc
         if self.ccc_only and CCC_REFUSED.search(message):
-            self._tap.ccc_refused = True
+            self.run_flags.ccc_refused = True
             self.logger.warning(
                 "%s: CoBrowser refused the CCC-only commands (%r): the account is not a CCC "
                 "account, so ccc_agents, ccc_agent_groups, ccc_group_accounts and "
@@ -173,18 +191,12 @@ class CoBrowserStream(VendorStream):
         return "no range"
 
 
-class CoBrowserWindowedStream(CoBrowserStream, WindowedStream):
+class CoBrowserWindowedStream(CoBrowserStream):
     """A dated command, read over windows of at most 2 whole days of the server's calendar."""
 
-    max_window_days = 2
-    horizon_days = None
+    windowing = Windowing(max_days=2, calendar=SERVER_CALENDAR)
     _last_range: tuple[int, int] | None = None
     _announced_anchor: dt.date | None = None
-
-    @property
-    def window_tz(self) -> dt.tzinfo:
-        """The server's calendar (`server_timezone`)."""
-        return ZoneInfo(str(self.config.get("server_timezone", "Europe/Amsterdam")))
 
     def now_utc(self) -> dt.datetime:
         """The clock at the moment a request is built."""
@@ -199,7 +211,7 @@ class CoBrowserWindowedStream(CoBrowserStream, WindowedStream):
         server's current today keeps asking for the same dates, so a run that crosses
         midnight neither skips nor repeats a day.
         """
-        planned = self._plan.today
+        planned = local_today(self.run_clock, self.window_tz)
         current = local_today(self.now_utc(), self.window_tz)
         if current > planned and self._announced_anchor != current:
             self._announced_anchor = current
@@ -213,13 +225,14 @@ class CoBrowserWindowedStream(CoBrowserStream, WindowedStream):
             )
         return max(planned, current)
 
-    def range_params(self, next_page_token: t.Any) -> dict[str, int]:
+    @override
+    def window_request(self, context: t.Any, window: DateWindow, page: t.Any) -> WindowRequest:
         """The window's first and last dates as days ago."""
-        assert isinstance(next_page_token, WindowToken), "dated commands are read by window"
-        start, stop = days_ago(next_page_token.window, self.server_today())
+        start, stop = days_ago(window, self.server_today())
         self._last_range = (start, stop)
-        return {"start": start, "stop": stop}
+        return WindowRequest(params={"start": start, "stop": stop})
 
+    @override
     def describe_last_range(self) -> str:
         """`start=N&stop=M` of the refused request."""
         if self._last_range is None:

@@ -9,6 +9,8 @@ other published field list was found. Columns the vendor adds later are kept in 
 
 from __future__ import annotations
 
+import typing as t
+
 from singer_sdk import typing as th
 
 from tap_cobrowser.client import CoBrowserStream, CoBrowserWindowedStream
@@ -17,17 +19,17 @@ from tapkit.records import extra_property
 EXTRA = extra_property("CoBrowser")
 
 
-def integers(*names: str) -> list[th.Property]:
+def integers(*names: str) -> list[th.Property[t.Any]]:
     """Integer columns (ids, counts, seconds)."""
     return [th.Property(name, th.IntegerType) for name in names]
 
 
-def texts(*names: str) -> list[th.Property]:
+def texts(*names: str) -> list[th.Property[t.Any]]:
     """Text columns."""
     return [th.Property(name, th.StringType) for name in names]
 
 
-def times(*names: str) -> list[th.Property]:
+def times(*names: str) -> list[th.Property[t.Any]]:
     """RFC 2822 timestamps, emitted as ISO 8601 with their offset."""
     return [th.Property(name, th.DateTimeType) for name in names]
 
@@ -37,10 +39,11 @@ def is_id(name: str) -> bool:
     return name == "id" or name.endswith("_id")
 
 
-def schema(*properties: th.Property | list[th.Property]) -> dict:
+def schema(*properties: th.Property[t.Any] | list[th.Property[t.Any]]) -> dict[str, t.Any]:
     """A schema from properties and lists of them, with `_extra` last; id columns are
-    strings whatever list they were given in (their type is not documented)."""
-    flat: list[th.Property] = []
+    strings whatever list they were given in (their type is not documented).
+    """
+    flat: list[th.Property[t.Any]] = []
     for item in properties:
         flat.extend(item if isinstance(item, list) else [item])
     typed = [th.Property(p.name, th.StringType) if is_id(p.name) else p for p in flat]

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import typing as t
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from singer_sdk import typing as th
+from typing_extensions import override
 
-from tap_cobrowser.client import DEFAULT_BASE_URL
+from tap_cobrowser.client import DEFAULT_BASE_URL, SERVER_CALENDAR
 from tap_cobrowser.streams import STREAM_TYPES
 from tapkit.settings import common_properties
 from tapkit.tap import VendorTap
@@ -17,8 +17,6 @@ class TapCoBrowser(VendorTap):
     """Singer tap for CoBrowser.net's CSV export API (`csv.php`)."""
 
     name = "tap-cobrowser"
-    #: Set once the vendor refused a CCC-only command: the others are then skipped.
-    ccc_refused = False
     config_jsonschema = th.PropertiesList(
         th.Property(
             "user",
@@ -61,23 +59,18 @@ class TapCoBrowser(VendorTap):
     ).to_dict()
 
     @classmethod
+    @override
     def secret_settings(cls) -> list[str]:
         """The API key, and the user name: both travel in the query string of every request."""
         return [*super().secret_settings(), "user"]
 
+    @override
     def check_settings(self, config: t.Mapping[str, t.Any]) -> list[str]:
         """`server_timezone` must be an IANA time zone name."""
-        zone = config.get("server_timezone", "Europe/Amsterdam")
-        try:
-            ZoneInfo(str(zone))
-        except (ZoneInfoNotFoundError, ValueError):
-            return [
-                f"server_timezone must be an IANA time zone name such as Europe/Amsterdam, "
-                f"got {zone!r}"
-            ]
-        return []
+        return SERVER_CALENDAR.check(config)
 
-    def discover_streams(self) -> list:
+    @override
+    def discover_streams(self) -> list[t.Any]:
         """The eight dated exports and the seven reference lists."""
         return [stream_type(self) for stream_type in STREAM_TYPES]
 

@@ -23,6 +23,7 @@ from functools import cached_property
 from urllib.parse import quote
 
 from singer_sdk.pagination import BaseAPIPaginator
+from typing_extensions import override
 
 from tapkit.jsonbody import iter_enveloped_records
 from tapkit.records import any_to_iso, to_int
@@ -91,6 +92,7 @@ class JaicpStream(VendorStream):
         return str(self.config.get("api_style") or "legacy")
 
     @property
+    @override
     def url_base(self) -> str:
         """The Reporter API root for the chosen style."""
         base = str(self.config.get("base_url") or DEFAULT_BASE_URL).rstrip("/")
@@ -99,7 +101,8 @@ class JaicpStream(VendorStream):
         return f"{base}/api/reporter/p/{quote(str(self.config['api_token']), safe='')}"
 
     @property
-    def http_headers(self) -> dict:
+    @override
+    def http_headers(self) -> dict[str, t.Any]:
         """The Bearer header in `v1` style."""
         headers = dict(super().http_headers)
         if self.api_style == "v1":
@@ -112,9 +115,11 @@ class JaicpStream(VendorStream):
         return int(self.config.get("page_size", DEFAULT_PAGE_SIZE))
 
     @property
+    @override
     def converters(self) -> dict[str, t.Callable[[t.Any], t.Any]]:  # type: ignore[override]
         """Times accept epoch milliseconds too; durations become seconds (objects and arrays
-        are typed by the core, at every depth)."""
+        are typed by the core, at every depth).
+        """
         converters: dict[str, t.Callable[[t.Any], t.Any]] = dict.fromkeys(
             self.time_fields, epoch_ms_or_iso
         )
@@ -125,7 +130,8 @@ class JaicpStream(VendorStream):
         """`page` (from 0) and `size`."""
         return {"page": page or 0, "size": self.page_size}
 
-    def parse_response(self, response: requests.Response) -> t.Iterable[dict]:
+    @override
+    def parse_response(self, response: requests.Response) -> t.Iterable[dict[str, t.Any]]:
         """The records as they stream in; `last_page` tallies them and the `paging` member."""
         tally = PageTally()
         self.last_page = tally
@@ -165,6 +171,7 @@ class PageNumberPaginator(BaseAPIPaginator[int]):
         super().__init__(0)
         self._stream = stream
 
+    @override
     def get_next(self, response: requests.Response) -> int | None:
         """The next page number, or None."""
         return self._stream.next_page_number(self.current_value)
@@ -173,10 +180,12 @@ class PageNumberPaginator(BaseAPIPaginator[int]):
 class JaicpPagedStream(JaicpStream):
     """A list read page by page (no date windows)."""
 
+    @override
     def get_new_paginator(self) -> PageNumberPaginator:
         """Page numbers from 0."""
         return PageNumberPaginator(self)
 
-    def get_url_params(self, context: t.Any, next_page_token: int | None) -> dict:
+    @override
+    def get_url_params(self, context: t.Any, next_page_token: int | None) -> dict[str, t.Any]:
         """`page` and `size`."""
         return self.page_params(next_page_token)

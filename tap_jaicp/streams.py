@@ -11,16 +11,18 @@ import typing as t
 from functools import cached_property
 
 from singer_sdk import typing as th
+from typing_extensions import override
 
 from tap_jaicp.client import JaicpPagedStream, JaicpStream
 from tapkit.prefetch import Prefetcher
 from tapkit.records import extra_property, to_text
-from tapkit.stream import WindowedStream
-from tapkit.windows import DateWindow, WindowToken
+from tapkit.windowing import Windowing, WindowRequest
 
 if t.TYPE_CHECKING:
     import requests
     from singer_sdk.helpers.types import Context
+
+    from tapkit.windows import DateWindow, WindowToken
 
 EXTRA = extra_property("JAICP")
 ONE_MS = dt.timedelta(milliseconds=1)
@@ -134,9 +136,9 @@ def vendor_instant(instant: dt.datetime) -> str:
 
 def window_instants(window: DateWindow) -> tuple[str, str]:
     """`from` and `to` of a window of UTC days; the API includes both ends, so `to` is the
-    next window's `from` minus one millisecond: a session on a boundary is read once."""
-    start = dt.datetime.combine(window.first, dt.time(), tzinfo=dt.UTC)
-    end = dt.datetime.combine(window.last + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+    next window's `from` minus one millisecond: a session on a boundary is read once.
+    """
+    start, end = window.instants(dt.UTC)
     return vendor_instant(start), vendor_instant(end - ONE_MS)
 
 
@@ -144,32 +146,29 @@ def window_instants(window: DateWindow) -> tuple[str, str]:
 MAX_PARALLEL_REQUESTS = 10
 
 
-class JaicpWindowedStream(JaicpStream, WindowedStream):
+class JaicpWindowedStream(JaicpStream):
     """A `…/filter` list read by a `DATE_TIME_RANGE` filter on `filter_key`, in windows of
-    whole UTC days, paged inside each window, a STATE after every window."""
+    whole UTC days, paged inside each window, a STATE after every window.
+    """
 
     http_method = "POST"
-    max_window_days = 31
+    windowing = Windowing(max_days=31)
     #: the `FilterKey` whose range is the window
     filter_key: str = ""
 
-    def get_url_params(self, context: Context | None, next_page_token: WindowToken | None) -> dict:
-        """The page inside the window."""
-        assert next_page_token is not None, f"{self.name} is always read by window"
-        return self.page_params(next_page_token.page)
+    @override
+    def window_request(
+        self, context: Context | None, window: DateWindow, page: t.Any
+    ) -> WindowRequest:
+        """The page inside the window; the window as a DATE_TIME_RANGE on `filter_key`."""
+        first, last = window_instants(window)
+        time_range = {"key": self.filter_key, "type": "DATE_TIME_RANGE"}
+        return WindowRequest(
+            params=self.page_params(page),
+            body={"filters": [{**time_range, "from": first, "to": last}]},
+        )
 
-    def prepare_request_payload(
-        self, context: Context | None, next_page_token: WindowToken | None
-    ) -> dict:
-        """The window as a DATE_TIME_RANGE on `filter_key`."""
-        assert next_page_token is not None, f"{self.name} is always read by window"
-        first, last = window_instants(next_page_token.window)
-        return {
-            "filters": [
-                {"key": self.filter_key, "type": "DATE_TIME_RANGE", "from": first, "to": last}
-            ]
-        }
-
+    @override
     def next_page_in_window(self, response: requests.Response, token: WindowToken) -> t.Any:
         """The next page of this window, or None."""
         return self.next_page_number(token.page)
@@ -209,9 +208,11 @@ class SessionsStream(JaicpWindowedStream):
         EXTRA,
     ).to_dict()
 
-    def parse_response(self, response: requests.Response) -> t.Iterable[dict]:
+    @override
+    def parse_response(self, response: requests.Response) -> t.Iterable[dict[str, t.Any]]:
         """A page of sessions; with `max_parallel_requests` above 1, their messages are
-        requested before the sessions are emitted (see `tapkit.prefetch`)."""
+        requested before the sessions are emitted (see `tapkit.prefetch`).
+        """
         records = super().parse_response(response)
         prefetcher = self._messages_prefetcher
         if prefetcher is None:
@@ -233,7 +234,10 @@ class SessionsStream(JaicpWindowedStream):
         messages[0].prefetcher = Prefetcher(messages[0], workers)
         return messages[0].prefetcher
 
-    def get_child_context(self, record: dict, context: Context | None) -> dict:
+    @override
+    def get_child_context(
+        self, record: dict[str, t.Any], context: Context | None
+    ) -> dict[str, t.Any]:
         """Each session's messages are read as the session is emitted."""
         return {"sessionId": record["sessionId"]}
 
@@ -275,11 +279,13 @@ class MessagesBySessionStream(JaicpPagedStream):
     time_fields = ("timestamp", "sessionStartTime")
     schema = th.PropertiesList(*EXTENDED_MESSAGE, MESSAGE_STATUS, EXTRA).to_dict()
 
-    _schema_written = False
+    #: The SDK would write this child's SCHEMA on every parent record; once is enough.
+    schema_once_per_run = True
     #: set by the parent when messages are read ahead
     prefetcher: Prefetcher | None = None
 
-    def request_records(self, context: Context | None) -> t.Iterable[dict]:
+    @override
+    def request_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
         """The session's messages: already read ahead if the parent asked, else read now."""
         if self.prefetcher is not None:
             records = self.prefetcher.take(self._session_id(context))
@@ -288,26 +294,32 @@ class MessagesBySessionStream(JaicpPagedStream):
                 return
         yield from super().request_records(context)
 
-    @property
-    def http_method(self) -> str:  # type: ignore[override]
+    @property  # type: ignore[misc]  # the SDK declares a plain attribute; a setting decides
+    @override
+    def http_method(self) -> str:
         """POST with a JSON body (legacy) or GET with a query parameter (v1)."""
         return "GET" if self.api_style == "v1" else "POST"
 
     @property
+    @override
     def emit_activate_version_messages(self) -> bool:
         """Never: each read covers a few sessions, not the whole table."""
         return False
 
-    def get_url_params(self, context: Context | None, next_page_token: int | None) -> dict:
+    @override
+    def get_url_params(
+        self, context: Context | None, next_page_token: int | None
+    ) -> dict[str, t.Any]:
         """The page, and the session in v1 style."""
         params: dict[str, t.Any] = self.page_params(next_page_token)
         if self.api_style == "v1":
             params["sessionId"] = self._session_id(context)
         return params
 
+    @override
     def prepare_request_payload(
         self, context: Context | None, next_page_token: int | None
-    ) -> dict | None:
+    ) -> dict[str, t.Any] | None:
         """`{"sessionId": ...}` in legacy style."""
         if self.api_style == "v1":
             return None
@@ -318,17 +330,14 @@ class MessagesBySessionStream(JaicpPagedStream):
         assert context and context.get("sessionId"), "messages are read per session"
         return str(context["sessionId"])
 
-    def post_process(self, row: dict, context: Context | None = None) -> dict | None:
+    @override
+    def post_process(
+        self, row: dict[str, t.Any], context: Context | None = None
+    ) -> dict[str, t.Any] | None:
         """A message without its session id gets the one it was read for."""
         if context and not row.get("sessionId"):
             row["sessionId"] = context["sessionId"]
         return super().post_process(row, context)
-
-    def _write_schema_message(self) -> None:
-        # The SDK writes a child's SCHEMA on every parent record; once per run is enough.
-        if not self._schema_written:
-            super()._write_schema_message()
-            self._schema_written = True
 
 
 class ClientsStream(JaicpPagedStream):
@@ -359,6 +368,9 @@ class ClientsStream(JaicpPagedStream):
         EXTRA,
     ).to_dict()
 
-    def prepare_request_payload(self, context: Context | None, next_page_token: int | None) -> dict:
+    @override
+    def prepare_request_payload(
+        self, context: Context | None, next_page_token: int | None
+    ) -> dict[str, t.Any]:
         """No filter: every client."""
         return {"filters": []}

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import typing as t
+
 from singer_sdk import typing as th
+from typing_extensions import override
 
 from tap_jaicp.client import DEFAULT_BASE_URL, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from tap_jaicp.streams import (
@@ -45,7 +48,7 @@ class TapJaicp(VendorTap):
         ),
         th.Property(
             "window_days",
-            th.IntegerType(minimum=1, maximum=SessionsStream.max_window_days),
+            th.IntegerType(minimum=1, maximum=SessionsStream.windowing.max_days),
             default=7,
             description=(
                 "Days per window of sessions (by start time) and of messages by time (one "
@@ -76,7 +79,8 @@ class TapJaicp(VendorTap):
         *common_properties(default_base_url=DEFAULT_BASE_URL),
     ).to_dict()
 
-    def discover_streams(self) -> list:
+    @override
+    def discover_streams(self) -> list[t.Any]:
         """Sessions, messages (by time or per session, per `messages_mode`), clients."""
         by_session = self.config.get("messages_mode") == "by_session"
         messages = MessagesBySessionStream(self) if by_session else MessagesByTimeStream(self)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import typing as t
 
+from typing_extensions import override
+
 from tapkit.records import naive_local_to_iso, to_seconds
-from tapkit.stream import WindowedStream
+from tapkit.stream import VendorStream
 from tapkit.throttle import MinIntervalThrottle, credential_key, shared_throttle
-from tapkit.windows import WindowToken
+from tapkit.windowing import UtcOffsetSetting, Windowing, WindowRequest
+
+if t.TYPE_CHECKING:
+    from tapkit.windows import DateWindow
 
 REGION_HOSTS = {
     "eu": "https://backoffice-eu.oct8ne.com",
@@ -17,15 +21,15 @@ REGION_HOSTS = {
 DATE_FORMAT = "%m/%d/%Y"
 
 
-class Oct8neStream(WindowedStream):
+class Oct8neStream(VendorStream):
     """An Oct8ne export: whole local days, at most 31 per request, at most a year back."""
 
     vendor = "Oct8ne"
     auth_settings = ("api_token", "domain_id")
-    max_window_days = 31
     # The vendor refuses dates before one year ago; one day of margin keeps a run that
-    # crosses midnight from asking for a day that has just left the year.
-    horizon_days = 364
+    # crosses midnight from asking for a day that has just left the year. Days are the
+    # domain's: UTC plus `utc_offset` hours.
+    windowing = Windowing(max_days=31, horizon_days=364, calendar=UtcOffsetSetting("utc_offset"))
     #: Timestamp fields sent in the domain's local time, without an offset.
     local_time_fields: tuple[str, ...] = ()
     #: Duration fields (requested in seconds; "hh:mm:ss" is accepted too).
@@ -34,26 +38,24 @@ class Oct8neStream(WindowedStream):
     filter_params: t.ClassVar[dict[str, str]] = {}
 
     @property
+    @override
     def url_base(self) -> str:
         """`base_url` if set, else the region's host."""
         base_url = self.config.get("base_url") or REGION_HOSTS[self.config.get("region", "eu")]
         return str(base_url).rstrip("/")
 
     @property
-    def window_tz(self) -> dt.tzinfo:
-        """The domain's local time: UTC plus `utc_offset` hours."""
-        return dt.timezone(dt.timedelta(hours=int(self.config.get("utc_offset", 0))))
-
-    @property
+    @override
     def throttle(self) -> MinIntervalThrottle:
         """One request per interval for this token, shared by both streams."""
         return shared_throttle(
-            self._tap,
+            self.run_scope,
             credential_key("oct8ne", self.url_base, self.config["api_token"]),
             float(self.config.get("min_request_interval_seconds", 60)),
         )
 
     @property
+    @override
     def converters(self) -> dict[str, t.Callable[[t.Any], t.Any]]:  # type: ignore[override]
         """Local times gain the domain's offset; durations become seconds."""
         to_iso = naive_local_to_iso(self.window_tz)
@@ -63,10 +65,9 @@ class Oct8neStream(WindowedStream):
         converters.update(dict.fromkeys(self.duration_fields, to_seconds))
         return converters
 
-    def get_url_params(self, context: t.Any, next_page_token: WindowToken | None) -> dict:
+    @override
+    def window_request(self, context: t.Any, window: DateWindow, page: t.Any) -> WindowRequest:
         """Credentials, the window's days, the offset, seconds for durations, the filters."""
-        assert next_page_token is not None, "Oct8ne streams are always read by window"
-        window = next_page_token.window
         params: dict[str, t.Any] = {
             "apiToken": self.config["api_token"],
             "domainId": self.config["domain_id"],
@@ -78,4 +79,4 @@ class Oct8neStream(WindowedStream):
         for setting, param in self.filter_params.items():
             if self.config.get(setting) not in (None, ""):
                 params[param] = self.config[setting]
-        return params
+        return WindowRequest(params=params)

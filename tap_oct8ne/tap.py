@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import typing as t
+
 from singer_sdk import typing as th
+from typing_extensions import override
 
 from tap_oct8ne.streams import LeadsStream, SessionsStream
 from tapkit.settings import common_properties
@@ -88,7 +91,8 @@ class TapOct8ne(VendorTap):
         ),
     ).to_dict()
 
-    def discover_streams(self) -> list:
+    @override
+    def discover_streams(self) -> list[t.Any]:
         """Sessions and leads."""
         return [SessionsStream(self), LeadsStream(self)]
 

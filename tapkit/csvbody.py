@@ -22,7 +22,7 @@ import logging
 import typing as t
 
 from tapkit.jsonbody import BodyError
-from tapkit.limits import DEFAULT_MAX_CSV_LINE_MB, DEFAULT_MAX_FIELD_MB, MB, LimitExceeded
+from tapkit.limits import DEFAULT_MAX_CSV_LINE_MB, DEFAULT_MAX_FIELD_MB, MB, LimitExceededError
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ def iter_text_lines(
     *,
     max_line_chars: int = int(DEFAULT_MAX_CSV_LINE_MB * MB),
 ) -> t.Iterator[str]:
-    """Lines of a byte stream, each with its "\\n", decoded incrementally; BOM dropped.
+    r"""Lines of a byte stream, each with its "\n", decoded incrementally; BOM dropped.
 
     The pieces of a line still open are kept apart and joined once (a very long line costs
     linear, not quadratic, time), and a line longer than `max_line_chars` is refused.
@@ -95,8 +95,8 @@ def iter_text_lines(
         yield pending
 
 
-def _line_too_long(limit: int) -> LimitExceeded:
-    return LimitExceeded(
+def _line_too_long(limit: int) -> LimitExceededError:
+    return LimitExceededError(
         f"a CSV line of the response is longer than max_csv_line_mb ({limit / MB:g} MiB); "
         "raise that setting if the vendor's rows are really that long"
     )
@@ -144,7 +144,7 @@ def iter_csv_records(
     `expected_columns`: columns the header must contain (e.g. the stream's key); a first
     line without them is taken for a vendor message and raises `NotCsvError`. A repeated
     column name is renamed (`unique_header`); a value longer than `max_field_mb` or a line
-    longer than `max_csv_line_mb` fails with `LimitExceeded` (never retried for ever).
+    longer than `max_csv_line_mb` fails with `LimitExceededError` (never retried for ever).
     """
     field_limit = int(max_field_mb * MB)
     if csv.field_size_limit() < field_limit:  # process-wide; only ever raised
@@ -183,8 +183,8 @@ def iter_csv_records(
         ) from None
 
 
-def _field_too_large(limit: int) -> LimitExceeded:
-    return LimitExceeded(
+def _field_too_large(limit: int) -> LimitExceededError:
+    return LimitExceededError(
         f"a CSV value of the response is larger than max_field_mb ({limit / MB:g} MiB); "
         "raise that setting if the vendor's values are really that large"
     )

@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 
-def _parse_object(text: str, *, option: str, name: str) -> dict:
+def _parse_object(text: str, *, option: str, name: str) -> dict[str, t.Any]:
     try:
         value = json.loads(text)
     except ValueError as exc:
@@ -40,7 +40,7 @@ def check_config_file(path: str) -> None:
     _parse_object(file.read_text(encoding="utf-8"), option="--config", name=path)
 
 
-def check_state_shape(state: dict, name: str) -> None:
+def check_state_shape(state: dict[str, t.Any], name: str) -> None:
     """A state is `{"bookmarks": {stream: {...}}}` (other members are left alone)."""
     bookmarks = state.get("bookmarks", {})
     problem = None
@@ -62,7 +62,7 @@ def checked_file(
     file: t.IO[str] | None,
     *,
     option: str,
-    check: t.Callable[[dict, str], None] | None = None,
+    check: t.Callable[[dict[str, t.Any], str], None] | None = None,
 ) -> t.IO[str] | None:
     """`file` read and checked, handed on as a fresh text stream for the SDK to read."""
     if file is None:

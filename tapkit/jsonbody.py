@@ -26,9 +26,10 @@ class BodyError(Exception):
     """The response body is not what the endpoint returns (retriable)."""
 
 
-class NumberOverflow(BodyError):
+class NumberOverflowError(BodyError):
     """The body holds a number the C parser refuses (an integer beyond 64 bits, `1e309`);
-    retriable: `use_exact_numbers` has switched to a parser that reads it, for the run."""
+    retriable: `use_exact_numbers` has switched to a parser that reads it, for the run.
+    """
 
 
 def use_exact_numbers() -> bool:
@@ -48,7 +49,7 @@ def use_exact_numbers() -> bool:
 
 def _failure(exc: Exception) -> BodyError:
     if "overflow" in str(exc) and use_exact_numbers():
-        return NumberOverflow(
+        return NumberOverflowError(
             "the response holds a number beyond 64 bits; reading it again with a parser "
             "that keeps it (the value goes to _extra)"
         )
@@ -65,7 +66,7 @@ def iter_json_records(
     chunks: t.Iterable[bytes],
     *,
     array_key: str | None = None,
-) -> t.Iterator[dict]:
+) -> t.Iterator[dict[str, t.Any]]:
     """Yield each object of the body's record array.
 
     `array_key` names the member holding the array when the body is an object; when None,
@@ -105,7 +106,7 @@ def _find_array_key(buffered: list[bytes], stream: t.Iterator[bytes]) -> str:
                 parser.send(_strip_bom(chunk) if chunk is buffered[0] else chunk)
                 for prefix, event, _ in events:
                     if event == "start_array" and prefix and "." not in prefix:
-                        return prefix
+                        return str(prefix)
                 events.clear()
             next_chunk = next(stream, None)
             if next_chunk is None:
@@ -123,7 +124,9 @@ def _strip_bom(chunk: bytes) -> bytes:
     return stripped[len(_BOM) :] if stripped.startswith(_BOM) else chunk
 
 
-def _parse_items(buffered: list[bytes], stream: t.Iterator[bytes], prefix: str) -> t.Iterator[dict]:
+def _parse_items(
+    buffered: list[bytes], stream: t.Iterator[bytes], prefix: str
+) -> t.Iterator[dict[str, t.Any]]:
     records = ijson.sendable_list()
     parser = _parsers.items_coro(records, prefix, use_float=_use_float)
 
@@ -147,7 +150,7 @@ def _parse_items(buffered: list[bytes], stream: t.Iterator[bytes], prefix: str) 
         yield from _objects(records, prefix)
 
 
-def _objects(items: list, prefix: str) -> t.Iterator[dict]:
+def _objects(items: list[t.Any], prefix: str) -> t.Iterator[dict[str, t.Any]]:
     for item in items:
         if not isinstance(item, dict):
             raise BodyError(f"expected objects under {prefix!r}, got {type(item).__name__}")
@@ -165,7 +168,7 @@ class _EnvelopeReader:
         self.builder: ijson.ObjectBuilder | None = None
         self.member: str | None = None  # the top-level member being built
 
-    def consume(self, events: list) -> t.Iterator[dict]:
+    def consume(self, events: list[t.Any]) -> t.Iterator[dict[str, t.Any]]:
         for prefix, event, value in events:
             if self.kind is None:
                 self._start(event)
@@ -225,7 +228,7 @@ def iter_enveloped_records(
     *,
     members: dict[str, t.Any],
     array_key: str | None = None,
-) -> t.Iterator[dict]:
+) -> t.Iterator[dict[str, t.Any]]:
     """Records as `iter_json_records` gives them, and the envelope around them, in one pass.
 
     For vendors whose object body says more than the records (`paging`, `status`, an
@@ -239,7 +242,8 @@ def iter_enveloped_records(
     reader = _EnvelopeReader(array_key, members)
     first = True
     try:
-        for chunk in chunks:
+        for raw in chunks:
+            chunk = raw
             if first and chunk:
                 chunk = _strip_bom(chunk).lstrip()
                 first = not chunk

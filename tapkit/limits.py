@@ -45,7 +45,7 @@ RATIO_FLOOR_BYTES = 1 << 20
 MB = 1 << 20
 
 
-def limit_properties() -> list[th.Property]:
+def limit_properties() -> list[th.Property[t.Any]]:
     """The settings that bound a run; every tap declares them."""
     return [
         th.Property(
@@ -105,11 +105,11 @@ def limit_properties() -> list[th.Property]:
     ]
 
 
-class LimitExceeded(FatalAPIError):
+class LimitExceededError(FatalAPIError):
     """A bound of `tapkit.limits` was reached: not retried, the message names the setting."""
 
 
-class ResponseTooSlow(BodyError):
+class ResponseTooSlowError(BodyError):
     """The whole response took longer than `max_response_seconds` (retried as a timeout)."""
 
 
@@ -141,9 +141,9 @@ class Limits:
         )
 
     def check_retry_after(self, seconds: float, *, vendor: str, stream: str) -> float:
-        """`seconds` when within `max_retry_after_seconds`, else a `LimitExceeded`."""
+        """`seconds` when within `max_retry_after_seconds`, else a `LimitExceededError`."""
         if seconds > self.max_retry_after_seconds:
-            raise LimitExceeded(
+            raise LimitExceededError(
                 f"{vendor} asked stream '{stream}' to wait {seconds:.0f} s before retrying "
                 f"(Retry-After), more than max_retry_after_seconds "
                 f"({self.max_retry_after_seconds:g} s); raise that setting to wait that long"
@@ -154,9 +154,9 @@ class Limits:
 # -- pages ------------------------------------------------------------------------------
 
 
-def too_deep(stream: str) -> LimitExceeded:
+def too_deep(stream: str) -> LimitExceededError:
     """The error of a record nested deeper than Python can render (thousands of levels)."""
-    return LimitExceeded(
+    return LimitExceededError(
         f"stream '{stream}': a record nests values too deep to be written (more than about "
         "a thousand levels): refused as hostile input"
     )
@@ -180,7 +180,8 @@ class PageSummary:
 
     def fingerprint(self, stream: str = "") -> tuple[int, str, str]:
         """Equal for two pages that hold the same records (the last one rendered late: rows
-        are post-processed in place, the same way on every page)."""
+        are post-processed in place, the same way on every page).
+        """
         return (self.records, self.first, render(self.last, stream))
 
 
@@ -203,7 +204,7 @@ class PageGuard:
         scope = getattr(token, "window", None)
         pages = self._pages.get(scope, 0) + 1
         if pages > self.limits.max_pages_per_window:
-            raise LimitExceeded(
+            raise LimitExceededError(
                 f"{self.vendor}: stream '{self.stream}' read max_pages_per_window "
                 f"({self.limits.max_pages_per_window}) pages for {_where(scope)} and the "
                 "server still offers more; raise that setting or use shorter windows "
@@ -218,7 +219,7 @@ class PageGuard:
         scope = getattr(token, "window", None)
         fingerprint = summary.fingerprint(self.stream)
         if summary.records and self._previous.get(scope) == fingerprint:
-            raise LimitExceeded(
+            raise LimitExceededError(
                 f"{self.vendor}: stream '{self.stream}' got page {self._pages.get(scope, 0)} "
                 f"of {_where(scope)} with exactly the {summary.records} records of the page "
                 "before: the server is not paging; stopped instead of reading the same "
@@ -278,40 +279,22 @@ class ResponseGuard:
         """Stop the deadline timer (the body was read, or abandoned)."""
         self._timer.cancel()
 
-    def too_slow(self) -> ResponseTooSlow:
+    def too_slow(self) -> ResponseTooSlowError:
         """The error of a response that outlived `max_response_seconds`."""
-        return ResponseTooSlow(
+        return ResponseTooSlowError(
             f"the response took longer than max_response_seconds "
             f"({self.limits.max_response_seconds:g} s) to arrive whole"
         )
 
     def iter_content(self, chunk_size: int | None = 1, decode_unicode: bool = False) -> t.Any:
         """The body's chunks, checked against the limits as they come."""
-        limit = self.limits.max_response_mb * MB
-        ratio = self.limits.max_decompression_ratio
         decoded = 0
         try:
             for chunk in self._iter_content(chunk_size, decode_unicode):
-                if self.expired:
-                    raise self.too_slow()
                 decoded += len(chunk)
-                if decoded > limit:
-                    raise LimitExceeded(
-                        f"{self.vendor}: a response of stream '{self.stream}' is larger than "
-                        f"max_response_mb ({self.limits.max_response_mb:g} MiB); raise that "
-                        "setting or use shorter windows (window_days)"
-                    )
-                if decoded > RATIO_FLOOR_BYTES:
-                    wire = max(1, self._wire_bytes())
-                    if decoded / wire > ratio:
-                        raise LimitExceeded(
-                            f"{self.vendor}: a response of stream '{self.stream}' expands "
-                            f"more than max_decompression_ratio ({ratio:g}) times its "
-                            f"compressed size ({wire} bytes became {decoded}): refused as a "
-                            "decompression bomb"
-                        )
+                self._check_progress(decoded)
                 yield chunk
-        except (LimitExceeded, ResponseTooSlow):
+        except (LimitExceededError, ResponseTooSlowError):
             raise
         except Exception:
             if self.expired:
@@ -319,6 +302,27 @@ class ResponseGuard:
             raise
         if self.expired:
             raise self.too_slow()
+
+    def _check_progress(self, decoded: int) -> None:
+        """Raise if the body is late, larger than allowed, or expands like a bomb."""
+        if self.expired:
+            raise self.too_slow()
+        if decoded > self.limits.max_response_mb * MB:
+            raise LimitExceededError(
+                f"{self.vendor}: a response of stream '{self.stream}' is larger than "
+                f"max_response_mb ({self.limits.max_response_mb:g} MiB); raise that "
+                "setting or use shorter windows (window_days)"
+            )
+        if decoded > RATIO_FLOOR_BYTES:
+            wire = max(1, self._wire_bytes())
+            ratio = self.limits.max_decompression_ratio
+            if decoded / wire > ratio:
+                raise LimitExceededError(
+                    f"{self.vendor}: a response of stream '{self.stream}' expands "
+                    f"more than max_decompression_ratio ({ratio:g}) times its "
+                    f"compressed size ({wire} bytes became {decoded}): refused as a "
+                    "decompression bomb"
+                )
 
     def _wire_bytes(self) -> int:
         try:

@@ -1,10 +1,10 @@
-"""Every log line is one line, whatever a vendor (or anyone in the path) puts in its text.
+r"""Every log line is one line, whatever a vendor (or anyone in the path) puts in its text.
 
 Vendor error bodies, Chat-Tonic's login failure message and parser errors quoting a body
 reach the log. Unescaped, a newline in them forges a log line of its own ("ERROR ... all
 good") and an ESC sequence rewrites the operator's terminal. At log-record creation (every
 logger, every level, like `tapkit.scrub`), the message's control characters are shown as
-escapes: a newline as `\\n`, ESC as `\\x1b`. Tracebacks (at DEBUG) keep their lines.
+escapes: a newline as `\n`, ESC as `\x1b`. Tracebacks (at DEBUG) keep their lines.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ _UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
 _NAMED = {"\n": "\\n", "\r": "\\r"}
 
 _lock = threading.Lock()
-_installed = False
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -53,9 +52,7 @@ class _OneLineRecordFactory:
 
 def install() -> None:
     """Escape every log message from now on (once per process)."""
-    global _installed
     with _lock:
-        if _installed:
-            return
-        logging.setLogRecordFactory(_OneLineRecordFactory(logging.getLogRecordFactory()))
-        _installed = True
+        current = logging.getLogRecordFactory()
+        if not isinstance(current, _OneLineRecordFactory):
+            logging.setLogRecordFactory(_OneLineRecordFactory(current))

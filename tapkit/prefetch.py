@@ -28,16 +28,16 @@ class Prefetcher:
         self.stream = stream
         self.workers = workers
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=stream.name)
-        self._pending: dict[str, Future[list[dict]]] = {}
+        self._pending: dict[str, Future[list[dict[str, t.Any]]]] = {}
         self._lock = threading.Lock()
 
-    def submit(self, key: str, context: dict) -> None:
+    def submit(self, key: str, context: dict[str, t.Any]) -> None:
         """Start reading one child context (once per key until it is taken)."""
         with self._lock:
             if key not in self._pending:
                 self._pending[key] = self._pool.submit(self.stream.read_all_pages, context)
 
-    def take(self, key: str) -> list[dict] | None:
+    def take(self, key: str) -> list[dict[str, t.Any]] | None:
         """The records read for `key` (waiting for them), or None if never submitted.
 
         A failure of the read (after its retries) is raised here, in the main thread.

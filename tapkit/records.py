@@ -27,7 +27,7 @@ from singer_sdk.exceptions import FatalAPIError
 from tapkit.values import (
     INT64_MAX,
     INT64_MIN,
-    KeyMissing,
+    KeyMissingError,
     checked_float,
     checked_int,
     int_from_float,
@@ -40,7 +40,7 @@ EXTRA = "_extra"
 logger = logging.getLogger(__name__)
 
 
-def extra_property(vendor: str, *, spelling: str = "as sent") -> th.Property:
+def extra_property(vendor: str, *, spelling: str = "as sent") -> th.Property[t.Any]:
     """The `_extra` property every stream declares: undeclared vendor fields, kept."""
     return th.Property(
         EXTRA,
@@ -63,7 +63,7 @@ class KeyTypeError(FatalAPIError):
     """
 
 
-class NestedMisfits(ValueError):
+class NestedMisfitsError(ValueError):
     """Raised by an object or array converter when some values inside did not fit.
 
     Carries the converted value (misfits nulled) and the misfits as (dotted path, value
@@ -117,7 +117,7 @@ def _parse_iso(text: str) -> dt.datetime:
 def to_int(value: t.Any) -> int | None:
     """Integer from int, float with no fraction, or numeric string; blank → None.
 
-    A fraction, a non-finite number or an integer outside 64 bits does not fit (`DoesNotFit`).
+    A fraction, a non-finite number or an integer outside 64 bits does not fit (`DoesNotFitError`).
     """
     if value.__class__ is int:  # the common cases, first and cheap
         if INT64_MIN <= value <= INT64_MAX:
@@ -145,7 +145,7 @@ def to_int(value: t.Any) -> int | None:
 def to_float(value: t.Any) -> float | None:
     """Number from int, float or numeric string (a decimal comma is accepted); blank → None.
 
-    NaN, ±Infinity and numbers beyond a double (`1e309`) do not fit (`DoesNotFit`).
+    NaN, ±Infinity and numbers beyond a double (`1e309`) do not fit (`DoesNotFitError`).
     """
     if value.__class__ is float:
         return checked_float(value)
@@ -253,7 +253,7 @@ def to_text(value: t.Any) -> str | None:
     return None if value is None else str(value)
 
 
-def _json_types(prop: dict) -> set[str]:
+def _json_types(prop: dict[str, t.Any]) -> set[str]:
     declared = prop.get("type", [])
     types = {declared} if isinstance(declared, str) else set(declared)
     for option in prop.get("anyOf", []):
@@ -261,7 +261,9 @@ def _json_types(prop: dict) -> set[str]:
     return types - {"null"}
 
 
-def default_converter(prop: dict, *, datetime_converter: Converter = any_to_iso) -> Converter:
+def default_converter(
+    prop: dict[str, t.Any], *, datetime_converter: Converter = any_to_iso
+) -> Converter:
     """Pick the converter for one JSON-schema property."""
     types = _json_types(prop)
     if "string" in types and prop.get("format") == "date-time":
@@ -292,7 +294,7 @@ def _convert_inside(
     """One value inside an object or array, its misfits added to `misfits` under `path`."""
     try:
         return convert(value)
-    except NestedMisfits as exc:
+    except NestedMisfitsError as exc:
         misfits.extend((f"{path}.{inner}", sent) for inner, sent in exc.misfits)
         return exc.value
     except CONVERSION_ERRORS:
@@ -304,10 +306,12 @@ class ObjectConverter:
     """An object property: its declared fields typed, undeclared ones left in place.
 
     A value that is not an object does not fit; values inside that do not fit are nulled
-    and reported (`NestedMisfits`) for the record's `_extra`.
+    and reported (`NestedMisfitsError`) for the record's `_extra`.
     """
 
-    def __init__(self, prop: dict, *, datetime_converter: Converter = any_to_iso) -> None:
+    def __init__(
+        self, prop: dict[str, t.Any], *, datetime_converter: Converter = any_to_iso
+    ) -> None:
         self._conversions = tuple(
             (name, convert)
             for name, inner in (prop.get("properties") or {}).items()
@@ -315,7 +319,7 @@ class ObjectConverter:
             is not keep_as_sent
         )
 
-    def __call__(self, value: t.Any) -> dict:
+    def __call__(self, value: t.Any) -> dict[str, t.Any]:
         if not isinstance(value, dict):
             raise TypeError("not an object")
         misfits: list[tuple[str, t.Any]] = []
@@ -324,18 +328,20 @@ class ObjectConverter:
             if inner is not None:
                 value[name] = _convert_inside(convert, inner, name, misfits)
         if misfits:
-            raise NestedMisfits(value, misfits)
+            raise NestedMisfitsError(value, misfits)
         return value
 
 
 class ArrayConverter:
     """An array property: each item typed as the schema's `items` say."""
 
-    def __init__(self, prop: dict, *, datetime_converter: Converter = any_to_iso) -> None:
+    def __init__(
+        self, prop: dict[str, t.Any], *, datetime_converter: Converter = any_to_iso
+    ) -> None:
         items = prop.get("items") or {}
         self._convert_item = default_converter(items, datetime_converter=datetime_converter)
 
-    def __call__(self, value: t.Any) -> list:
+    def __call__(self, value: t.Any) -> list[t.Any]:
         if not isinstance(value, list):
             raise TypeError("not an array")
         convert = self._convert_item
@@ -346,7 +352,7 @@ class ArrayConverter:
             if item is not None:
                 value[index] = _convert_inside(convert, item, str(index), misfits)
         if misfits:
-            raise NestedMisfits(value, misfits)
+            raise NestedMisfitsError(value, misfits)
         return value
 
 
@@ -365,7 +371,7 @@ class RecordTyper:
 
     def __init__(
         self,
-        schema: dict,
+        schema: dict[str, t.Any],
         *,
         overrides: t.Mapping[str, Converter] | None = None,
         datetime_converter: Converter = any_to_iso,
@@ -400,7 +406,7 @@ class RecordTyper:
         #: declared field (dotted) → records where its value did not fit its type
         self.misfit_counts: dict[str, int] = {}
 
-    def __call__(self, row: dict) -> dict:
+    def __call__(self, row: dict[str, t.Any]) -> dict[str, t.Any]:
         """Return the typed record (the input dict is reused).
 
         A value that does not fit its declared type becomes null and is kept, as sent, in
@@ -421,7 +427,7 @@ class RecordTyper:
             if value is not None:
                 try:
                     row[name] = convert(value)
-                except NestedMisfits as exc:
+                except NestedMisfitsError as exc:
                     row[name] = exc.value
                     extra = self._keep_misfits(extra, [(f"{name}.{p}", v) for p, v in exc.misfits])
                 except CONVERSION_ERRORS:
@@ -431,12 +437,14 @@ class RecordTyper:
                     extra = self._keep_misfits(extra, [(name, value)])
         for key in self.required_keys:
             if get(key) is None:
-                raise KeyMissing(self.stream_name, key, row)
+                raise KeyMissingError(self.stream_name, key, row)
         if self.keep_extra:
             row[EXTRA] = extra
         return row
 
-    def _keep_misfits(self, extra: dict | None, misfits: list[tuple[str, t.Any]]) -> dict | None:
+    def _keep_misfits(
+        self, extra: dict[str, t.Any] | None, misfits: list[tuple[str, t.Any]]
+    ) -> dict[str, t.Any] | None:
         """Misfits into `_extra` (when the stream keeps one), counted, warned once each."""
         if self.keep_extra:
             extra = extra or {}

@@ -13,11 +13,13 @@ from __future__ import annotations
 import typing as t
 from urllib.parse import urljoin, urlsplit
 
-import requests
 from singer_sdk.exceptions import FatalAPIError
 
+if t.TYPE_CHECKING:
+    import requests
 
-class RedirectRefused(FatalAPIError):
+
+class RedirectRefusedError(FatalAPIError):
     """A redirect to another origin (scheme, host or port), not followed."""
 
 
@@ -36,7 +38,7 @@ def check_redirect(response: requests.Response, *args: t.Any, **kwargs: t.Any) -
     if origin(target) == origin(response.url):
         return
     scheme, host, port = origin(target)
-    raise RedirectRefused(
+    raise RedirectRefusedError(
         f"the server redirected a request to {scheme}://{host}:{port}, another origin than "
         f"the one configured ({'://'.join(origin(response.url)[:2])}); not followed, so no "
         "credential travels there. Check base_url (is it the vendor's current host?)"

@@ -9,11 +9,13 @@ run that extracts nothing look like a success. Each is said once, naming what to
 
 from __future__ import annotations
 
-import datetime as dt
 import difflib
 import typing as t
 
 from tapkit.settings import parse_datetime_setting
+
+if t.TYPE_CHECKING:
+    import datetime as dt
 
 #: settings the SDK and Meltano add to a config that no tap declares
 _PASSED_THROUGH = frozenset({"name", "_state_id"})

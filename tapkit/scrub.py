@@ -11,7 +11,6 @@ every level, every handler and formatter) and exception messages.
 from __future__ import annotations
 
 import logging
-import sys
 import threading
 import typing as t
 from urllib.parse import quote, quote_plus
@@ -114,30 +113,11 @@ def _scrub_record(record: logging.LogRecord) -> None:
             record.__dict__[key] = scrub(repr(value))
 
 
-def _scrubbing_excepthook(hook: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
-    def excepthook(exc_type: type[BaseException], exc: BaseException, tb: t.Any) -> None:
-        scrub_exception(exc)
-        hook(exc_type, exc, tb)
-
-    excepthook.__scrubbing__ = True  # type: ignore[attr-defined]
-    return excepthook
-
-
 def install() -> None:
     """Install the scrubbing record factory (once per process)."""
-    global _installed
+    global _installed  # noqa: PLW0603 (one process-wide install, under the lock)
     with _lock:
         if _installed:
             return
         logging.setLogRecordFactory(_ScrubbingRecordFactory(logging.getLogRecordFactory()))
         _installed = True
-
-
-def guard_excepthook() -> None:
-    """Wrap the current `sys.excepthook` so an uncaught error is scrubbed before printing.
-
-    Called after the SDK replaced the hook with its own, so both the SDK's log line and a
-    plain traceback print masked text.
-    """
-    if not getattr(sys.excepthook, "__scrubbing__", False):
-        sys.excepthook = _scrubbing_excepthook(sys.excepthook)

@@ -12,6 +12,7 @@ import datetime as dt
 import ipaddress
 import typing as t
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil import parser as date_parser
 from singer_sdk import typing as th
@@ -27,7 +28,7 @@ def common_properties(
         "Override the vendor's host: a regional server, a proxy or the local emulator. "
         "Plain http:// is accepted only for a loopback host."
     ),
-) -> list[th.Property]:
+) -> list[th.Property[t.Any]]:
     """The contract's common settings, with the vendor's production host as default."""
     return [
         th.Property(
@@ -104,6 +105,15 @@ def check_base_url(value: t.Any, setting: str = "base_url") -> list[str]:
             f"{setting} uses plain http:// to {parts.hostname}; http:// is allowed only for a "
             "loopback host (127.0.0.0/8, ::1, localhost). Use https://"
         ]
+    return []
+
+
+def check_timezone(value: t.Any, setting: str, example: str = "Europe/Madrid") -> list[str]:
+    """An IANA time zone name (the calendar of a vendor's days)."""
+    try:
+        ZoneInfo(str(value))
+    except (ZoneInfoNotFoundError, ValueError):
+        return [f"{setting} must be an IANA time zone name such as {example}, got {value!r}"]
     return []
 
 

@@ -9,10 +9,12 @@ signal, 128 + the signal number: 143 for SIGTERM, 130 for SIGINT.
 
 from __future__ import annotations
 
-import logging
 import signal
 import sys
 import typing as t
+
+if t.TYPE_CHECKING:
+    import logging
 
 #: 128 + signal number, as a shell reports a process killed by that signal
 EXIT_SIGINT = 128 + signal.SIGINT

@@ -1,21 +1,23 @@
-"""The REST stream every tap builds on: retries, throttle, streamed bodies, windows, STATE.
+"""The REST stream every tap builds on: the page loop, windows, typing, per-run objects.
 
-What the SDK leaves to each tap (see SDK-NOTES.md), done once:
-- retries honour `Retry-After`, back off up to `max_attempts` and, for a 429, wait at least
-  the vendor's request interval; 401/403 fail at once naming the settings to check;
-- a shared throttle spaces requests that use one credential;
-- bodies are parsed as they stream in, and a body that is not what the endpoint returns
-  (HTML with status 200, cut short, an error object) is retried, never taken as "no data";
-- date windows are walked oldest first, an empty window does not end the stream, and a
-  STATE message follows every completed window, whose end (never past the open day) is the
-  bookmark;
-- every undeclared vendor field is kept in `_extra`.
+What the SDK leaves to each tap (see SDK-NOTES.md), done once, each concern in its module:
+- `tapkit.httperrors`: the error ladder and the waits between attempts (`Retry-After`, up to
+  `max_attempts`, a 429 waits at least the vendor's interval); 401/403 fail at once naming
+  the settings to check;
+- `tapkit.throttle` / `tapkit.runscope`: a throttle per credential shared by a run's streams;
+- here, the page loop: bodies are parsed as they stream in, and a body that is not what the
+  endpoint returns (HTML with status 200, cut short, an error object) is re-read, never
+  taken as "no data";
+- `tapkit.windowing`: a stream that declares `windowing` is walked over date windows oldest
+  first, an empty window does not end it, and a STATE message follows every completed
+  window, whose end (never past the open day) is the bookmark;
+- `tapkit.records`: every declared field typed from the schema, the rest kept in `_extra`;
+- `tapkit.sdk_compat`: the few SDK internals all of this needs.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import random
 import time
 import typing as t
@@ -23,71 +25,39 @@ from functools import cached_property
 from http import HTTPStatus
 
 import backoff
-import requests
-import singer_sdk.singerlib as singer
-from singer_sdk import RESTStream
-from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
-from singer_sdk.helpers._util import utc_now
+from singer_sdk.exceptions import FatalAPIError
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.pagination import SinglePagePaginator
 from singer_sdk.streams.rest import PageContext
+from typing_extensions import override
 
-from tapkit.jsonbody import BodyError, iter_json_records
+from tapkit.httperrors import (
+    BODY_FAILURES,
+    RETRIABLE_REQUEST_FAILURES,
+    backoff_delay,
+    check_response,
+    describe_failure,
+)
+from tapkit.jsonbody import iter_json_records
 from tapkit.limits import Limits, PageGuard, PageSummary, ResponseGuard, render
 from tapkit.records import RecordTyper
 from tapkit.redirects import guard_redirects
+from tapkit.runscope import RunScope
 from tapkit.sanity import clamp_future_bookmark, parse_bookmark
-from tapkit.scrub import scrub, scrub_exception
+from tapkit.scrub import scrub_exception
+from tapkit.sdk_compat import CompatStream
 from tapkit.settings import parse_datetime_setting
-from tapkit.throttle import MinIntervalThrottle
-from tapkit.windows import DateWindow, DateWindowPaginator, WindowPlan, WindowToken, plan_windows
+from tapkit.windowing import Windowing, WindowRequest, WindowWalk
+from tapkit.windows import DateWindow, WindowPlan, WindowToken, plan_windows
 
 if t.TYPE_CHECKING:
+    import requests
     from singer_sdk.helpers.types import Context
 
-MAX_BACKOFF_SECONDS = 60.0
-_ERROR_BODY_CHARS = 500
-
-#: Failures of a request that are worth another attempt (as in the SDK).
-RETRIABLE_REQUEST_FAILURES: tuple[type[BaseException], ...] = (
-    ConnectionResetError,
-    RetriableAPIError,
-    requests.exceptions.Timeout,
-    requests.exceptions.ConnectionError,
-    requests.exceptions.ChunkedEncodingError,
-    requests.exceptions.ContentDecodingError,
-)
-
-#: Failures while reading a body that was accepted: retried by re-requesting the page.
-BODY_FAILURES: tuple[type[BaseException], ...] = (
-    BodyError,
-    requests.exceptions.ChunkedEncodingError,
-    requests.exceptions.ContentDecodingError,
-    requests.exceptions.ConnectionError,
-    requests.exceptions.Timeout,
-    ConnectionResetError,
-)
+    from tapkit.throttle import MinIntervalThrottle
 
 
-def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
-    """Seconds to wait from a `Retry-After` header: delta-seconds or an HTTP date."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
-
-
-class VendorStream(RESTStream):
+class VendorStream(CompatStream):
     """A stream of one vendor endpoint; the tap's `client.py` sets the vendor's conventions."""
 
     #: Name of the vendor, for messages ("Oct8ne answered ...").
@@ -110,21 +80,32 @@ class VendorStream(RESTStream):
     # -- HTTP conventions ------------------------------------------------------------------
 
     @property
+    @override
     def url_base(self) -> str:
         """The vendor host (or the `base_url` override)."""
         return str(self.config["base_url"]).rstrip("/")
 
     @property
+    @override
     def timeout(self) -> float:  # type: ignore[override]
         """Per-request timeout from `request_timeout`."""
         return float(self.config.get("request_timeout", 120))
 
     @property
+    @override
     def requests_session(self) -> requests.Session:
         """One keep-alive session per stream, reading bodies as they arrive."""
         session = guard_redirects(super().requests_session)
         session.stream = True
         return session
+
+    @property
+    def run_scope(self) -> RunScope:
+        """The objects shared by every stream of this run (see `tapkit.runscope`)."""
+        scope = getattr(self.owning_tap, "run_scope", None)
+        if not isinstance(scope, RunScope):
+            raise TypeError(f"stream '{self.name}' must belong to a tapkit VendorTap")
+        return scope
 
     @property
     def throttle(self) -> MinIntervalThrottle | None:
@@ -136,10 +117,12 @@ class VendorStream(RESTStream):
         """The bounds on waits, pages and bodies (`tapkit.limits`), from the settings."""
         return Limits.from_config(self.config)
 
+    @override
     def backoff_max_tries(self) -> int:
         """Attempts per request: `max_attempts`."""
         return int(self.config.get("max_attempts", 8))
 
+    @override
     def backoff_wait_generator(self) -> t.Generator[float, t.Any, None]:
         """Waits between attempts: `Retry-After` when given, else exponential (capped)."""
         attempt = 0
@@ -148,26 +131,20 @@ class VendorStream(RESTStream):
             attempt += 1
             exception = yield self.retry_delay(exception, attempt)
 
+    @override
     def backoff_jitter(self, value: float) -> float:
         """A little jitter, never shortening a vendor's `Retry-After`."""
-        return value + random.uniform(0, min(1.0, value * 0.1))
+        return value + random.uniform(0, min(1.0, value * 0.1))  # noqa: S311 (jitter, not a secret)
 
     def retry_delay(self, exception: BaseException | None, attempt: int) -> float:
         """Seconds to wait before attempt `attempt + 1` after `exception`."""
-        response = getattr(exception, "response", None)
-        delay = min(float(2 ** (attempt - 1)), MAX_BACKOFF_SECONDS)
-        if response is not None:
-            retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            if retry_after is not None:
-                delay = self.limits.check_retry_after(
-                    retry_after, vendor=self.vendor, stream=self.name
-                )
-            elif response.status_code == HTTPStatus.TOO_MANY_REQUESTS and self.throttle:
-                delay = max(delay, self.throttle.interval)
-        if self.throttle:
-            self.throttle.defer(delay)
-        return delay
+        return backoff_delay(exception, attempt, self.throttle, retry_after_cap=self._capped_wait)
 
+    def _capped_wait(self, seconds: float) -> float:
+        """A `Retry-After` within `max_retry_after_seconds`, else the run stops, saying so."""
+        return self.limits.check_retry_after(seconds, vendor=self.vendor, stream=self.name)
+
+    @override
     def backoff_handler(self, details: t.Any) -> None:
         """One readable line per retry, without the request's URL."""
         exception = details.get("exception")
@@ -180,7 +157,8 @@ class VendorStream(RESTStream):
             details.get("wait", 0.0),
         )
 
-    def request_decorator(self, func: t.Callable) -> t.Callable:
+    @override
+    def request_decorator(self, func: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
         """Retry per `backoff_*`; each attempt waits for the throttle; errors leave masked.
 
         Built here rather than by the SDK so the `backoff` library does not log a second,
@@ -208,38 +186,135 @@ class VendorStream(RESTStream):
             logger=None,
         )(throttled)
 
+    @override
     def validate_response(self, response: requests.Response) -> None:
         """401/403 name the settings; other 4xx carry the vendor's message; 429/5xx retry."""
-        status = response.status_code
-        if status in (HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN):
-            settings = " and ".join(self.auth_settings) or "the credentials"
-            raise FatalAPIError(
-                f"{self.vendor} refused the credentials (HTTP {status}) for stream "
-                f"'{self.name}': check the setting(s) {settings}. "
-                f"{self.vendor} said: {vendor_message(response)}"
-            )
-        if status in self.extra_retry_statuses or status >= HTTPStatus.INTERNAL_SERVER_ERROR:
-            raise RetriableAPIError(
-                f"{self.vendor} answered HTTP {status} for stream '{self.name}': "
-                f"{vendor_message(response)}",
-                response,
-            )
-        if status >= HTTPStatus.BAD_REQUEST:
-            raise FatalAPIError(
-                f"{self.vendor} rejected the request of stream '{self.name}' (HTTP {status}): "
-                f"{vendor_message(response)}"
-            )
-        content_type = response.headers.get("Content-Type", "")
-        if "html" in content_type.lower():
-            raise RetriableAPIError(
-                f"{self.vendor} answered an HTML page instead of data for stream "
-                f"'{self.name}' (a proxy or maintenance page?)",
-                response,
-            )
+        check_response(
+            response,
+            vendor=self.vendor,
+            stream=self.name,
+            auth_settings=self.auth_settings,
+            retry_statuses=self.extra_retry_statuses,
+        )
+
+    # -- date windows (when `windowing` is declared) ---------------------------------------
+
+    #: The stream's date windowing as data; None: the stream is not read by date window.
+    windowing: t.ClassVar[Windowing | None] = None
+
+    @property
+    def window_days(self) -> int:
+        """Length of one window: `window_days` if set, never above the vendor's maximum."""
+        limit = self.windowing.max_days if self.windowing else 1
+        return min(int(self.config.get("window_days", limit)), limit)
+
+    @property
+    def window_tz(self) -> dt.tzinfo:
+        """The calendar the vendor's days are counted in (from the windowing's calendar)."""
+        return self.windowing.calendar(self.config) if self.windowing else dt.UTC
+
+    @property
+    def run_clock(self) -> dt.datetime:
+        """One clock reading for the whole run, so every stream agrees on which day is today
+        even when the run crosses midnight.
+        """
+        return self.run_scope.started_at
+
+    @override
+    def records_move_bookmark(self) -> bool:
+        """Not for a windowed stream: the end of its last complete window is the bookmark
+        (records inside a window are unsorted, and the open day must not be bookmarked).
+        """
+        return self.windowing is None
+
+    #: where the walk is bookmarked when this stream is read only for its children
+    WALK_KEY = "parent_replication_key_value"
+
+    def walk_state(self, context: Context | None) -> tuple[dict[str, t.Any], str]:
+        """The state entry and key holding this walk's bookmark.
+
+        Read only for selected children (the stream itself deselected), the walk is
+        bookmarked in the child's state: this stream's own bookmark must not move past
+        records it never emitted, or selecting it later would skip them.
+        """
+        if self.selected:
+            return self.get_context_state(context), "replication_key_value"
+        children = [c for c in self.child_streams if c.selected or c.has_selected_descendents]
+        if not children:
+            return self.get_context_state(context), "replication_key_value"
+        return children[0].stream_state, self.WALK_KEY
+
+    def checked_bookmark(self, context: Context | None = None) -> dt.datetime | None:
+        """The bookmark of this walk, a `StateError` if it is not a date-time (windowed
+        streams only: a record-driven bookmark is the vendor's value, whatever its type).
+        """
+        if self.windowing is None:
+            return None
+        state, key = self.walk_state(context)
+        return parse_bookmark(state.get(key), stream=self.name)
+
+    def window_plan(self, context: Context | None) -> WindowPlan:
+        """The windows of this run, from the settings and the bookmark."""
+        if self.windowing is None:
+            raise TypeError(f"stream '{self.name}' declares no windowing")
+        bookmark, future = clamp_future_bookmark(
+            self.checked_bookmark(context), now=self.run_clock, stream=self.name
+        )
+        if future:
+            self.logger.warning("%s: %s", self.name, future)
+        plan = plan_windows(
+            now_utc=self.run_clock,
+            tz=self.window_tz,
+            max_days=self.window_days,
+            start_date=parse_datetime_setting(self.config.get("start_date")),
+            end_date=parse_datetime_setting(self.config.get("end_date")),
+            bookmark=bookmark,
+            lookback_days=int(self.config.get("lookback_days", 1)),
+            default_history_days=self.windowing.default_history_days,
+            horizon_days=self.windowing.horizon_days,
+        )
+        for note in plan.notes:
+            self.logger.warning("%s: %s", self.name, note)
+        return plan
+
+    def window_walk(self, context: Context | None) -> WindowWalk | None:
+        """The walk over this run's windows, or None for a stream without windowing."""
+        if self.windowing is None:
+            return None
+        return WindowWalk(self, self.window_plan(context), context)
+
+    def window_request(
+        self, context: Context | None, window: DateWindow, page: t.Any
+    ) -> WindowRequest:
+        """The query parameters and body asking for `window` (and `page` inside it)."""
+        raise NotImplementedError(f"stream '{self.name}' declares windowing: define this")
+
+    def next_page_in_window(self, response: requests.Response, token: WindowToken) -> t.Any:
+        """The token of the next page inside the same window, or None (no paging)."""
+        return None
+
+    @override
+    def get_url_params(self, context: Context | None, next_page_token: t.Any) -> dict[str, t.Any]:
+        """A window's parameters (`window_request`); none otherwise."""
+        if isinstance(next_page_token, WindowToken):
+            token = next_page_token
+            return self.window_request(context, token.window, token.page).params
+        return {}
+
+    @override
+    def prepare_request_payload(
+        self, context: Context | None, next_page_token: t.Any
+    ) -> dict[str, t.Any] | None:
+        """A window's body (`window_request`); none otherwise."""
+        if isinstance(next_page_token, WindowToken):
+            token = next_page_token
+            return self.window_request(context, token.window, token.page).body
+        return None
 
     # -- records ---------------------------------------------------------------------------
 
-    def parse_response(self, response: requests.Response) -> t.Iterable[dict]:
+    @override
+    def parse_response(self, response: requests.Response) -> t.Iterable[dict[str, t.Any]]:
         """Records of a JSON body, as it streams in."""
         return iter_json_records(
             response.iter_content(chunk_size=64 * 1024), array_key=self.records_array_key
@@ -263,17 +338,14 @@ class VendorStream(RESTStream):
             *((self.replication_key,) if self.replication_key else ()),
         )
 
-    def sync(self, context: Context | None = None) -> None:
-        """Sync as the SDK does, then log what the vendor sent beyond the schema.
-
-        The line is written once per top-level stream, for it and its child streams (a
-        child's `sync` runs once per parent record).
+    @override
+    def after_sync(self, context: Context | None) -> None:
+        """Log what the vendor sent beyond the schema, once per top-level stream, for it and
+        its child streams (a child's `sync` runs once per parent record).
         """
-        try:
-            super().sync(context)
-        finally:
-            if self.parent_stream_type is None:
-                for stream in (self, *self.child_streams):
+        if self.parent_stream_type is None:
+            for stream in (self, *self.child_streams):
+                if isinstance(stream, VendorStream):
                     stream.log_schema_findings()
 
     def log_schema_findings(self) -> None:
@@ -282,40 +354,20 @@ class VendorStream(RESTStream):
         if isinstance(typer, RecordTyper):
             self.logger.info("%s", typer.summary())
 
-    def post_process(self, row: dict, context: Context | None = None) -> dict | None:
+    @override
+    def post_process(
+        self, row: dict[str, t.Any], context: Context | None = None
+    ) -> dict[str, t.Any] | None:
         """Type the row from the schema; undeclared fields go to `_extra`."""
         return self.record_typer(row)
 
-    @cached_property
-    def _selects_every_property(self) -> bool:
-        return all(self.mask.values())
-
-    def _generate_record_messages(self, record: dict) -> t.Generator[t.Any, None, None]:
-        """RECORD messages, without the SDK's per-record walk when nothing is deselected.
-
-        With every property selected, `pop_deselected_record_properties` removes nothing
-        but still cost a tenth of a tap's time (`make bench`); and with type conformance
-        off the SDK would hand the record on unchanged. A catalog that deselects anything
-        takes the SDK's own path.
-        """
-        if not self._selects_every_property:
-            yield from super()._generate_record_messages(record)
-            return
-        for stream_map in self.stream_maps:
-            mapped_record = stream_map.transform(record)
-            if mapped_record is not None:
-                yield singer.RecordMessage(
-                    stream=stream_map.stream_alias,
-                    record=mapped_record,
-                    version=self._stream_version,
-                    time_extracted=utc_now(),
-                )
-
+    @override
     def get_new_paginator(self) -> t.Any:
         """One request unless the stream pages or walks windows."""
         return SinglePagePaginator()
 
-    def request_records(self, context: Context | None) -> t.Iterable[dict]:
+    @override
+    def request_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
         """Walk the pages; a page whose body fails mid-way is requested again.
 
         The SDK retries only the request itself; a body cut short or malformed is noticed
@@ -323,31 +375,38 @@ class VendorStream(RESTStream):
         records are keyed, so rows emitted twice upsert in the warehouse.
         """
         self._request_context = context
-        paginator = self.get_new_paginator()
-        decorated_request = self.request_decorator(self._request)
+        walk = self.window_walk(context)
+        paginator = walk.paginator() if walk else self.get_new_paginator()
+        decorated_request = self.request_decorator(self.send_request)
         pages = PageGuard(self.limits, self.vendor, self.name)
         with self.get_http_request_counter() as request_counter:
             request_counter.with_context(context)
             while not paginator.finished:
                 pages.next_request(paginator.current_value)
-                response = yield from self._read_page(
+                response, read = yield from self._read_page(
                     context, paginator.current_value, decorated_request, request_counter
                 )
                 pages.page_read(paginator.current_value, getattr(response, "page_summary", None))
+                if walk:
+                    walk.records += read
                 paginator.advance(response)
 
     def _read_page(
         self,
         context: Context | None,
         token: t.Any,
-        decorated_request: t.Callable,
+        decorated_request: t.Callable[..., t.Any],
         request_counter: t.Any,
-    ) -> t.Generator[dict, None, requests.Response]:
+    ) -> t.Generator[dict[str, t.Any], None, tuple[requests.Response, int]]:
+        """Yield one page's records; return its response and the records read (re-reads
+        included).
+        """
         max_attempts = self.backoff_max_tries()
         attempt = 1
+        read = 0
         while True:
             prepared = self.build_page_request(context, token)
-            response = decorated_request(prepared, context)
+            response: requests.Response = decorated_request(prepared, context)
             request_counter.increment()
             emitted = 0
             guard = ResponseGuard(response, self.limits, vendor=self.vendor, stream=self.name)
@@ -355,7 +414,6 @@ class VendorStream(RESTStream):
             try:
                 for record in self.parse_response(response):
                     emitted += 1
-                    self._page_records += 1
                     if emitted == 1:
                         summary.first = render(record, self.name)
                     summary.last = record
@@ -363,6 +421,7 @@ class VendorStream(RESTStream):
                 summary.records = emitted
                 response.page_summary = summary  # type: ignore[attr-defined]
             except BODY_FAILURES as exc:
+                read += emitted
                 response.close()
                 scrub_exception(exc)
                 if attempt >= max_attempts:
@@ -385,26 +444,26 @@ class VendorStream(RESTStream):
                 time.sleep(delay)
                 attempt += 1
             else:
-                return response
+                return response, read + emitted
             finally:
                 guard.close()
                 if self.throttle:
                     self.throttle.finished()
 
-    _page_records = 0
-
-    def read_all_pages(self, context: Context | None) -> list[dict]:
+    def read_all_pages(self, context: Context | None) -> list[dict[str, t.Any]]:
         """Every record of one context, page by page, parsed but not yet post-processed.
 
         Safe in a worker thread (the SDK's `request_records` keeps per-stream state): it is
         how `tapkit.prefetch` reads a child's records ahead while the parent is emitted.
         Retries and re-read pages work as in `request_records`.
         """
+        if self.windowing is not None:
+            raise TypeError(f"{self.name}: a windowed stream is read by request_records")
         paginator = self.get_new_paginator()
-        decorated_request = self.request_decorator(self._request)
+        decorated_request = self.request_decorator(self.send_request)
         counter = _UncountedRequests()
         pages = PageGuard(self.limits, self.vendor, self.name)
-        records: list[dict] = []
+        records: list[dict[str, t.Any]] = []
         while not paginator.finished:
             pages.next_request(paginator.current_value)
             page = self._read_page(context, paginator.current_value, decorated_request, counter)
@@ -412,9 +471,11 @@ class VendorStream(RESTStream):
                 try:
                     records.append(next(page))
                 except StopIteration as done:
-                    summary = getattr(done.value, "page_summary", None)
-                    pages.page_read(paginator.current_value, summary)
-                    paginator.advance(done.value)
+                    response = done.value[0]
+                    pages.page_read(
+                        paginator.current_value, getattr(response, "page_summary", None)
+                    )
+                    paginator.advance(response)
                     break
         return records
 
@@ -433,165 +494,10 @@ class VendorStream(RESTStream):
         )
 
 
-class WindowedStream(VendorStream):
-    """A stream read over date windows of whole local days, bookmarked per window."""
-
-    #: The vendor's longest window, in days (a tap may lower it with `window_days`).
-    max_window_days: int = 1
-    #: The vendor's history limit in days before today (None: no limit).
-    horizon_days: int | None = None
-    #: When the vendor has no notion of "now", how far back a first run starts.
-    default_history_days = 30
-    is_sorted = False
-
-    @property
-    def window_days(self) -> int:
-        """Length of one window: `window_days` if set, never above the vendor's maximum."""
-        return min(int(self.config.get("window_days", self.max_window_days)), self.max_window_days)
-
-    @property
-    def window_tz(self) -> dt.tzinfo:
-        """The calendar the vendor's days are counted in."""
-        return dt.UTC
-
-    @property
-    def run_clock(self) -> dt.datetime:
-        """One clock reading for the whole run (taken by the tap), so every stream agrees on
-        which day is today even when the run crosses midnight."""
-        return getattr(self._tap, "run_started_at", None) or dt.datetime.now(dt.UTC)
-
-    # The bookmark is the end of the last complete window, written by `_window_done`; a
-    # record's own timestamp never moves it (records inside a window are unsorted, and the
-    # open day must not be bookmarked).
-    def _increment_stream_state(self, latest_record: dict, *, context: t.Any = None) -> None:
-        return None
-
-    #: where the walk is bookmarked when this stream is read only for its children
-    WALK_KEY = "parent_replication_key_value"
-
-    def _walk_state(self, context: Context | None) -> tuple[dict, str]:
-        """The state entry and key holding this walk's bookmark.
-
-        Read only for selected children (the stream itself deselected), the walk is
-        bookmarked in the child's state: this stream's own bookmark must not move past
-        records it never emitted, or selecting it later would skip them.
-        """
-        if self.selected:
-            return self.get_context_state(context), "replication_key_value"
-        children = [c for c in self.child_streams if c.selected or c.has_selected_descendents]
-        if not children:
-            return self.get_context_state(context), "replication_key_value"
-        return children[0].stream_state, self.WALK_KEY
-
-    def checked_bookmark(self, context: Context | None = None) -> dt.datetime | None:
-        """The bookmark of this walk, a `StateError` if it is not a date-time."""
-        state, key = self._walk_state(context)
-        return parse_bookmark(state.get(key), stream=self.name)
-
-    def window_plan(self, context: Context | None) -> WindowPlan:
-        """The windows of this run, from the settings and the bookmark."""
-        bookmark, future = clamp_future_bookmark(
-            self.checked_bookmark(context), now=self.run_clock, stream=self.name
-        )
-        if future:
-            self.logger.warning("%s: %s", self.name, future)
-        plan = plan_windows(
-            now_utc=self.run_clock,
-            tz=self.window_tz,
-            max_days=self.window_days,
-            start_date=parse_datetime_setting(self.config.get("start_date")),
-            end_date=parse_datetime_setting(self.config.get("end_date")),
-            bookmark=bookmark,
-            lookback_days=int(self.config.get("lookback_days", 1)),
-            default_history_days=self.default_history_days,
-            horizon_days=self.horizon_days,
-        )
-        for note in plan.notes:
-            self.logger.warning("%s: %s", self.name, note)
-        return plan
-
-    def get_new_paginator(self) -> DateWindowPaginator:
-        """A paginator over this run's windows; each completed window is bookmarked."""
-        context = getattr(self, "_request_context", None)
-        self._plan = self.window_plan(context)
-        self._page_records = 0
-        self._window_started = time.monotonic()
-        self._announce_plan(self._plan)
-        return DateWindowPaginator(
-            self._plan.windows,
-            on_window_done=self._window_done,
-            next_page=self.next_page_in_window,
-        )
-
-    def next_page_in_window(self, response: requests.Response, token: WindowToken) -> t.Any:
-        """The token of the next page inside the same window, or None (no paging)."""
-        return None
-
-    def _announce_plan(self, plan: WindowPlan) -> None:
-        if not plan.windows:
-            self.logger.info("%s: nothing to read, already up to date", self.name)
-            return
-        first, last = plan.windows[0].first, plan.windows[-1].last
-        message = (
-            f"{self.name}: reading {first.isoformat()}..{last.isoformat()} in "
-            f"{len(plan.windows)} window(s) of up to {self.window_days} day(s)"
-        )
-        if self.throttle and self.throttle.interval:
-            minutes = (len(plan.windows) - 1) * self.throttle.interval / 60
-            message += (
-                f"; at one request every {self.throttle.interval:g} s this stream needs at "
-                f"least {minutes:.1f} min"
-            )
-        self.logger.info(message)
-
-    def _window_done(self, window: DateWindow) -> None:
-        context = getattr(self, "_request_context", None)
-        state, key = self._walk_state(context)
-        if key == "replication_key_value":
-            state["replication_key"] = self.replication_key
-        state[key] = self._plan.bookmark_after(window).isoformat()
-        state.pop("progress_markers", None)
-        self.state_manager.is_flushed = False
-        self._write_state_message()
-        self._log_window_progress(window)
-
-    def _log_window_progress(self, window: DateWindow) -> None:
-        elapsed = time.monotonic() - self._window_started
-        message = f"{self.name} {window}: {self._page_records:,} records in {elapsed:.1f} s"
-        if self.throttle and window != self._plan.windows[-1]:
-            message += f"; next request in {self.throttle.seconds_until_free():.0f} s"
-        self.logger.info(message)
-        self._page_records = 0
-        self._window_started = time.monotonic()
-
-
 class _UncountedRequests:
     """Stands in for the SDK's request counter in worker threads (its metrics are not
-    thread-safe)."""
+    thread-safe).
+    """
 
     def increment(self) -> None:
         return None
-
-
-def vendor_message(response: requests.Response) -> str:
-    """The vendor's error text, short and with secrets masked."""
-    try:
-        text = response.text
-    except Exception:  # the body could not be read; the status says enough
-        return response.reason or "(no message)"
-    text = " ".join(text.split())[:_ERROR_BODY_CHARS] or response.reason or "(no message)"
-    return scrub(text)
-
-
-def describe_failure(exc: BaseException | None) -> str:
-    """A one-line description of a failed attempt, secrets masked."""
-    if exc is None:
-        return "unknown error"
-    response = getattr(exc, "response", None)
-    if isinstance(exc, (RetriableAPIError, FatalAPIError)):
-        return scrub(str(exc))
-    if isinstance(exc, requests.exceptions.Timeout):
-        return "timed out"
-    if isinstance(exc, requests.exceptions.ConnectionError) and response is None:
-        return f"connection failed: {type(exc).__name__}"
-    return scrub(f"{type(exc).__name__}: {exc}")

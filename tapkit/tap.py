@@ -11,21 +11,24 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import logging
 import sys
 import typing as t
 
 import requests
-from singer_sdk import Tap
 from singer_sdk.exceptions import ConfigValidationError, FatalAPIError, RetriableAPIError
 from typing_extensions import override
 
 from tapkit import inputs, logsafe, scrub
+from tapkit.runscope import RunScope
 from tapkit.sanity import NOTHING_SELECTED, StateError, unknown_setting_warnings
+from tapkit.sdk_compat import CompatTap
 from tapkit.settings import check_common
 from tapkit.signals import stop_on_signal
 from tapkit.writer import CleanTextWriter
+
+if t.TYPE_CHECKING:
+    import datetime as dt
+    import logging
 
 #: Errors whose message says all a user needs; no traceback at the default log level.
 USER_FACING_ERRORS: tuple[type[BaseException], ...] = (
@@ -37,7 +40,7 @@ USER_FACING_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
-class VendorTap(Tap):
+class VendorTap(CompatTap):
     """Base of the five taps."""
 
     message_writer_class = CleanTextWriter
@@ -46,11 +49,21 @@ class VendorTap(Tap):
 
     def __init__(self, *args: t.Any, config: t.Any = None, **kwargs: t.Any) -> None:
         logsafe.install()
-        self.run_started_at = dt.datetime.now(dt.UTC)
+        #: The objects this run's streams share (clock reading, throttles, logins, flags).
+        self.run_scope = RunScope()
         if isinstance(config, dict):
             config = numbers_from_strings(config, self.config_jsonschema)
         super().__init__(*args, config=config, **kwargs)
         install_error_hook(self.logger)
+
+    @property
+    def run_started_at(self) -> dt.datetime:
+        """The run's single clock reading."""
+        return self.run_scope.started_at
+
+    @run_started_at.setter
+    def run_started_at(self, value: dt.datetime) -> None:
+        self.run_scope.started_at = value
 
     @classmethod
     def secret_settings(cls) -> list[str]:
@@ -68,7 +81,7 @@ class VendorTap(Tap):
 
     @classmethod
     @override
-    def invoke(  # type: ignore[override]
+    def invoke(
         cls,
         *,
         state: t.IO[str] | None = None,
@@ -81,7 +94,7 @@ class VendorTap(Tap):
         super().invoke(state=state, catalog=catalog, **kwargs)
 
     @override
-    def _handle_termination(self, signum: int, frame: t.Any) -> None:
+    def on_termination(self, signum: int, frame: t.Any) -> None:
         """SIGTERM/SIGINT: the last consistent STATE, then exit 143/130 (the SDK exits 0)."""
         stop_on_signal(
             signum,
@@ -90,8 +103,8 @@ class VendorTap(Tap):
         )
 
     @override
-    def sync_all(self) -> None:
-        """Check the catalog and every bookmark before the first request, then sync."""
+    def before_sync(self) -> None:
+        """Check the catalog and every bookmark before the first request."""
         active = [s for s in self.streams.values() if s.selected or s.has_selected_descendents]
         if not active:
             self.logger.warning("%s", NOTHING_SELECTED)
@@ -99,7 +112,10 @@ class VendorTap(Tap):
             check = getattr(stream, "checked_bookmark", None)
             if check is not None and not stream.parent_stream_type:
                 check()
-        super().sync_all()
+
+    @override
+    def after_sync(self) -> None:
+        """The run's NUL-stripping summary (`tapkit.writer`)."""
         for line in getattr(self.message_writer, "nul_summary", list)():
             self.logger.warning("%s", line)
 
@@ -107,27 +123,23 @@ class VendorTap(Tap):
         """Vendor-specific checks beyond the schema; each message names the setting."""
         return []
 
-    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
+    @override
+    def before_config_validation(self) -> None:
+        """Secrets are registered before the SDK's validation messages can quote them."""
         for name in self.secret_settings():
             scrub.register_secret(self.config.get(name))
-        try:  # collect the schema's errors with ours, so all are reported together
-            errors = super()._validate_config(raise_errors=True)
-        except ConfigValidationError as exc:
-            errors = list(exc.errors)
-        errors += check_common(self.config)
+
+    @override
+    def extra_config_errors(self) -> list[str]:
+        """The common checks and the vendor's, each naming the setting; unknown settings warn."""
         for warning in unknown_setting_warnings(
             self.config, self.config_jsonschema.get("properties", {})
         ):
             self.logger.warning("%s", warning)
-        errors += self.check_settings(self.config)
-        if errors and raise_errors:
-            raise ConfigValidationError(
-                "Config validation failed", errors=errors, schema=self.config_jsonschema
-            )
-        return errors
+        return check_common(self.config) + self.check_settings(self.config)
 
 
-def numbers_from_strings(config: dict, schema: dict) -> dict:
+def numbers_from_strings(config: dict[str, t.Any], schema: dict[str, t.Any]) -> dict[str, t.Any]:
     """Numeric settings given as text ("0.5", from an environment variable) become numbers.
 
     Meltano passes a setting without a `kind` through as text when it comes from the

@@ -2,7 +2,7 @@
 
 Oct8ne allows one request a minute per API token, across its endpoints. The SDK has no
 throttle, and each stream has its own HTTP session, so the interval is kept by one object
-per (tap instance, credential) that all such streams share.
+per (run, credential) that all such streams share.
 
 Why not pyrate-limiter: its limiters count requests in windows, while what is needed here is
 "no request before T", where T is pushed back by a vendor's `Retry-After`, and where the
@@ -15,12 +15,15 @@ import hashlib
 import threading
 import time
 import typing as t
-import weakref
+
+if t.TYPE_CHECKING:
+    from tapkit.runscope import RunScope
 
 
 class MinIntervalThrottle:
     """Blocks each caller until `interval` seconds have passed since the previous request
-    was sent and since its answer was read."""
+    was sent and since its answer was read.
+    """
 
     def __init__(
         self,
@@ -66,23 +69,12 @@ class MinIntervalThrottle:
         return max(0.0, self._not_before - self._clock())
 
 
-_registry: weakref.WeakKeyDictionary[object, dict[str, MinIntervalThrottle]] = (
-    weakref.WeakKeyDictionary()
-)
-_registry_lock = threading.Lock()
-
-
 def credential_key(*parts: object) -> str:
     """A stable, non-reversible key for a credential (never the credential itself)."""
     digest = hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()
     return digest[:16]
 
 
-def shared_throttle(owner: object, key: str, interval: float) -> MinIntervalThrottle:
-    """Return the throttle of `owner` (a tap instance) for credential `key`, creating it once."""
-    with _registry_lock:
-        per_owner = _registry.setdefault(owner, {})
-        throttle = per_owner.get(key)
-        if throttle is None:
-            throttle = per_owner[key] = MinIntervalThrottle(interval)
-        return throttle
+def shared_throttle(run: RunScope, key: str, interval: float) -> MinIntervalThrottle:
+    """Return the run's throttle for credential `key`, creating it once."""
+    return run.shared(MinIntervalThrottle, lambda: MinIntervalThrottle(interval), key=key)

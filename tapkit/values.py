@@ -3,7 +3,7 @@
 Lenient conversion invented data: `4.6` in an integer column became 5, `NaN` or `1e309`
 became null with nothing kept, an integer above 2^63 reached the warehouse and failed the
 load (of every run, since the window is re-read), a date parser turned `"10"` or
-`"Tuesday"` into a real-looking timestamp. Each check here raises `DoesNotFit` (a
+`"Tuesday"` into a real-looking timestamp. Each check here raises `DoesNotFitError` (a
 `ValueError`) instead, and the typing rule of `tapkit.records` decides where the value goes:
 kept as sent in `_extra`, or an error when the field is a key.
 
@@ -13,7 +13,6 @@ Text is cleaned of NUL characters (PostgreSQL refuses them in text and JSON) by
 
 from __future__ import annotations
 
-import datetime as dt
 import email.utils
 import math
 import re
@@ -22,15 +21,18 @@ import typing as t
 from dateutil.parser import isoparse
 from singer_sdk.exceptions import FatalAPIError
 
+if t.TYPE_CHECKING:
+    import datetime as dt
+
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
 
 
-class DoesNotFit(ValueError):
+class DoesNotFitError(ValueError):
     """The value does not fit the declared type (the typing rule decides where it goes)."""
 
 
-class KeyMissing(FatalAPIError):
+class KeyMissingError(FatalAPIError):
     """A row came without one of its required key fields: it cannot be upserted."""
 
     def __init__(self, stream: str, field: str, row: t.Mapping[str, t.Any]) -> None:
@@ -59,10 +61,13 @@ def json_type(value: t.Any) -> str:
 
 
 def checked_int(value: int) -> int:
-    """`value` when it fits a signed 64-bit integer (what warehouses store), else `DoesNotFit`."""
+    """`value` when it fits a signed 64-bit integer (what warehouses store).
+
+    Else `DoesNotFitError`.
+    """
     if INT64_MIN <= value <= INT64_MAX:
         return value
-    raise DoesNotFit(f"integer {value} is out of the 64-bit range")
+    raise DoesNotFitError(f"integer {value} is out of the 64-bit range")
 
 
 def int_from_float(value: float) -> int:
@@ -72,9 +77,9 @@ def int_from_float(value: float) -> int:
     not expect, kept as sent rather than changed into 5.
     """
     if not math.isfinite(value):
-        raise DoesNotFit(f"{value!r} is not a finite number")
+        raise DoesNotFitError(f"{value!r} is not a finite number")
     if not value.is_integer():
-        raise DoesNotFit(f"{value!r} is not a whole number")
+        raise DoesNotFitError(f"{value!r} is not a whole number")
     return checked_int(int(value))
 
 
@@ -82,7 +87,7 @@ def checked_float(value: float) -> float:
     """`value` when finite; NaN and ±Infinity (also `1e309`, which overflows) do not fit."""
     if math.isfinite(value):
         return value
-    raise DoesNotFit(f"{value!r} is not a finite number")
+    raise DoesNotFitError(f"{value!r} is not a finite number")
 
 
 def json_safe(value: t.Any) -> t.Any:
@@ -117,22 +122,22 @@ def strict_iso_datetime(text: str) -> dt.datetime:
     """
     text = text.strip()
     if not _ISO_DATETIME.fullmatch(text):
-        raise DoesNotFit(f"{text!r} is not an ISO 8601 date-time")
+        raise DoesNotFitError(f"{text!r} is not an ISO 8601 date-time")
     try:  # dateutil's ISO parser (not its guessing one): 24:00, comma fractions, ...
         return isoparse(text)
     except (ValueError, OverflowError):
-        raise DoesNotFit(f"{text!r} is not a valid ISO 8601 date-time") from None
+        raise DoesNotFitError(f"{text!r} is not a valid ISO 8601 date-time") from None
 
 
 def strict_rfc2822_datetime(text: str) -> dt.datetime:
     """An RFC 2822 date-time with an explicit zone, exactly; anything else does not fit."""
     text = " ".join(text.split())
     if not _RFC2822.fullmatch(text):
-        raise DoesNotFit(f"{text!r} is not an RFC 2822 date-time")
+        raise DoesNotFitError(f"{text!r} is not an RFC 2822 date-time")
     try:
         return email.utils.parsedate_to_datetime(text)
     except (TypeError, ValueError):
-        raise DoesNotFit(f"{text!r} is not a valid RFC 2822 date-time") from None
+        raise DoesNotFitError(f"{text!r} is not a valid RFC 2822 date-time") from None
 
 
 # -- NUL -----------------------------------------------------------------------------------
@@ -149,16 +154,16 @@ def strip_nul(value: t.Any) -> tuple[t.Any, int]:
         total = 0
         cleaned = {}
         for key, item in value.items():
-            key, in_key = strip_nul(key)
-            cleaned[key], in_item = strip_nul(item)
+            clean_key, in_key = strip_nul(key)
+            cleaned[clean_key], in_item = strip_nul(item)
             total += in_key + in_item
         return cleaned, total
     if isinstance(value, list):
         total = 0
         items = []
         for item in value:
-            item, count = strip_nul(item)
-            items.append(item)
+            clean_item, count = strip_nul(item)
+            items.append(clean_item)
             total += count
         return items, total
     return value, 0

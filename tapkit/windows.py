@@ -15,6 +15,7 @@ import typing as t
 from dataclasses import dataclass
 
 from singer_sdk.pagination import BaseAPIPaginator
+from typing_extensions import override
 
 if t.TYPE_CHECKING:
     import requests
@@ -34,8 +35,24 @@ class DateWindow:
         """Number of days covered."""
         return (self.last - self.first).days + 1
 
+    @override
     def __str__(self) -> str:
         return f"{self.first.isoformat()}..{self.last.isoformat()}"
+
+    def instants(self, tz: dt.tzinfo) -> tuple[dt.datetime, dt.datetime]:
+        """[start, end) of the window's days in `tz`, as UTC instants.
+
+        From the first day's local midnight to the local midnight after the last day (23 or
+        25 hours for a day with a DST change). Where a DST change skips midnight itself, the
+        day begins at the jump, which is the instant returned (zoneinfo reads the skipped
+        00:00 with the offset in force before it).
+        """
+        return local_midnight(self.first, tz), local_midnight(self.last + ONE_DAY, tz)
+
+
+def local_midnight(day: dt.date, tz: dt.tzinfo) -> dt.datetime:
+    """The instant (UTC) at which `day` begins in `tz`."""
+    return dt.datetime.combine(day, dt.time(), tzinfo=tz).astimezone(dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -139,13 +156,19 @@ class DateWindowPaginator(BaseAPIPaginator[WindowToken | None]):
         self._on_window_done = on_window_done
         self._next_page = next_page
         super().__init__(WindowToken(self._windows[0]) if self._windows else None)
-        if not self._windows:
-            self._finished = True
 
+    @property
+    @override
+    def finished(self) -> bool:
+        """True once the last window is read, and from the start when there is none."""
+        return not self._windows or super().finished
+
+    @override
     def continue_if_empty(self, response: requests.Response) -> bool:
         """An empty window (or page) is normal: later windows may hold records."""
         return True
 
+    @override
     def get_next(self, response: requests.Response) -> WindowToken | None:
         """Return the next page of this window, or the first page of the next window."""
         current = self.current_value

@@ -13,6 +13,8 @@ import typing as t
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import jsonschema
+
 BIN = Path(sys.executable).parent
 
 
@@ -39,6 +41,30 @@ class TapRun:
     def keys(self, stream: str, key_fields: t.Sequence[str]) -> set[tuple]:
         """The primary keys of one stream's records."""
         return {tuple(r[k] for k in key_fields) for r in self.records(stream)}
+
+    def schema_violations(self) -> list[str]:
+        """Every record checked against the last SCHEMA of its stream (JSON Schema 2020-12).
+
+        Formats are asserted too (`date-time`, `date`...), as a warehouse loader reads them.
+        """
+        checker = jsonschema.Draft202012Validator.FORMAT_CHECKER
+        validators: dict[str, jsonschema.Draft202012Validator] = {}
+        problems: list[str] = []
+        for message in self.messages:
+            if message["type"] == "SCHEMA":
+                validators[message["stream"]] = jsonschema.Draft202012Validator(
+                    message["schema"], format_checker=checker
+                )
+            elif message["type"] == "RECORD":
+                validator = validators.get(message["stream"])
+                if validator is None:
+                    problems.append(f"{message['stream']}: a RECORD before its SCHEMA")
+                    continue
+                problems += [
+                    f"{message['stream']}: {'.'.join(map(str, error.path))}: {error.message}"
+                    for error in validator.iter_errors(message["record"])
+                ]
+        return problems
 
     def states(self) -> list[dict]:
         """The STATE values, in order."""
@@ -95,6 +121,8 @@ def tap_env(loglevel: str) -> dict[str, str]:
     """The environment of a tap run: no inherited tap settings, the chosen log level."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TAP_")}
     env["LOGLEVEL"] = loglevel
+    # A deprecated SDK API (SingerSDKDeprecationWarning) fails the run, as in-process tests do.
+    env["PYTHONWARNINGS"] = "error::DeprecationWarning"
     return env
 
 
@@ -132,14 +160,16 @@ def run_tap_killed_after_states(
 
     What the process prints after the signal (a final STATE, its last log lines) is kept.
     """
-    with tempfile.TemporaryDirectory() as tmp:
-        process = subprocess.Popen(
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        subprocess.Popen(  # the context closes both pipes (filterwarnings = error)
             tap_command(tap, config, state, Path(tmp)),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
             env=tap_env("INFO"),
-        )
+        ) as process,
+    ):
         assert process.stdout is not None
         lines: list[str] = []
         seen = 0

@@ -9,13 +9,15 @@ module under `tests/cases/` that defines `CASE`.
 
 from __future__ import annotations
 
-import datetime as dt
 import importlib
 import pkgutil
 import typing as t
 from dataclasses import dataclass, field
 
-from emulators.framework import EmulatorApp
+if t.TYPE_CHECKING:
+    import datetime as dt
+
+    from emulators.framework import EmulatorApp
 
 #: Interval the rate-limited emulators enforce in tests (tests never wait a real minute).
 TEST_INTERVAL = 0.05

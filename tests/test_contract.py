@@ -60,6 +60,7 @@ def test_a_run_reads_exactly_the_emulators_rows(case: TapCase, emulator: Emulato
     truth = truth_for(case, emulator, config)
     assert all(truth.values()), "the ground truth should not be empty"
     assert_complete(case, run, truth)
+    assert run.schema_violations() == [], "every record fits its stream's SCHEMA"
 
 
 def test_empty_windows_do_not_end_a_stream(case: TapCase, emulator: EmulatorServer):

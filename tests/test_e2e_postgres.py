@@ -7,13 +7,16 @@ the state Meltano saved must add no duplicate row.
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from emulators.framework import EmulatorServer
 from tests.meltano_support import meltano_env, meltano_run, warehouse_keys
 from tests.tap_cases import TAP_CASES, TapCase
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 DAYS = 30
 

@@ -18,7 +18,7 @@ import pytest
 
 from emulators.framework import EmulatorServer, Fault, Reply, Request
 from emulators.jaicp import JaicpEmulator
-from tapkit.limits import LimitExceeded, Limits, PageGuard, PageSummary
+from tapkit.limits import LimitExceededError, Limits, PageGuard, PageSummary
 from tapkit.windows import DateWindow, WindowToken
 from tests.cases.jaicp import JAICP, JAICP_TOKEN
 from tests.support import run_tap
@@ -49,14 +49,14 @@ def test_page_guard_refuses_a_repeated_page_and_too_many_pages_per_window():
     guard.next_request(WindowToken(window))
     guard.page_read(WindowToken(window), same)
     guard.next_request(WindowToken(window, 1))
-    with pytest.raises(LimitExceeded, match="not paging"):
+    with pytest.raises(LimitExceededError, match="not paging"):
         guard.page_read(WindowToken(window, 1), PageSummary(2, "{'id': 1}", {"id": 2}))
     # another window starts its own count; an empty page is never "a repeat"
     other = DateWindow(dt.date(2026, 1, 2), dt.date(2026, 1, 2))
     for page in range(3):
         guard.next_request(WindowToken(other, page))
         guard.page_read(WindowToken(other, page), PageSummary(0))
-    with pytest.raises(LimitExceeded, match="max_pages_per_window"):
+    with pytest.raises(LimitExceededError, match="max_pages_per_window"):
         guard.next_request(WindowToken(other, 3))
 
 

@@ -132,7 +132,9 @@ def plugin_file(tap: str) -> dict:
 def changelog_release() -> str:
     """The newest released version of CHANGELOG.md (its first `## [X.Y.Z] - date`)."""
     match = re.search(
-        r"^## \[(\d+\.\d+\.\d+)\] - \d{4}-\d\d-\d\d$", (ROOT / "CHANGELOG.md").read_text(), re.M
+        r"^## \[(\d+\.\d+\.\d+)\] - \d{4}-\d\d-\d\d$",
+        (ROOT / "CHANGELOG.md").read_text(),
+        re.MULTILINE,
     )
     return match.group(1) if match else ""
 

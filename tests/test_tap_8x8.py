@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psycopg
 import pytest
@@ -23,6 +23,9 @@ from tapkit.jsonbody import BodyError
 from tests.meltano_support import meltano_env, meltano_run
 from tests.support import run_tap
 from tests.tap_cases import TAP_CASES
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 # Through the registry (not `tests.cases.eight_by_eight` directly): importing a case module
 # first would load the registry while that module is half-initialised.

@@ -134,7 +134,6 @@ def stream_at(run_started_at: dt.datetime, request_time: dt.datetime, window: Da
     )
     tap.run_started_at = run_started_at
     stream = tap.streams["conversations"]
-    stream._plan = stream.window_plan(None)
     stream.now_utc = lambda: request_time  # type: ignore[method-assign]
     return stream.get_url_params(None, WindowToken(window))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tapkit.runscope import RunScope
 from tapkit.throttle import MinIntervalThrottle, credential_key, shared_throttle
 
 
@@ -35,10 +36,7 @@ def test_retry_after_pushes_the_next_slot_back():
 
 
 def test_streams_of_one_tap_and_credential_share_a_throttle():
-    class Tap:
-        pass
-
-    tap, other = Tap(), Tap()
+    tap, other = RunScope(), RunScope()
     key = credential_key("vendor", "token")
     assert shared_throttle(tap, key, 60) is shared_throttle(tap, key, 60)
     assert shared_throttle(tap, key, 60) is not shared_throttle(other, key, 60)

@@ -18,9 +18,9 @@ from emulators.framework import EmulatorServer, Reply
 from emulators.jaicp import JaicpEmulator
 from tapkit.csvbody import iter_csv_records
 from tapkit.jsonbody import BodyError
-from tapkit.limits import LimitExceeded
+from tapkit.limits import LimitExceededError
 from tapkit.records import KeyTypeError, RecordTyper, any_to_iso, rfc2822_to_iso, to_float, to_int
-from tapkit.values import DoesNotFit, strip_nul
+from tapkit.values import DoesNotFitError, strip_nul
 from tests.cases.jaicp import JAICP, JAICP_TOKEN
 from tests.support import run_tap
 
@@ -70,7 +70,7 @@ def test_the_typing_rule_keeps_odd_values_in_extra_and_stops_on_a_key():
     assert row == {"id": 1, "n": None, "x": None, "_extra": {"n": 4.6, "x": "Infinity"}}
     with pytest.raises(KeyTypeError, match=r"key field 'id'.*JSON string"):
         typer({"id": "Tuesday"})
-    assert issubclass(DoesNotFit, ValueError)
+    assert issubclass(DoesNotFitError, ValueError)
 
 
 def test_strip_nul_cleans_every_string_and_counts():
@@ -97,7 +97,7 @@ def test_a_repeated_csv_header_is_renamed_with_a_warning(caplog):
 def test_a_csv_value_over_the_old_128_kib_limit_loads_and_one_over_max_field_mb_is_clear():
     big = "x" * (200 * 1024)
     assert csv_rows(f"id;note\n1;{big}\n")[0]["note"] == big
-    with pytest.raises(LimitExceeded, match="max_field_mb"):
+    with pytest.raises(LimitExceededError, match="max_field_mb"):
         csv_rows(f"id;note\n1;{big}\n", max_field_mb=0.1)
 
 
@@ -107,9 +107,11 @@ def test_a_csv_line_longer_than_max_csv_line_mb_is_refused_without_buffering_it_
         for _ in range(10_000):  # 640 MB if read whole; refused after about 1 MiB
             yield b"x" * 65536
 
-    with pytest.raises(LimitExceeded, match="max_csv_line_mb"):
+    with pytest.raises(LimitExceededError, match="max_csv_line_mb"):
         list(iter_csv_records(chunks(), delimiter=";", max_csv_line_mb=1))
-    assert issubclass(LimitExceeded, Exception) and not issubclass(LimitExceeded, BodyError)
+    assert issubclass(LimitExceededError, Exception) and not issubclass(
+        LimitExceededError, BodyError
+    )
 
 
 # -- a hostile JAICP ---------------------------------------------------------------------------
@@ -177,7 +179,7 @@ def test_a_number_beyond_64_bits_switches_to_the_exact_parser_instead_of_failing
     monkeypatch.setattr(jsonbody, "_parsers", jsonbody._parsers)  # restored after the test
     monkeypatch.setattr(jsonbody, "_use_float", jsonbody._use_float)
     body = b'[{"a": 1180591620717411303424, "b": 1e309}]'
-    with pytest.raises(jsonbody.NumberOverflow):
+    with pytest.raises(jsonbody.NumberOverflowError):
         list(jsonbody.iter_json_records([body]))
     (record,) = jsonbody.iter_json_records([body])  # the page, read again
     assert record["a"] == 2**70 and str(record["b"]) == "1E+309"

@@ -14,15 +14,15 @@ NOW = dt.datetime(2026, 3, 15, 10, 0, tzinfo=UTC)
 
 
 def plan(**kwargs):
-    defaults = dict(
-        now_utc=NOW,
-        tz=UTC,
-        max_days=31,
-        start_date=None,
-        end_date=None,
-        bookmark=None,
-        lookback_days=1,
-    )
+    defaults = {
+        "now_utc": NOW,
+        "tz": UTC,
+        "max_days": 31,
+        "start_date": None,
+        "end_date": None,
+        "bookmark": None,
+        "lookback_days": 1,
+    }
     return plan_windows(**{**defaults, **kwargs})
 
 

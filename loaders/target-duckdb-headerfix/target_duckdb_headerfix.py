@@ -1,4 +1,4 @@
-"""target-duckdb, minus a silent data loss.
+r"""target-duckdb, minus a silent data loss.
 
 target-duckdb 0.8 loads each batch with `COPY tmp FROM 'batch.csv' WITH (new_line '\\r\\n')`
 and leaves DuckDB to guess whether the file has a header. The file never has one, but when

@@ -74,10 +74,13 @@ PUT_COLUMNS = (
 )
 
 _USER_STAGE = r"'@~/(?P<path>[^']*)'"
-_PUT = re.compile(rf"^\s*put\s+(?P<source>\S+)\s+{_USER_STAGE}(?P<options>.*)$", re.I | re.S)
-_REMOVE = re.compile(rf"^\s*(?:remove|rm)\s+{_USER_STAGE}\s*;?\s*$", re.I | re.S)
+_PUT = re.compile(
+    rf"^\s*put\s+(?P<source>\S+)\s+{_USER_STAGE}(?P<options>.*)$", re.IGNORECASE | re.DOTALL
+)
+_REMOVE = re.compile(rf"^\s*(?:remove|rm)\s+{_USER_STAGE}\s*;?\s*$", re.IGNORECASE | re.DOTALL)
 _DROP_FILE_FORMAT = re.compile(
-    r"^\s*drop\s+file\s+format\s+(?P<exists>if\s+exists\s+)?(?P<name>.+?)\s*;?\s*$", re.I | re.S
+    r"^\s*drop\s+file\s+format\s+(?P<exists>if\s+exists\s+)?(?P<name>.+?)\s*;?\s*$",
+    re.IGNORECASE | re.DOTALL,
 )
 _MERGE_SOURCE = re.compile(
     r"\(\s*select\s+(?P<columns>.+?)\s+from\s+"
@@ -85,14 +88,14 @@ _MERGE_SOURCE = re.compile(
     + r"\s*\(\s*file_format\s*=>\s*(?P<format>[^)]+?)\s*\)\s*"
     r"qualify\s+row_number\(\)\s+over\s*\(\s*partition\s+by\s+(?P<keys>.+?)\s+"
     r"order\s+by\s+seq8\(\)\s+desc\s*\)\s*=\s*1\s*\)",
-    re.I | re.S,
+    re.IGNORECASE | re.DOTALL,
 )
 _COPY = re.compile(
     r"^\s*copy\s+into\s+(?P<table>\S+)\s*(?P<targets>\([^)]*\))\s*from\s*"
     r"\(\s*select\s+(?P<columns>.+?)\s+from\s+"
     + _USER_STAGE
     + r"\s*\)\s*file_format\s*=\s*\(\s*format_name\s*=\s*'(?P<format>[^']+)'\s*\)\s*;?\s*$",
-    re.I | re.S,
+    re.IGNORECASE | re.DOTALL,
 )
 #: a staged record's field, `$1:name` (the target never puts `$1:` inside a literal)
 _STAGED_FIELD = re.compile(r"\$1:")

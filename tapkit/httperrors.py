@@ -1,0 +1,151 @@
+"""The HTTP side of every request: which failures are retried, how long to wait, what to say.
+
+One error ladder for all vendors (`check_response`): 401/403 fail at once naming the settings
+to check; 429 and 5xx are retried; other 4xx fail with the vendor's message; an HTML page
+where data was expected (a proxy, a maintenance page) is retried. Waits honour `Retry-After`
+(seconds or an HTTP date), else grow exponentially up to a minute, and a 429 waits at least
+the vendor's request interval. Messages are short and have secrets masked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import time
+import typing as t
+from http import HTTPStatus
+
+import requests
+from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+
+from tapkit.jsonbody import BodyError
+from tapkit.scrub import scrub
+
+if t.TYPE_CHECKING:
+    from tapkit.throttle import MinIntervalThrottle
+
+MAX_BACKOFF_SECONDS = 60.0
+_ERROR_BODY_CHARS = 500
+
+#: Failures of a request that are worth another attempt (as in the SDK).
+RETRIABLE_REQUEST_FAILURES: tuple[type[Exception], ...] = (
+    ConnectionResetError,
+    RetriableAPIError,
+    requests.exceptions.Timeout,
+    requests.exceptions.ConnectionError,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
+
+#: Failures while reading a body that was accepted: retried by re-requesting the page.
+BODY_FAILURES: tuple[type[BaseException], ...] = (
+    BodyError,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+    requests.exceptions.ConnectionError,
+    requests.exceptions.Timeout,
+    ConnectionResetError,
+)
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Seconds to wait from a `Retry-After` header: delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def backoff_delay(
+    exception: BaseException | None,
+    attempt: int,
+    throttle: MinIntervalThrottle | None,
+    *,
+    retry_after_cap: t.Callable[[float], float] | None = None,
+) -> float:
+    """Seconds to wait before attempt `attempt + 1` after `exception` (the throttle too).
+
+    `retry_after_cap` checks a vendor's `Retry-After` (`Limits.check_retry_after`: a wait
+    beyond the setting stops the run instead of sleeping for hours).
+    """
+    response = getattr(exception, "response", None)
+    delay = min(float(2 ** (attempt - 1)), MAX_BACKOFF_SECONDS)
+    if response is not None:
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        if retry_after is not None:
+            delay = retry_after_cap(retry_after) if retry_after_cap else retry_after
+        elif response.status_code == HTTPStatus.TOO_MANY_REQUESTS and throttle:
+            delay = max(delay, throttle.interval)
+    if throttle:
+        throttle.defer(delay)
+    return delay
+
+
+def check_response(
+    response: requests.Response,
+    *,
+    vendor: str,
+    stream: str,
+    auth_settings: t.Sequence[str],
+    retry_statuses: t.Container[int],
+) -> None:
+    """Raise the SDK's fatal or retriable error for a response that holds no data."""
+    status = response.status_code
+    if status in (HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN):
+        settings = " and ".join(auth_settings) or "the credentials"
+        raise FatalAPIError(
+            f"{vendor} refused the credentials (HTTP {status}) for stream "
+            f"'{stream}': check the setting(s) {settings}. "
+            f"{vendor} said: {vendor_message(response)}"
+        )
+    if status in retry_statuses or status >= HTTPStatus.INTERNAL_SERVER_ERROR:
+        raise RetriableAPIError(
+            f"{vendor} answered HTTP {status} for stream '{stream}': {vendor_message(response)}",
+            response,
+        )
+    if status >= HTTPStatus.BAD_REQUEST:
+        raise FatalAPIError(
+            f"{vendor} rejected the request of stream '{stream}' (HTTP {status}): "
+            f"{vendor_message(response)}"
+        )
+    content_type = response.headers.get("Content-Type", "")
+    if "html" in content_type.lower():
+        raise RetriableAPIError(
+            f"{vendor} answered an HTML page instead of data for stream "
+            f"'{stream}' (a proxy or maintenance page?)",
+            response,
+        )
+
+
+def vendor_message(response: requests.Response) -> str:
+    """The vendor's error text, short and with secrets masked."""
+    try:
+        text = response.text
+    except Exception:  # the body could not be read; the status says enough
+        return response.reason or "(no message)"
+    text = " ".join(text.split())[:_ERROR_BODY_CHARS] or response.reason or "(no message)"
+    return scrub(text)
+
+
+def describe_failure(exc: BaseException | None) -> str:
+    """A one-line description of a failed attempt, secrets masked."""
+    if exc is None:
+        return "unknown error"
+    response = getattr(exc, "response", None)
+    if isinstance(exc, (RetriableAPIError, FatalAPIError)):
+        return scrub(str(exc))
+    if isinstance(exc, requests.exceptions.Timeout):
+        return "timed out"
+    if isinstance(exc, requests.exceptions.ConnectionError) and response is None:
+        return f"connection failed: {type(exc).__name__}"
+    return scrub(f"{type(exc).__name__}: {exc}")

@@ -1,0 +1,255 @@
+"""Pins the SDK behaviour `tapkit/sdk_compat.py` relies on, one test per private name.
+
+An SDK upgrade that renames or changes one of them fails here, by name, instead of silently
+corrupting state or output. The last test keeps every other module off private SDK names.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import signal
+import typing as t
+from pathlib import Path
+
+import pytest
+import requests
+import singer_sdk
+from singer_sdk import RESTStream
+from singer_sdk import typing as th
+from singer_sdk.exceptions import ConfigValidationError, RetriableAPIError
+
+from tapkit.sdk_compat import CompatStream, CompatTap
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPAT_MODULE = ROOT / "tapkit" / "sdk_compat.py"
+
+
+class RowsStream(CompatStream):
+    """Records from a list instead of HTTP, so the SDK's own sync loop can be observed."""
+
+    name = "rows"
+    url_base = "http://127.0.0.1:9"
+    path = "/rows"
+    primary_keys = ("id",)
+    replication_key = "updated"
+    schema = th.PropertiesList(
+        th.Property("id", th.IntegerType), th.Property("updated", th.DateTimeType)
+    ).to_dict()
+    rows: t.ClassVar[list[dict[str, t.Any]]] = [
+        {"id": 1, "updated": "2026-01-02T00:00:00+00:00"},
+        {"id": 2, "updated": "2026-01-03T00:00:00+00:00"},
+    ]
+
+    def get_records(self, context: t.Any) -> t.Iterable[dict[str, t.Any]]:
+        for row in self.rows:
+            yield {**row, "parent_id": row["id"]}
+
+    def get_child_context(self, record: dict[str, t.Any], context: t.Any) -> dict[str, t.Any]:
+        return {"parent_id": record["id"]}
+
+
+class ChildStream(CompatStream):
+    name = "children"
+    url_base = "http://127.0.0.1:9"
+    path = "/children"
+    parent_stream_type = RowsStream
+    schema = th.PropertiesList(th.Property("parent_id", th.IntegerType)).to_dict()
+
+    def get_records(self, context: t.Any) -> t.Iterable[dict[str, t.Any]]:
+        yield {"parent_id": context["parent_id"]}
+
+
+class RowsTap(CompatTap):
+    name = "tap-rows"
+    config_jsonschema = th.PropertiesList(th.Property("a", th.StringType, required=True)).to_dict()
+    extra: t.ClassVar[list[str]] = []
+    child_class: t.ClassVar[type[CompatStream]] = ChildStream
+
+    def extra_config_errors(self) -> list[str]:
+        return list(self.extra)
+
+    def discover_streams(self) -> list[CompatStream]:
+        return [RowsStream(self), self.child_class(self)]
+
+
+def sync(tap: RowsTap, capsys: pytest.CaptureFixture[str]) -> list[dict[str, t.Any]]:
+    capsys.readouterr()
+    tap.sync_all()
+    return [json.loads(line) for line in capsys.readouterr().out.splitlines() if line]
+
+
+def test_extra_config_errors_are_reported_with_the_schemas_at_construction():
+    """`Tap._validate_config(raise_errors=...)` is what `Tap.__init__` validates with."""
+
+    class Checked(RowsTap):
+        extra: t.ClassVar = ["b: must be set with a"]
+
+    with pytest.raises(ConfigValidationError) as raised:
+        Checked(config={}, validate_config=True)
+    errors = " ".join(raised.value.errors)
+    assert "'a' is a required property" in errors and "b: must be set with a" in errors
+
+
+def test_records_do_not_move_the_bookmark_when_told_not_to(capsys, monkeypatch):
+    """`_increment_stream_state` is the SDK's one per-record bookmark step."""
+    moved = [m for m in sync(RowsTap(config={"a": "x"}), capsys) if m["type"] == "STATE"]
+    bookmark = moved[-1]["value"]["bookmarks"]["rows"]
+    assert bookmark["replication_key_value"] == "2026-01-03T00:00:00+00:00"
+
+    monkeypatch.setattr(RowsStream, "records_move_bookmark", lambda self: False)
+    kept = [m for m in sync(RowsTap(config={"a": "x"}), capsys) if m["type"] == "STATE"]
+    assert "replication_key_value" not in kept[-1]["value"]["bookmarks"].get("rows", {})
+
+
+def test_write_state_now_writes_a_state_message_even_without_new_records(capsys):
+    """`_write_state_message` writes only while `state_manager.is_flushed` is False."""
+    stream = RowsTap(config={"a": "x"}).streams["rows"]
+    capsys.readouterr()
+    for day in ("2026-01-01", "2026-01-02"):
+        stream.get_context_state(None)["replication_key_value"] = day
+        stream.write_state_now()
+    states = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [m["value"]["bookmarks"]["rows"]["replication_key_value"] for m in states] == [
+        "2026-01-01",
+        "2026-01-02",
+    ]
+
+
+@pytest.mark.parametrize("once", [True, False])
+def test_a_child_writes_its_schema_once_per_run_when_told(capsys, monkeypatch, once):
+    """`_write_schema_message` is called for the child on every parent record."""
+    monkeypatch.setattr(ChildStream, "schema_once_per_run", once)
+    messages = sync(RowsTap(config={"a": "x"}), capsys)
+    schemas = [m for m in messages if m["type"] == "SCHEMA" and m["stream"] == "children"]
+    records = [m for m in messages if m["type"] == "RECORD" and m["stream"] == "children"]
+    assert len(records) == 2
+    assert len(schemas) == (1 if once else 2), "the SDK no longer repeats a child's SCHEMA?"
+
+
+def test_the_record_fast_path_writes_what_the_sdks_path_writes():
+    """`_generate_record_messages` and `_stream_version`, with every property selected."""
+    stream = RowsTap(config={"a": "x"}).streams["rows"]
+    record = {"id": 1, "updated": "2026-01-02T00:00:00+00:00"}
+    fast = list(stream._generate_record_messages(dict(record)))
+    sdk = list(RESTStream._generate_record_messages(stream, dict(record)))
+    assert [(m.stream, m.record, m.version) for m in fast] == [
+        (m.stream, m.record, m.version) for m in sdk
+    ]
+    assert all(m.time_extracted is not None for m in fast)
+
+
+class FakeSession(requests.Session):
+    def __init__(self, status: int) -> None:
+        super().__init__()
+        self.status = status
+        self.sent: list[requests.PreparedRequest] = []
+
+    def send(self, request: requests.PreparedRequest, **kwargs: t.Any) -> requests.Response:  # type: ignore[override]
+        self.sent.append(request)
+        response = requests.Response()
+        response.status_code = self.status
+        response.raw = io.BytesIO(b"[]")
+        response.request = request
+        return response
+
+
+@pytest.mark.parametrize("status", [200, 503])
+def test_send_request_authenticates_each_attempt_and_validates_the_answer(status, monkeypatch):
+    """`_request(prepared_request, context)` applies the authenticator, then validates."""
+    stream = RowsTap(config={"a": "x"}).streams["rows"]
+    session = FakeSession(status)
+    stamps = iter(["first", "second"])
+
+    def stamp(request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = next(stamps)
+        return request
+
+    stream._requests_session = session
+    monkeypatch.setattr(RowsStream, "authenticator", property(lambda self: stamp))
+    prepared = requests.Request("GET", "http://127.0.0.1:9/rows").prepare()
+    if status == 200:
+        assert stream.send_request(prepared, None).status_code == 200
+    else:
+        with pytest.raises(RetriableAPIError):
+            stream.send_request(prepared, None)
+    assert [r.headers["Authorization"] for r in session.sent] == ["first"]
+
+
+@pytest.fixture
+def signal_handlers_restored():
+    kept = {number: signal.getsignal(number) for number in (signal.SIGTERM, signal.SIGINT)}
+    yield
+    for number, handler in kept.items():
+        signal.signal(number, handler)
+
+
+def test_sigterm_and_sigint_reach_on_termination(signal_handlers_restored):
+    """`Tap.__init__` installs `_handle_termination` as the SIGTERM and SIGINT handler."""
+    seen: list[int] = []
+
+    class Stopped(RowsTap):
+        def on_termination(self, signum: int, frame: t.Any) -> None:
+            seen.append(signum)
+
+    Stopped(config={"a": "x"})
+    for number in (signal.SIGTERM, signal.SIGINT):
+        handler = signal.getsignal(number)
+        assert callable(handler)
+        handler(number, None)
+    assert seen == [signal.SIGTERM, signal.SIGINT]
+
+
+def test_the_sdks_own_answer_to_sigterm_writes_state_and_exits_0(signal_handlers_restored, capsys):
+    """`Tap._handle_termination` writes a STATE message, then exits 0 (what we change)."""
+    RowsTap(config={"a": "x"})
+    handler = signal.getsignal(signal.SIGTERM)
+    assert callable(handler)
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exited:
+        handler(signal.SIGTERM, None)
+    assert exited.value.code == 0
+    assert [json.loads(line)["type"] for line in capsys.readouterr().out.splitlines()] == ["STATE"]
+
+
+# -- the rest of the code base stays off private SDK names --------------------------------
+
+_DEFINED = re.compile(
+    r"def\s+(_[a-z]\w*)\s*\(|self\.(_[a-z]\w*)\s*(?::|=(?!=))|^\s+(_[a-z]\w*)\s*(?::|=(?!=))",
+    re.MULTILINE,
+)
+_USED = re.compile(r"\.(_[a-z]\w*)\b|def (_[a-z]\w*)\(|(from singer_sdk\S*\._)|\.(is_flushed)\b")
+
+
+def _defined_names(paths: t.Iterable[Path]) -> set[str]:
+    return {
+        name for p in paths for group in _DEFINED.findall(p.read_text()) for name in group if name
+    }
+
+
+def private_sdk_touches(paths: list[Path]) -> list[str]:
+    """Lines using a private name of the SDK (or its `state_manager.is_flushed`)."""
+    sdk_names = _defined_names(Path(singer_sdk.__file__).parent.rglob("*.py"))
+    touches = []
+    for path in paths:
+        own = _defined_names([path])
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            for match in _USED.finditer(line):
+                name = match.group(1) or match.group(2)
+                overridden = match.group(2) is not None or "super()." in line
+                sdk_private = (
+                    match.group(3)
+                    or match.group(4)
+                    or (name in sdk_names and (overridden or name not in own))
+                )
+                if sdk_private:
+                    touches.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    return touches
+
+
+def test_private_sdk_names_appear_only_in_the_compat_module():
+    product = [p for d in ["tapkit", *sorted(ROOT.glob("tap_*"))] for p in (ROOT / d).rglob("*.py")]
+    assert len(product) > 10
+    assert private_sdk_touches([COMPAT_MODULE]), "the scan no longer sees the known touches"
+    assert private_sdk_touches([p for p in product if p != COMPAT_MODULE]) == []

@@ -28,7 +28,7 @@ test: .meltano/.installed postgres
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## bench: requests, rate-limit wall time, records/s and memory of the taps, as one table
-bench: $(BIN)/.installed
+bench: .meltano/.installed postgres
 	$(BIN)/python scripts/bench.py
 
 postgres:

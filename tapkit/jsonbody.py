@@ -1,20 +1,36 @@
 """Records from a JSON response body, parsed as the bytes arrive.
 
 A window can hold hundreds of thousands of rows; `response.json()` would hold all of them in
-memory at once. ijson's push parser (C backend) turns each chunk into records as it comes,
-so memory stays flat. The body must be what the endpoint returns: a JSON array of objects,
-or an object holding one such array; anything else (an HTML error page with status 200, an
-error object, a body cut short) raises `BodyError`, which the caller retries, never "no data".
+memory at once. A bare array is cut into batches of whole records as the chunks arrive and
+each batch decoded by msgspec (`_ArrayBatches`), so memory stays flat at one batch; ijson's
+push parser (C backend) reads object bodies, and takes over any body msgspec does not
+accept, so an odd or broken body is read, or refused, exactly as before. A page small enough
+to hold (JAICP's, at most 1,000 rows) is decoded whole (`iter_page_records`).
+
+The body must be what the endpoint returns: a JSON array of objects, or an object holding
+one such array; anything else (an HTML error page with status 200, an error object, a body
+cut short) raises `BodyError`, which the caller retries, never "no data".
 """
 
 from __future__ import annotations
 
+import re
 import typing as t
 
 import ijson
+import msgspec
 
 _BOM = b"\xef\xbb\xbf"
 _SNIPPET = 200
+#: bytes gathered before a batch of records is cut off and decoded
+_BATCH_BYTES = 256 * 1024
+#: a batch that finds no record boundary in this much hands the body over to ijson
+_BATCH_LIMIT = 16 * 1024 * 1024
+#: where one object of an array ends and the next begins (may also match inside a record:
+#: a batch cut there does not decode, and an earlier boundary is tried)
+_BOUNDARY = re.compile(rb"\}\s*,\s*\{")
+_BOUNDARY_TRIES = 4
+_decode = msgspec.json.Decoder().decode
 
 
 class BodyError(Exception):
@@ -49,13 +65,74 @@ def iter_json_records(
     if not head:
         raise BodyError("the response body is empty")
     if head[:1] == b"[":
-        prefix = "item"
-    elif head[:1] == b"{":
+        yield from _ArrayBatches(buffered, stream).records()
+        return
+    if head[:1] == b"{":
         key = array_key or _find_array_key(buffered, stream)
-        prefix = f"{key}.item"
-    else:
-        raise BodyError(f"the response is not JSON: {_snippet(head)!r}")
-    yield from _parse_items(buffered, stream, prefix)
+        yield from _parse_items(buffered, stream, f"{key}.item")
+        return
+    raise BodyError(f"the response is not JSON: {_snippet(head)!r}")
+
+
+class _ArrayBatches:
+    """The objects of a bare JSON array, decoded by msgspec a batch of whole records at a time.
+
+    A batch ends at an object boundary: `[` + the batch + `]` decodes only when the cut falls
+    between two top-level objects (inside a string or a nested value it cannot), so a wrong
+    guess costs one failed decode, never a wrong record. Whatever msgspec refuses (a body cut
+    short, trailing bytes, a value it does not read the way ijson does) is handed, from the
+    first record not yet emitted, to the ijson parser, which emits or refuses it as it always
+    did.
+    """
+
+    def __init__(self, buffered: list[bytes], stream: t.Iterator[bytes]) -> None:
+        first = _strip_bom(b"".join(buffered)).lstrip()
+        self.pending = bytearray(first[1:])  # after the `[`
+        self.stream = stream
+        #: a batch is tried once this much is pending (doubled while no boundary is found)
+        self.wanted = _BATCH_BYTES
+
+    def records(self) -> t.Iterator[dict]:
+        for chunk in self.stream:
+            self.pending += chunk
+            if len(self.pending) >= self.wanted:
+                batch = self._cut_batch()
+                if batch is None:
+                    if len(self.pending) > _BATCH_LIMIT:
+                        break
+                    self.wanted = 2 * len(self.pending)
+                    continue
+                self.wanted = _BATCH_BYTES
+                yield from _objects(batch, "item")
+        else:
+            tail = self._decode_tail()
+            if tail is not None:
+                yield from _objects(tail, "item")
+                return
+        # the rest of the body, from the first record not yet emitted, the way ijson reads it
+        yield from _parse_items([b"[", bytes(self.pending)], self.stream, "item")
+
+    def _cut_batch(self) -> list | None:
+        """The whole records at the start of `pending`, removed from it (None: none found)."""
+        ends = [m.start() + 1 for m in _BOUNDARY.finditer(self.pending)][-_BOUNDARY_TRIES:]
+        for end in reversed(ends):
+            try:
+                batch = _decode(b"[" + self.pending[:end] + b"]")
+            except (msgspec.DecodeError, msgspec.ValidationError):
+                continue
+            del self.pending[:end]
+            # the rest starts with the separator: `,` and blanks
+            start = self.pending.index(b",") + 1
+            del self.pending[:start]
+            return batch
+        return None
+
+    def _decode_tail(self) -> list | None:
+        """The records of the body's last part, which must end the array (None: refused)."""
+        try:
+            return _decode(b"[" + self.pending)
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            return None
 
 
 def _find_array_key(buffered: list[bytes], stream: t.Iterator[bytes]) -> str:

@@ -105,3 +105,39 @@ def test_an_enveloped_body_that_is_not_the_answer_is_an_error(body, message):
 
     with pytest.raises(BodyError, match=message):
         list(iter_enveloped_records(chunked(body), members={}))
+
+
+#: records whose text holds what an object boundary looks like, inside strings and nested
+TRICKY = [
+    {
+        "id": i,
+        "note": 'a "}, {" in text, a \\ and a } , { too' * (i % 3),
+        "nested": {"labels": [{"id": 1}, {"id": 2}]} if i % 2 else {"x": {"y": i}},
+        "values": [i, i / 7, None, True],
+    }
+    for i in range(8000)
+]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_large_array_comes_out_record_for_record_whatever_its_text(seed):
+    data = json.dumps(TRICKY).encode()
+    assert len(data) > 1_000_000  # several batches of 256 KiB
+    rng = random.Random(seed)
+    chunks, position = [], 0
+    while position < len(data):
+        size = rng.choice([1, 7, 1000, 65536, 300_000])
+        chunks.append(data[position : position + size])
+        position += size
+    assert list(iter_json_records(chunks)) == TRICKY
+
+
+def test_a_large_array_cut_short_yields_its_whole_records_then_fails():
+    data = json.dumps(TRICKY).encode()
+    cut = data[: len(data) * 3 // 4]
+    records = []
+    with pytest.raises(BodyError, match="cut short"):
+        for record in iter_json_records([cut[i : i + 65536] for i in range(0, len(cut), 65536)]):
+            records.append(record)
+    assert records == TRICKY[: len(records)]
+    assert len(records) > len(TRICKY) // 2

@@ -299,3 +299,41 @@ def iter_enveloped_records(
     except ijson.JSONError as exc:
         raise BodyError(f"the response is not valid JSON ({exc})") from None
     reader.finish()
+
+
+def iter_page_records(
+    chunks: t.Iterable[bytes],
+    *,
+    members: dict[str, t.Any],
+    array_key: str | None = None,
+) -> t.Iterator[dict]:
+    """What `iter_enveloped_records` gives, for a page small enough to hold: decoded whole.
+
+    For paged lists (JAICP's pages hold at most 1,000 rows) one msgspec decode of the body
+    beats following its parse events. A body that is not a plain envelope of objects goes
+    through `iter_enveloped_records`, so it is read, or refused, exactly as there.
+    """
+    data = b"".join(chunks)
+    payload = _decode_envelope(data, array_key)
+    if payload is None:
+        yield from iter_enveloped_records([data], members=members, array_key=array_key)
+        return
+    key, records, envelope = payload
+    members.update((name, value) for name, value in envelope.items() if name != key)
+    yield from records
+
+
+def _decode_envelope(data: bytes, array_key: str | None) -> tuple[str, list[dict], dict] | None:
+    """The records member and its objects, if the body is a plain envelope (else None)."""
+    try:
+        payload = _decode(_strip_bom(data))
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return None
+    if not isinstance(payload, dict):
+        return None
+    if array_key is None:
+        array_key = next((k for k, v in payload.items() if isinstance(v, list)), None)
+    records = payload.get(array_key) if array_key else None
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        return None
+    return array_key, records, payload

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import random
+import sys
 import time
 import typing as t
 from functools import cached_property
@@ -26,9 +27,11 @@ import backoff
 import requests
 import singer_sdk.singerlib as singer
 from singer_sdk import RESTStream
+from singer_sdk.contrib.msgspec import MsgSpecWriter, serialize_jsonl
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 from singer_sdk.helpers._util import utc_now
 from singer_sdk.helpers.conform import TypeConformanceLevel
+from singer_sdk.mapper import SameRecordTransform
 from singer_sdk.pagination import SinglePagePaginator
 from singer_sdk.streams.rest import PageContext
 
@@ -268,6 +271,44 @@ class VendorStream(RESTStream):
                     version=self._stream_version,
                     time_extracted=utc_now(),
                 )
+
+    @cached_property
+    def _writes_record_lines_itself(self) -> bool:
+        """True when a RECORD line can be encoded here, byte for byte as the SDK would.
+
+        That is: the SDK's msgspec writer, every property selected, and no stream map or
+        flattening (the one map is the SDK's pass-through). Anything else takes the SDK's path.
+        """
+        maps = self.stream_maps
+        return (
+            type(self._tap.message_writer) is MsgSpecWriter
+            and self._selects_every_property
+            and len(maps) == 1
+            and type(maps[0]) is SameRecordTransform
+            and not (maps[0].flattening_options and maps[0].flattening_enabled)
+        )
+
+    def _write_record_message(self, record: dict) -> None:
+        """A RECORD line encoded and written here, without the SDK's per-record objects.
+
+        The line is the SDK's own (`RecordMessage.to_dict` through its msgspec encoder), but
+        the SDK builds a message object, a dict from it, and flushes stdout for every record;
+        here the line is written to stdout's buffer and flushed with the next other message
+        (the SDK flushes each one), so a STATE still follows every record before it.
+        """
+        if not self._writes_record_lines_itself:
+            super()._write_record_message(record)
+            return
+        message: dict[str, t.Any] = {
+            "type": "RECORD",
+            "stream": self.stream_maps[0].stream_alias,
+            "record": record,
+        }
+        if self._stream_version is not None:
+            message["version"] = self._stream_version
+        message["time_extracted"] = utc_now()
+        sys.stdout.buffer.write(serialize_jsonl(message))
+        self.state_manager.is_flushed = False
 
     def get_new_paginator(self) -> t.Any:
         """One request unless the stream pages or walks windows."""

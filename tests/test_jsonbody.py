@@ -7,7 +7,17 @@ import random
 
 import pytest
 
-from tapkit.jsonbody import BodyError, iter_json_records
+from tapkit.jsonbody import (
+    BodyError,
+    iter_enveloped_records,
+    iter_json_records,
+    iter_page_records,
+)
+
+#: the streaming envelope reader, and the one for pages small enough to decode whole
+ENVELOPE_READERS = pytest.mark.parametrize(
+    "reader", [iter_enveloped_records, iter_page_records], ids=["streamed", "whole page"]
+)
 
 ROWS = [{"id": i, "name": f"ñame {i}", "value": i / 3} for i in range(50)]
 
@@ -64,29 +74,25 @@ def test_a_named_member_is_read_when_given():
     assert list(iter_json_records([body], array_key="clients")) == ROWS[:2]
 
 
+@ENVELOPE_READERS
 @pytest.mark.parametrize("seed", range(3))
-def test_the_envelope_is_read_with_the_records_before_or_after_them(seed):
-    from tapkit.jsonbody import iter_enveloped_records
-
+def test_the_envelope_is_read_with_the_records_before_or_after_them(seed, reader):
     for body in (
         {"paging": {"pageNum": 0, "totalCount": 50}, "status": True, "sessions": ROWS},
         {"sessions": ROWS, "paging": {"pageNum": 0, "totalCount": 50}, "status": True},
     ):
         members: dict = {}
         data = json.dumps(body).encode()
-        records = list(
-            iter_enveloped_records(chunked(data, seed), members=members, array_key="sessions")
-        )
+        records = list(reader(chunked(data, seed), members=members, array_key="sessions"))
         assert records == ROWS
         assert members == {"paging": {"pageNum": 0, "totalCount": 50}, "status": True}
 
 
-def test_an_envelope_member_is_known_before_the_records_that_follow_it():
-    from tapkit.jsonbody import iter_enveloped_records
-
+@ENVELOPE_READERS
+def test_an_envelope_member_is_known_before_the_records_that_follow_it(reader):
     members: dict = {}
     data = json.dumps({"status": False, "rows": ROWS[:2]}).encode()
-    seen = [dict(members) for _ in iter_enveloped_records(chunked(data), members=members)]
+    seen = [dict(members) for _ in reader(chunked(data), members=members)]
     assert seen == [{"status": False}, {"status": False}]
 
 
@@ -97,14 +103,14 @@ def test_an_envelope_member_is_known_before_the_records_that_follow_it():
         (b'{"status": true}', "no list"),
         (b'"text"', "neither"),
         (json.dumps({"rows": ROWS}).encode()[:-30], "cut short"),
+        (json.dumps({"rows": [1, 2]}).encode(), "expected objects"),
     ],
-    ids=["empty", "no list", "not an object", "truncated"],
+    ids=["empty", "no list", "not an object", "truncated", "not objects"],
 )
-def test_an_enveloped_body_that_is_not_the_answer_is_an_error(body, message):
-    from tapkit.jsonbody import iter_enveloped_records
-
+@ENVELOPE_READERS
+def test_an_enveloped_body_that_is_not_the_answer_is_an_error(body, message, reader):
     with pytest.raises(BodyError, match=message):
-        list(iter_enveloped_records(chunked(body), members={}))
+        list(reader(chunked(body), members={}))
 
 
 #: records whose text holds what an object boundary looks like, inside strings and nested

@@ -282,6 +282,15 @@ def keep_as_sent(value: t.Any) -> t.Any:
     return value
 
 
+#: converters that return a value of exactly this class unchanged (their first line)
+_ALREADY_TYPED: dict[Converter, type] = {
+    to_int: int,
+    to_float: float,
+    to_bool: bool,
+    to_seconds: int,
+}
+
+
 class RecordTyper:
     """Types the declared fields of a row and moves undeclared ones into `_extra`.
 
@@ -310,9 +319,10 @@ class RecordTyper:
         for name, prop in properties.items():  # every date-time conversion here is pure
             if prop.get("format") == "date-time":
                 self.converters[name] = cached_per_value(self.converters[name])
-        #: the per-row loop skips fields passed on as sent
+        #: the per-row loop skips fields passed on as sent, and values already of the type
+        #: their converter would hand back unchanged (an int for `to_int`...)
         self._conversions = tuple(
-            (name, convert)
+            (name, convert, _ALREADY_TYPED.get(convert))
             for name, convert in self.converters.items()
             if convert is not keep_as_sent
         )
@@ -330,9 +340,9 @@ class RecordTyper:
             undeclared = [key for key in row if key not in self.declared]
             extra = {key: row.pop(key) for key in undeclared}
         get = row.get
-        for name, convert in self._conversions:
+        for name, convert, typed in self._conversions:
             value = get(name)
-            if value is not None:
+            if value is not None and value.__class__ is not typed:
                 try:
                     row[name] = convert(value)
                 except (TypeError, ValueError, OverflowError):

@@ -273,20 +273,22 @@ class VendorStream(RESTStream):
                 )
 
     @cached_property
-    def _writes_record_lines_itself(self) -> bool:
-        """True when a RECORD line can be encoded here, byte for byte as the SDK would.
+    def _record_line_stream(self) -> str | None:
+        """The stream name of RECORD lines encoded here, byte for byte as the SDK would.
 
-        That is: the SDK's msgspec writer, every property selected, and no stream map or
-        flattening (the one map is the SDK's pass-through). Anything else takes the SDK's path.
+        None (the SDK's path) unless: the SDK's msgspec writer, every property selected, and
+        no stream map or flattening (the one map is the SDK's pass-through).
         """
         maps = self.stream_maps
-        return (
+        if (
             type(self._tap.message_writer) is MsgSpecWriter
             and self._selects_every_property
             and len(maps) == 1
             and type(maps[0]) is SameRecordTransform
             and not (maps[0].flattening_options and maps[0].flattening_enabled)
-        )
+        ):
+            return maps[0].stream_alias
+        return None
 
     def _write_record_message(self, record: dict) -> None:
         """A RECORD line encoded and written here, without the SDK's per-record objects.
@@ -296,17 +298,14 @@ class VendorStream(RESTStream):
         here the line is written to stdout's buffer and flushed with the next other message
         (the SDK flushes each one), so a STATE still follows every record before it.
         """
-        if not self._writes_record_lines_itself:
+        stream = self._record_line_stream
+        if stream is None:
             super()._write_record_message(record)
             return
-        message: dict[str, t.Any] = {
-            "type": "RECORD",
-            "stream": self.stream_maps[0].stream_alias,
-            "record": record,
-        }
+        message: dict[str, t.Any] = {"type": "RECORD", "stream": stream, "record": record}
         if self._stream_version is not None:
             message["version"] = self._stream_version
-        message["time_extracted"] = utc_now()
+        message["time_extracted"] = dt.datetime.now(dt.UTC)
         sys.stdout.buffer.write(serialize_jsonl(message))
         self.state_manager.is_flushed = False
 

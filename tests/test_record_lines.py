@@ -1,0 +1,77 @@
+"""RECORD lines the core encodes itself are the SDK's lines, byte for byte (but the clock).
+
+`VendorStream._write_record_message` (a private SDK name) writes RECORD lines without the
+SDK's per-record message objects when nothing needs them: these tests pin that the line is
+what the SDK's own writer makes of the same record, and that a stream map or a deselected
+property still goes through the SDK's path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import sys
+
+import singer_sdk.singerlib as singer
+from singer_sdk.contrib.msgspec import MsgSpecWriter
+
+from tests.cases import oct8ne
+
+RECORD = {
+    "sessionId": 7,
+    "startDate": "2026-11-20T10:00:00+02:00",
+    "agentName": 'Ann ñ "quoted"',
+    "saleAmount": 12.5,
+    "sale": True,
+    "rating": None,
+    "_extra": {"new": [1, {"a": None}]},
+}
+CLOCK = re.compile(rb'"time_extracted":"[^"]+"')
+
+
+def sessions_stream(**config_changes):
+    config = oct8ne.CASE.config("http://127.0.0.1:9", dt.date(2026, 11, 20)) | config_changes
+    tap = oct8ne.CASE.tap_class(config=config, parse_env_config=False)
+    return tap.streams["sessions"]
+
+
+def written_line(stream, capfd) -> bytes:
+    capfd.readouterr()
+    stream._write_record_message(dict(RECORD))
+    sys.stdout.flush()
+    return capfd.readouterr().out.encode()
+
+
+def sdk_line(stream, record: dict) -> bytes:
+    message = singer.RecordMessage(
+        stream=stream.name,
+        record=record,
+        version=stream._stream_version,
+        time_extracted=dt.datetime.now(dt.UTC),
+    )
+    return bytes(MsgSpecWriter().format_message(message))
+
+
+def test_a_record_line_is_the_sdks_own_line(capfd):
+    stream = sessions_stream()
+    for version in (None, 1764000000):
+        stream._stream_version = version
+        line = written_line(stream, capfd)
+        assert CLOCK.sub(b"", line) == CLOCK.sub(b"", sdk_line(stream, dict(RECORD)))
+        assert CLOCK.search(line)  # the same clock format, too
+        assert json.loads(line)["time_extracted"].endswith("Z")
+
+
+def test_a_stream_map_takes_the_sdks_path(capfd):
+    stream = sessions_stream(stream_maps={"sessions": {"agentName": None}})
+    record = json.loads(written_line(stream, capfd))["record"]
+    assert "agentName" not in record
+    assert record["sessionId"] == 7
+
+
+def test_a_deselected_property_takes_the_sdks_path(capfd):
+    stream = sessions_stream()
+    stream.mask[("properties", "agentName")] = False
+    record = json.loads(written_line(stream, capfd))["record"]
+    assert "agentName" not in record

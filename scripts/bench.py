@@ -804,15 +804,15 @@ def end_to_end(rows: int) -> list[Row]:
     finally:
         postgres.stop()
     rate = {step: rows / s for step, s in seconds.items()}
-    bound = "the target" if rate["target"] < 1.25 * rate["run"] else "not the target alone"
-    if rate["tap"] < rate["target"]:
-        bound = "the tap"
+    bound = "the target" if rate["target"] < rate["tap"] else "the tap"
     return [
         Row(
             f"end to end: `meltano run tap-cobrowser target-postgres`, {rows:,} conversations",
             f"run {rate['run']:,.0f} rows/s ({seconds['run']:.1f} s); target alone fed the same "
             f"Singer file {rate['target']:,.0f} rows/s ({seconds['target']:.1f} s); tap alone "
-            f"(`meltano invoke`) {rate['tap']:,.0f} rows/s: the run is bounded by {bound}",
+            f"(`meltano invoke`) {rate['tap']:,.0f} rows/s: {bound} bounds the run (the run "
+            f"goes at {rate['run'] / min(rate['tap'], rate['target']):.2f} of its slower side "
+            "alone, both sharing the machine's cores)",
             "say which side bounds the run",
             None,
         )
@@ -837,7 +837,7 @@ def comparable_output(path: Path) -> list:
     return output
 
 
-def jaicp_parallel(sessions: int = 2000, latency: float = 0.1) -> list[Row]:
+def jaicp_parallel(sessions: int = 600, latency: float = 0.1) -> list[Row]:
     """JAICP messages of `sessions` sessions, each request answered after `latency` s."""
     last = dt.date.today() - dt.timedelta(days=2)
     first = last - dt.timedelta(days=4)
@@ -891,6 +891,63 @@ def machine() -> str:
     )
 
 
+# -- profiles ------------------------------------------------------------------------------------
+
+
+def short_frame(frame: str) -> str:
+    """`function (path:line)` as `function (package/module.py)`, lines merged."""
+    name, _, where = frame.rpartition(" (")
+    path = where.rstrip(")").rsplit(":", 1)[0]
+    for marker in ("site-packages/", str(ROOT) + "/"):
+        if marker in path:
+            path = path.split(marker, 1)[1]
+    return f"{name} ({path})"
+
+
+def flame_summary(raw: Path, top: int = 14) -> list[str]:
+    """The functions holding most samples of a py-spy raw (collapsed) profile: own time
+    (the frame on top of the stack) and total time (anywhere on the stack)."""
+    own: dict[str, int] = {}
+    total: dict[str, int] = {}
+    samples = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        count = int(count_text)
+        frames = [short_frame(f) for f in stack.split(";")]
+        samples += count
+        own[frames[-1]] = own.get(frames[-1], 0) + count
+        for frame in set(frames):
+            total[frame] = total.get(frame, 0) + count
+    lines = [f"{samples:,} samples", "", "| own % | total % | function (module) |", "|---|---|---|"]
+    ranked = sorted(own, key=own.__getitem__, reverse=True)[:top]
+    for frame in ranked:
+        lines.append(
+            f"| {100 * own[frame] / samples:.1f} | {100 * total[frame] / samples:.1f} | `{frame}` |"
+        )
+    return lines
+
+
+def profile(rows: int, directory: Path) -> list[str]:
+    """Each probe's tap under py-spy; the raw profiles are kept in `directory`."""
+    spy = BIN / "py-spy"
+    if not spy.exists():
+        sys.exit("bench: --profile needs py-spy (.venv/bin/pip install py-spy)")
+    directory.mkdir(parents=True, exist_ok=True)
+    report = []
+    for probe in probes(rows):
+        raw = directory / f"{probe.tap}-{probe.stream}.txt"
+        with EmulatorServer(probe.app) as server, tempfile.TemporaryDirectory() as tmp:
+            config = probe.configs(server.url)[0]
+            catalog = catalog_selecting(probe.tap, config, probe.stream, Path(tmp))
+            spied = [str(spy), "record", "--format", "raw", "-r", "250", "-o", str(raw), "--"]
+            checked(
+                run_tap([*spied, str(BIN / probe.tap), "--catalog", str(catalog)], config),
+                f"profile of {probe.label}",
+            )
+        report += [f"### {probe.label}, {rows:,} rows", "", *flame_summary(raw), ""]
+    return report
+
+
 PARTS = ("identity", "throughput", "memory", "requests", "oct8ne", "parallel", "e2e")
 
 
@@ -901,7 +958,16 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=2, help="alternated runs of each program")
     parser.add_argument("--reference", default=REFERENCE, help="commit of the identity check")
     parser.add_argument("--only", nargs="*", choices=PARTS, default=PARTS, help="parts to run")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="instead: profile each probe's tap with py-spy, keep the raw profiles in DIR",
+    )
     args = parser.parse_args()
+    if args.profile:
+        print("\n".join(profile(args.rows, args.profile)))
+        return
     started = time.perf_counter()
     header = f"Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; {machine()}.\n"
     rows: list[Row] = []

@@ -595,6 +595,13 @@ def measure_probe(probe: Probe, reps: int) -> ProbeResult:
                 result = checked(run_tap(command, config), f"{name} of {probe.label}")
                 seconds[name] = min(seconds.get(name, math.inf), result.seconds)
                 rss[name] = max(rss.get(name, 0.0), result.peak_rss_mb)
+            # what each process costs before its first request: imports, settings
+            for name, command in (
+                ("tap start", [str(BIN / probe.tap), "--about"]),
+                ("floor start", [*FLOOR, "--help"]),
+            ):
+                result = checked(run_tap(command, tap_config), f"{name} of {probe.label}")
+                seconds[name] = min(seconds.get(name, math.inf), result.seconds)
         load = max(load, os.getloadavg()[0])
     return ProbeResult(probe, seconds, rss, load)
 
@@ -604,17 +611,20 @@ def throughput_table(results: list[ProbeResult], reps: int) -> list[str]:
     lines = [
         f"| stream ({results[0].probe.rows:,} rows; best of {reps}, alternated) | tap rec/s "
         "| floor rec/s | baseline rec/s | tap ÷ floor (≥ 0.60) | tap ÷ baseline (≥ 2.0) "
-        "| peak RSS tap / floor / baseline | load avg |",
-        "|---|---|---|---|---|---|---|---|",
+        "| peak RSS tap / floor / baseline | start-up tap / floor | tap ÷ floor after start-up "
+        "| load avg |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         to_floor, to_base = r.rate("tap") / r.rate("floor"), r.rate("tap") / r.rate("baseline")
+        started = {p: r.seconds[p] - r.seconds[f"{p} start"] for p in ("tap", "floor")}
         lines.append(
             f"| {r.probe.label} | {r.rate('tap'):,.0f} | {r.rate('floor'):,.0f} "
             f"| {r.rate('baseline'):,.0f} | {to_floor:.2f} {verdict(to_floor >= 0.60)} "
             f"| {to_base:.2f} {verdict(to_base >= 2.0)} "
             f"| {r.rss_mb['tap']:.0f} / {r.rss_mb['floor']:.0f} / {r.rss_mb['baseline']:.0f} MB "
-            f"| {r.load:.1f} |"
+            f"| {r.seconds['tap start']:.2f} / {r.seconds['floor start']:.2f} s "
+            f"| {started['floor'] / started['tap']:.2f} | {r.load:.1f} |"
         )
     return lines
 
@@ -927,7 +937,7 @@ def flame_summary(raw: Path, top: int = 14) -> list[str]:
     return lines
 
 
-def profile(rows: int, directory: Path) -> list[str]:
+def profile(rows: int, directory: Path, wanted: str = "") -> list[str]:
     """Each probe's tap under py-spy; the raw profiles are kept in `directory`."""
     spy = BIN / "py-spy"
     if not spy.exists():
@@ -935,6 +945,8 @@ def profile(rows: int, directory: Path) -> list[str]:
     directory.mkdir(parents=True, exist_ok=True)
     report = []
     for probe in probes(rows):
+        if wanted not in probe.label:
+            continue
         raw = directory / f"{probe.tap}-{probe.stream}.txt"
         with EmulatorServer(probe.app) as server, tempfile.TemporaryDirectory() as tmp:
             config = probe.configs(server.url)[0]
@@ -964,9 +976,10 @@ def main() -> None:
         metavar="DIR",
         help="instead: profile each probe's tap with py-spy, keep the raw profiles in DIR",
     )
+    parser.add_argument("--probe", default="", help="with --profile: only probes naming this")
     args = parser.parse_args()
     if args.profile:
-        print("\n".join(profile(args.rows, args.profile)))
+        print("\n".join(profile(args.rows, args.profile, args.probe)))
         return
     started = time.perf_counter()
     header = f"Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; {machine()}.\n"

@@ -1,12 +1,14 @@
 """`make demo`: every tap against its emulator, through Meltano, into DuckDB.
 
 Starts the emulators on loopback (the ports of meltano.yml's `dev` environment), runs the
-`all-to-duckdb` job with `--full-refresh` into a fresh `output/demo.duckdb`, prints the rows
-loaded per stream, and stops the emulators whatever happens.
+`all-to-duckdb` job with `--full-refresh` into a fresh `output/demo.duckdb` (the job ends with
+`dbt-duckdb:build`, which builds the marts), prints the rows loaded per stream and a table from
+the marts, writes `output/report.html`, and stops the emulators whatever happens.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -15,11 +17,15 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import duckdb
+import report  # scripts/report.py: run as `python scripts/demo.py`, this folder is on the path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 DATABASE = ROOT / "output" / "demo.duckdb"
+REPORT = ROOT / "output" / "report.html"
+#: the schema dbt-duckdb builds the models in (meltano.yml, dbt-duckdb's `schema`)
+MARTS_SCHEMA = "analytics"
 INTERVAL_SECONDS = 1
 
 
@@ -91,19 +97,33 @@ def print_counts() -> int:
     return empty if rows else 1
 
 
+def print_marts_and_write_report() -> None:
+    """Print conversations and median wait per platform and day (last 7 days); write the report."""
+    with duckdb.connect(str(DATABASE), read_only=True) as connection:
+        marts = report.fetch_marts(connection, MARTS_SCHEMA)
+    today = time.gmtime()
+    rows = report.daily_conversations(marts, 7, dt.date(*today[:3]))
+    print(f"\nFrom the marts ({MARTS_SCHEMA}.fct_conversations), the last 7 days (UTC):\n")
+    print(report.format_table(rows))
+    charts = report.write_report(marts, REPORT, str(DATABASE.relative_to(ROOT)))
+    print(f"\nWrote {REPORT.relative_to(ROOT)} ({charts} charts)")
+
+
 def main() -> int:
     """Run the demo."""
     started = time.monotonic()
     print("Starting the vendor emulators on loopback")
     emulators = start_emulators()
     try:
-        print("Running `meltano run all-to-duckdb` (dev environment)")
+        print("Running `meltano run all-to-duckdb` (dev environment; ends with dbt build)")
         run_meltano()
     finally:
         emulators.terminate()
         emulators.wait(timeout=10)
     empty = print_counts()
-    print(f"\nLoaded into {DATABASE.relative_to(ROOT)} in {time.monotonic() - started:.0f} s")
+    print_marts_and_write_report()
+    seconds = time.monotonic() - started
+    print(f"\nLoaded and modelled into {DATABASE.relative_to(ROOT)} in {seconds:.0f} s")
     return 1 if empty else 0
 
 

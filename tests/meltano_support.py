@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import typing as t
 from pathlib import Path
 
 import psycopg
@@ -75,3 +76,36 @@ def as_emitted(value: object) -> object:
     if isinstance(value, dt.date):
         return value.isoformat()
     return value
+
+
+def assert_tables_hold_the_truth(
+    case,
+    truth: dict[str, set[tuple]],
+    rows: dict[str, int],
+    keys_of: t.Callable[[str, tuple[str, ...]], list[tuple]],
+) -> None:
+    """Each stream's table has exactly the emulator's rows, once each, whatever the warehouse.
+
+    `rows` is table → row count; `keys_of(table, fields)` reads those key columns back (as
+    the tap emitted them, see `as_emitted`).
+    """
+    assert set(truth) <= set(rows), f"{case.tap}: tables missing: {set(truth) - set(rows)}"
+    for stream, keys in truth.items():
+        assert rows[stream] == len(keys), f"{case.tap}.{stream}: {rows[stream]} rows, {len(keys)}"
+        if stream in case.windowed_streams:
+            loaded = keys_of(stream, case.windowed_streams[stream])
+            assert set(loaded) == keys, f"{case.tap}.{stream}: rows differ from the emulator's"
+    # streams without a ground truth (e.g. tap-jaicp's clients) must not be silently empty
+    assert all(rows.values()), f"{case.tap}: empty tables: {rows}"
+
+
+def assert_rerun_added_only_snapshots(cases, first: dict, second: dict) -> None:
+    """tap → table → rows after two runs: a windowed tap's rerun added nothing (its keys make
+    the target upsert), a snapshot tap's added exactly one snapshot (its key holds
+    snapshot_at)."""
+    for case in cases:
+        if case.windowed:
+            assert second[case.tap] == first[case.tap], f"{case.tap}: the rerun added rows"
+        else:
+            doubled = {table: 2 * rows for table, rows in first[case.tap].items()}
+            assert second[case.tap] == doubled, f"{case.tap}: not exactly one more snapshot"

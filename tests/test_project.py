@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from singer_sdk.exceptions import ConfigValidationError
 
 from tests.support import BIN
 from tests.tap_cases import TAP_CASES, TapCase
@@ -61,9 +63,152 @@ def test_meltano_yml_has_the_three_loaders_environments_and_a_postgres_job():
     assert {t["name"] for t in dev_taps} == {case.tap for case in TAP_CASES}
     jobs = {j["name"]: j for j in project["jobs"]}
     for job, target in [("all-to-postgres", "target-postgres"), ("all-to-duckdb", "target-duckdb")]:
-        assert sorted(jobs[job]["tasks"]) == sorted(f"{c.tap} {target}" for c in TAP_CASES)
+        *loads, transform = jobs[job]["tasks"]
+        assert sorted(loads) == sorted(f"{c.tap} {target}" for c in TAP_CASES)
+        # the marts are built once every tap has loaded
+        assert transform == f"dbt-{target.removeprefix('target-')}:build"
 
 
 def test_ruff_finds_nothing():
     result = subprocess.run([str(BIN / "ruff"), "check", str(ROOT)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-3000:]
+
+
+# --- Meltano plugin definitions ---------------------------------------------------------------
+
+#: The SDK's built-in settings (stream maps, flattening, batch), as Meltano names them: a
+#: setting Meltano does not know is dropped, and its TAP_X_... variable with it.
+SDK_SETTINGS = {
+    "stream_maps",
+    "stream_map_config",
+    "flattening_enabled",
+    "flattening_max_depth",
+    "batch_config.encoding.format",
+    "batch_config.encoding.compression",
+    "batch_config.storage.root",
+    "batch_config.storage.prefix",
+}
+#: Meltano Hub's plugin definition schema (meltano/hub, schemas/plugin_definitions): the
+#: fields it requires, the fields an extractor may have, and those of a setting.
+HUB_REQUIRED = {"name", "namespace", "variant", "label"}
+HUB_EXTRACTOR_FIELDS = HUB_REQUIRED | {
+    "pip_url", "description", "executable", "settings", "docs", "repo", "logo_url", "hidden",
+    "settings_group_validation", "commands", "capabilities", "metadata", "schema", "select",
+    "maintenance_status", "domain_url", "keywords", "requires", "definition", "next_steps",
+    "settings_preamble", "usage", "prereq",
+}  # fmt: skip
+HUB_SETTING_FIELDS = {
+    "name", "aliases", "label", "value", "placeholder", "kind", "description", "tooltip",
+    "documentation", "env", "value_processor", "value_post_processor", "oauth", "options",
+    "docs", "hidden", "sensitive",
+}  # fmt: skip
+HUB_KINDS = {
+    "oauth", "hidden", "password", "date_iso8601", "file", "email", "integer", "options",
+    "object", "array", "boolean", "string", "decimal",
+}  # fmt: skip
+HUB_CAPABILITIES = {
+    "properties", "catalog", "discover", "state", "about", "stream-maps", "schema-flattening",
+    "activate-version", "batch", "test", "log-based", "structured-logging",
+}  # fmt: skip
+
+
+def about_json(tap: str) -> dict:
+    """`tap --about --format json`."""
+    command = [str(BIN / tap), "--about", "--format", "json"]
+    return json.loads(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
+
+
+def meltano_yml_extractor(tap: str) -> dict:
+    """The entry of `tap` in meltano.yml."""
+    project = yaml.safe_load((ROOT / "meltano.yml").read_text())
+    return next(p for p in project["plugins"]["extractors"] if p["name"] == tap)
+
+
+def plugin_file(tap: str) -> dict:
+    """plugins/extractors/<tap>.yml."""
+    return yaml.safe_load((ROOT / "plugins" / "extractors" / f"{tap}.yml").read_text())
+
+
+def changelog_release() -> str:
+    """The newest released version of CHANGELOG.md (its first `## [X.Y.Z] - date`)."""
+    match = re.search(
+        r"^## \[(\d+\.\d+\.\d+)\] - \d{4}-\d\d-\d\d$", (ROOT / "CHANGELOG.md").read_text(), re.M
+    )
+    return match.group(1) if match else ""
+
+
+def declares(names: set[str], setting: str) -> bool:
+    """A top-level --about setting is declared by name or by its dotted leaves."""
+    return setting in names or any(name.startswith(f"{setting}.") for name in names)
+
+
+@by_tap
+def test_meltano_yml_declares_every_about_setting_the_sdk_ones_included(case: TapCase):
+    about = about_json(case.tap)
+    plugin = meltano_yml_extractor(case.tap)
+    names = {setting["name"] for setting in plugin["settings"]}
+    assert names >= SDK_SETTINGS
+    missing = [s for s in about["settings"]["properties"] if not declares(names, s)]
+    assert not missing, f"{case.tap}: --about settings Meltano would drop: {missing}"
+    assert all(setting["label"] for setting in plugin["settings"])
+    assert set(about["capabilities"]) <= set(plugin["capabilities"])
+    for group in plugin["settings_group_validation"]:
+        assert set(about["settings"].get("required", [])) <= set(group) <= names
+
+
+@by_tap
+def test_plugin_file_is_a_hub_definition_installing_the_released_tag(case: TapCase):
+    definition = plugin_file(case.tap)
+    assert HUB_REQUIRED <= set(definition) <= HUB_EXTRACTOR_FIELDS
+    assert definition["name"] == case.tap
+    assert definition["namespace"] == case.tap.replace("-", "_")
+    assert definition["executable"] == case.tap
+    release = changelog_release()
+    assert release, "CHANGELOG.md has no released version (## [X.Y.Z] - YYYY-MM-DD)"
+    assert re.fullmatch(
+        rf"git\+https://github\.com/[\w.-]+/chat-taps\.git@v{release}", definition["pip_url"]
+    )
+    assert definition["repo"] in definition["pip_url"]
+    assert definition["docs"].startswith(definition["repo"])
+    assert "meltano_sdk" in definition["keywords"]
+    assert set(definition["capabilities"]) <= HUB_CAPABILITIES
+    for setting in definition["settings"]:
+        assert set(setting) <= HUB_SETTING_FIELDS, setting["name"]
+        assert setting.get("kind", "string") in HUB_KINDS, setting["name"]
+        assert setting["label"] and setting["description"], setting["name"]
+        assert all(isinstance(o["value"], str) for o in setting.get("options", []))
+    # the project's own entry is the same definition, installed from this checkout
+    project_entry = meltano_yml_extractor(case.tap)
+    assert project_entry["pip_url"] == "-e ."
+    for field in ("capabilities", "settings_group_validation", "settings", "label", "variant"):
+        assert project_entry[field] == definition[field], field
+
+
+@by_tap
+def test_each_settings_group_is_a_complete_configuration_and_none_has_a_spare(case: TapCase):
+    groups = meltano_yml_extractor(case.tap)["settings_group_validation"]
+    assert groups
+    for group in groups:
+        assert not settings_errors(case, group), f"{case.tap}: {group} alone is refused"
+        for left_out in group:
+            rest = [name for name in group if name != left_out]
+            assert settings_errors(case, rest), f"{case.tap}: {group} without {left_out} accepted"
+
+
+def settings_errors(case: TapCase, names: list[str]) -> list[str]:
+    """The tap's complaints about a configuration holding only `names` (made-up values)."""
+    config = {name: "https://vendor.example.com" if name == "base_url" else "x" for name in names}
+    try:
+        case.tap_class(config=config, validate_config=True, setup_mapper=False)
+    except ConfigValidationError as exc:
+        return list(exc.errors)
+    return []
+
+
+def test_readme_install_lines_name_the_released_tag():
+    readme = (ROOT / "README.md").read_text()
+    install = readme.split("<!-- install -->", 1)[1].split("<!-- /install -->", 1)[0]
+    release = changelog_release()
+    assert f"chat-taps.git@v{release}'" in install
+    assert "--from-ref https://raw.githubusercontent.com/" in install
+    assert f"/v{release}/plugins/extractors/tap-oct8ne.yml" in install

@@ -30,8 +30,17 @@ import pytest
 import yaml
 
 from emulators.framework import EmulatorServer
+from scripts import report
+from tests.browser import MIN_COLOURED_SHARE, rendered_cards
 from tests.cases.cobrowser import full_table_truth
-from tests.meltano_support import MELTANO, ROOT, meltano_env, warehouse_keys
+from tests.meltano_support import (
+    MELTANO,
+    ROOT,
+    assert_rerun_added_only_snapshots,
+    assert_tables_hold_the_truth,
+    meltano_env,
+    warehouse_keys,
+)
 from tests.tap_cases import TAP_CASES, TapCase
 
 #: days loaded by the job tests: enough for several windows of every tap, short enough to
@@ -131,17 +140,51 @@ def assert_warehouse_holds_the_truth(
 ) -> None:
     """Each stream's table has exactly the emulator's rows, once each."""
     schema = schema_of(case.tap)
-    rows = table_rows(postgres, database, schema)
-    assert set(truth) <= set(rows), f"{case.tap}: tables missing: {set(truth) - set(rows)}"
-    for stream, keys in truth.items():
-        assert rows[stream] == len(keys), f"{case.tap}.{stream}: {rows[stream]} rows, {len(keys)}"
-        if stream in case.windowed_streams:
-            loaded = warehouse_keys(
-                postgres, database, schema, stream, case.windowed_streams[stream]
-            )
-            assert set(loaded) == keys, f"{case.tap}.{stream}: rows differ from the emulator's"
-    # streams without a ground truth (e.g. tap-jaicp's clients) must not be silently empty
-    assert all(rows.values()), f"{case.tap}: empty tables: {rows}"
+    assert_tables_hold_the_truth(
+        case,
+        truth,
+        table_rows(postgres, database, schema),
+        lambda table, fields: warehouse_keys(postgres, database, schema, table, fields),
+    )
+
+
+#: dbt tests at least (grains, accepted values, relationships, the row-count test)
+MIN_DBT_TESTS = 60
+
+
+def assert_dbt_built_and_tested_the_marts(
+    target: Path, postgres, database: str, raw_rows: dict[str, dict[str, int]]
+) -> None:
+    """dbt-postgres:build ran every model and test, all passed, and no conversation was lost."""
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    failed = [r["unique_id"] for r in results if r["status"] not in ("success", "pass")]
+    assert not failed, f"dbt nodes not passing: {failed}"
+    tests = [r for r in results if r["unique_id"].startswith("test.")]
+    models = {r["unique_id"].rsplit(".", 1)[1] for r in results if r["unique_id"][:6] == "model."}
+    assert len(tests) >= MIN_DBT_TESTS, len(tests)
+    assert {"fct_conversations", "fct_messages", "fct_agent_days", "fct_queue_snapshots"} <= models
+    assert "dim_agents" in models and "assert_marts_keep_every_staged_key" in str(results)
+    with psycopg.connect(postgres.url(database)) as connection:
+        per_platform = dict(
+            connection.execute(
+                "select platform, count(*) from analytics.fct_conversations group by 1"
+            ).fetchall()
+        )
+    assert per_platform == {
+        "oct8ne": raw_rows["tap-oct8ne"]["sessions"],
+        "cobrowser": raw_rows["tap-cobrowser"]["conversations"],
+        "jaicp": raw_rows["tap-jaicp"]["sessions"],
+    }
+
+
+def assert_the_report_renders_every_chart(postgres, database: str, workdir: Path) -> None:
+    """The report built from these marts shows each of its charts in a real Chromium."""
+    page = workdir / "report.html"
+    with psycopg.connect(postgres.url(database)) as connection:
+        charts = report.write_report(report.fetch_marts(connection, "analytics"), page, database)
+    shares, png = rendered_cards(page, workdir)
+    assert len(shares) == charts == page.read_text().count("<svg"), (shares, png)
+    assert all(share >= MIN_COLOURED_SHARE for share in shares), (shares, png)
 
 
 def test_all_to_postgres_job_loads_every_stream_of_the_five_taps_and_a_rerun_adds_nothing(
@@ -155,24 +198,22 @@ def test_all_to_postgres_job_loads_every_stream_of_the_five_taps_and_a_rerun_add
         )
         truth = {case.tap: expected_keys(case, servers[case.tap]) for case in TAP_CASES}
 
+        # Meltano reads a setting from PLUGIN_SETTING; dbt then gets it as DBT_TARGET_PATH
+        env["DBT_POSTGRES_TARGET_PATH"] = str(tmp_path / "dbt")
         meltano("run", "all-to-postgres", env=env)
         for case in TAP_CASES:
             assert_warehouse_holds_the_truth(postgres, database, case, truth[case.tap])
         first = {
             case.tap: table_rows(postgres, database, schema_of(case.tap)) for case in TAP_CASES
         }
+        assert_dbt_built_and_tested_the_marts(tmp_path / "dbt", postgres, database, first)
+        assert_the_report_renders_every_chart(postgres, database, tmp_path)
 
         meltano("run", "all-to-postgres", env=env)
         second = {
             case.tap: table_rows(postgres, database, schema_of(case.tap)) for case in TAP_CASES
         }
-    for case in TAP_CASES:
-        if case.windowed:
-            assert second[case.tap] == first[case.tap], f"{case.tap}: the rerun added rows"
-        else:
-            # a snapshot tap's key holds snapshot_at: each run adds one snapshot, no more
-            doubled = {table: 2 * rows for table, rows in first[case.tap].items()}
-            assert second[case.tap] == doubled, f"{case.tap}: not exactly one more snapshot"
+    assert_rerun_added_only_snapshots(TAP_CASES, first, second)
 
 
 def _extra_column_type(postgres, database: str, schema: str, table: str) -> str:
@@ -443,7 +484,10 @@ def test_meltano_yml_has_the_jobs_schedules_and_a_prod_environment_without_secre
     taps = sorted(case.tap for case in TAP_CASES)
     for target in ("target-postgres", "target-snowflake", "target-duckdb"):
         job = f"all-to-{target.removeprefix('target-')}"
-        assert sorted(jobs[job]) == [f"{tap} {target}" for tap in taps]
+        loads = [task for task in jobs[job] if not task.startswith("dbt-")]
+        assert sorted(loads) == [f"{tap} {target}" for tap in taps]
+    assert jobs["all-to-postgres"][-1] == "dbt-postgres:build"
+    assert jobs["all-to-duckdb"][-1] == "dbt-duckdb:build"
     schedules = {s["name"]: s for s in project["schedules"]}
     assert schedules["snapshots-to-postgres"]["interval"] == "*/5 * * * *"
     assert jobs[schedules["snapshots-to-postgres"]["job"]] == ["tap-8x8 target-postgres"]

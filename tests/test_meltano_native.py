@@ -1,0 +1,292 @@
+"""The taps added to someone else's Meltano project from their plugin definitions.
+
+A fresh `meltano init` project, outside this repository, gets tap-oct8ne and tap-jaicp with
+`meltano add --from-ref plugins/extractors/<tap>.yml`, exactly as a user would from the
+published file. Only the host in the definition's `pip_url` is swapped: the repository at
+the release tag the definition pins is a local git copy of this checkout, tagged the same
+(`git+file://…@vX.Y.Z` instead of `git+https://github.com/…@vX.Y.Z`). Then `meltano install`
+and `meltano invoke`, against the emulators, with the SDK's own settings given through
+Meltano (flattening by environment variable, stream maps by `meltano config set`).
+
+The project is created and installed once for the module (the slow part, printed with the
+durations of each step at the end).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import yaml
+
+from emulators.framework import EmulatorServer
+from tests.cases.jaicp import JAICP
+from tests.cases.oct8ne import OCT8NE
+from tests.meltano_support import MELTANO, ROOT
+from tests.tap_cases import TapCase
+
+TAPS = ("tap-oct8ne", "tap-jaicp")
+DAYS = 3
+
+
+@dataclass
+class FreshProject:
+    """A Meltano project in a temporary directory, and how long building it took."""
+
+    path: Path
+    release: str
+    durations: dict[str, float] = field(default_factory=dict)
+
+    def meltano(
+        self, *args: str, env: dict[str, str] | None = None, timeout: float = 300
+    ) -> subprocess.CompletedProcess[str]:
+        """Run `meltano ARGS` in the project; it must succeed."""
+        result = subprocess.run(
+            [str(MELTANO), *args],
+            cwd=self.path,
+            env={**clean_env(), **(env or {})},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        assert result.returncode == 0, f"meltano {' '.join(args)}:\n{result.stderr[-4000:]}"
+        return result
+
+    def timed(
+        self, step: str, *args: str, timeout: float = 300
+    ) -> subprocess.CompletedProcess[str]:
+        """`meltano ARGS`, its wall time kept under `step`."""
+        started = time.monotonic()
+        result = self.meltano(*args, timeout=timeout)
+        self.durations[step] = time.monotonic() - started
+        return result
+
+    def config(self) -> dict:
+        """The project's meltano.yml."""
+        return yaml.safe_load((self.path / "meltano.yml").read_text())
+
+    def venv_bin(self, tap: str) -> Path:
+        """The bin directory of the virtual environment Meltano installed `tap` into."""
+        return self.path / ".meltano" / "extractors" / tap / "venv" / "bin"
+
+
+def clean_env() -> dict[str, str]:
+    """The environment without this session's tap or Meltano settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TAP_", "MELTANO_"))}
+    env["MELTANO_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+    return env
+
+
+def definition_file(tap: str) -> Path:
+    """This checkout's plugin definition of `tap`."""
+    return ROOT / "plugins" / "extractors" / f"{tap}.yml"
+
+
+def release_tag(pip_url: str) -> str:
+    """The tag a `git+…@vX.Y.Z` pip_url installs."""
+    assert "@v" in pip_url, pip_url
+    return pip_url.rsplit("@", 1)[1]
+
+
+def tagged_copy(destination: Path, tag: str) -> Path:
+    """This checkout's files (as `git add -A` would take them) in a new repository, tagged."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    for name in filter(None, listed.split("\0")):
+        source = ROOT / name
+        if source.is_file():  # a file deleted but not yet committed is listed too
+            (destination / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, destination / name)
+    identity = ["-c", "user.name=Release Test", "-c", "user.email=release@example.com"]
+    identity += ["-c", "commit.gpgsign=false", "-c", "tag.gpgsign=false"]
+    for command in (
+        ["init", "-q"],
+        ["add", "-A"],
+        [*identity, "commit", "-qm", tag],
+        [*identity, "tag", tag],
+    ):
+        subprocess.run(["git", *command], cwd=destination, check=True, capture_output=True)
+    return destination
+
+
+def point_pip_url_at(project: FreshProject, published: str, local: str) -> None:
+    """Swap the published pip_url of the added extractors for the local copy's."""
+    path = project.path / "meltano.yml"
+    text = path.read_text()
+    assert text.count(f"pip_url: {published}") == len(TAPS), "meltano add wrote another pip_url"
+    path.write_text(text.replace(f"pip_url: {published}", f"pip_url: {local}"))
+
+
+@pytest.fixture(scope="module")
+def project(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[FreshProject]:
+    """A fresh Meltano project with tap-oct8ne and tap-jaicp added from their definitions."""
+    root = tmp_path_factory.mktemp("fresh")
+    published = yaml.safe_load(definition_file("tap-oct8ne").read_text())["pip_url"]
+    tag = release_tag(published)
+    started = time.monotonic()
+    repository = tagged_copy(root / "chat-taps", tag)
+    fresh = FreshProject(root / "project", tag.removeprefix("v"))
+    fresh.durations["copy the checkout and tag it"] = time.monotonic() - started
+    started = time.monotonic()
+    subprocess.run(
+        [str(MELTANO), "init", str(fresh.path), "--no_usage_stats"],
+        env=clean_env(),
+        capture_output=True,
+        check=True,
+    )
+    fresh.durations["meltano init"] = time.monotonic() - started
+    for tap in TAPS:
+        fresh.timed(
+            f"meltano add {tap}",
+            *("add", "--plugin-type", "extractor", tap),
+            *("--from-ref", str(definition_file(tap)), "--no-install"),
+        )
+    point_pip_url_at(fresh, published, f"git+file://{repository}@{tag}")
+    fresh.timed("meltano install (both, from the tag)", "install", timeout=900)
+    yield fresh
+    report = request.config.pluginmanager.get_plugin("terminalreporter")
+    if report:
+        report.write_line("")
+        for step, seconds in fresh.durations.items():
+            report.write_line(f"fresh Meltano project: {step}: {seconds:.1f} s")
+
+
+@dataclass
+class Invocation:
+    """What `meltano invoke TAP` printed: the Singer messages."""
+
+    messages: list[dict]
+
+    def schema(self, stream: str) -> dict:
+        """The SCHEMA message of `stream`."""
+        return next(m for m in self.messages if m["type"] == "SCHEMA" and m["stream"] == stream)
+
+    def records(self, stream: str) -> list[dict]:
+        """The records of `stream`."""
+        return [
+            m["record"] for m in self.messages if m["type"] == "RECORD" and m["stream"] == stream
+        ]
+
+
+def invoke_sync(
+    project: FreshProject, case: TapCase, purpose: str, **settings: str
+) -> tuple[Invocation, dict]:
+    """`meltano invoke TAP` against the tap's emulator, settings as Meltano environment variables.
+
+    Returns the messages and the ground truth of the days read.
+    """
+    prefix = case.tap.upper().replace("-", "_")
+    with EmulatorServer(case.make_app()) as emulator:
+        today = case.today(case.config(emulator.url, dt.date.today()))
+        first = today - dt.timedelta(days=DAYS)
+        config = {**case.config(emulator.url, first)}
+        env = {f"{prefix}_{name.upper()}": as_env(value) for name, value in config.items()}
+        env.update({f"{prefix}_{name.upper()}": value for name, value in settings.items()})
+        started = time.monotonic()
+        result = project.meltano("invoke", case.tap, env=env)
+        project.durations[f"meltano invoke {case.tap}, {purpose}"] = time.monotonic() - started
+        truth = case.truth(emulator.app, first, today)
+    messages = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    return Invocation(messages), truth
+
+
+def as_env(value: object) -> str:
+    """A setting's value as Meltano reads it from the environment."""
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def test_meltano_add_from_ref_adds_the_extractors_as_published(project: FreshProject):
+    plugins = project.config()["plugins"]
+    assert set(plugins) == {"extractors"}, "meltano add also added a plugin of another type"
+    for tap in TAPS:
+        added = next(p for p in plugins["extractors"] if p["name"] == tap)
+        published = yaml.safe_load(definition_file(tap).read_text())
+        assert added["variant"] == published["variant"]
+        assert added["settings"] == published["settings"]
+        assert added["settings_group_validation"] == published["settings_group_validation"]
+
+
+def test_installed_package_has_the_tagged_version_and_all_five_executables(project: FreshProject):
+    about = json.loads(
+        project.meltano("invoke", "tap-oct8ne", "--about", "--format", "json").stdout
+    )
+    assert about["name"] == "tap-oct8ne"
+    assert about["version"] == project.release
+    assert {"flattening_enabled", "stream_maps", "batch_config"} <= set(
+        about["settings"]["properties"]
+    )
+    # one distribution: every tap of it runs from the extractor's virtual environment
+    taps = ("tap-oct8ne", "tap-cobrowser", "tap-chattonic", "tap-8x8", "tap-jaicp")
+    processes = [
+        subprocess.Popen(
+            [str(project.venv_bin("tap-oct8ne") / tap), "--about", "--format", "json"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=clean_env(),
+        )
+        for tap in taps
+    ]
+    for tap, process in zip(taps, processes, strict=True):
+        stdout, stderr = process.communicate(timeout=120)
+        assert process.returncode == 0, f"{tap}: {stderr[-2000:]}"
+        assert json.loads(stdout)["name"] == tap
+        assert json.loads(stdout)["version"] == project.release
+
+
+def test_meltano_invoke_syncs_the_emulators_records(project: FreshProject):
+    run, truth = invoke_sync(project, OCT8NE, "a sync")
+    for stream, key_fields in OCT8NE.windowed_streams.items():
+        keys = {tuple(r[k] for k in key_fields) for r in run.records(stream)}
+        assert keys == truth[stream], f"{stream}: records differ from the emulator's"
+    assert any(m["type"] == "STATE" for m in run.messages)
+
+
+def test_flattening_settings_given_to_meltano_reach_the_tap(project: FreshProject):
+    run, truth = invoke_sync(
+        project,
+        JAICP,
+        "flattening",
+        FLATTENING_ENABLED="true",
+        FLATTENING_MAX_DEPTH="1",
+        _SELECT='["sessions.*"]',  # TAP_JAICP__SELECT: only the sessions
+    )
+    properties = run.schema("sessions")["schema"]["properties"]
+    flattened = {name: prop for name, prop in properties.items() if name.startswith("client__")}
+    print("flattened sessions schema:", json.dumps(flattened))
+    assert "client" not in properties
+    assert {"client__id", "client__clientId"} <= set(flattened)
+    records = run.records("sessions")
+    assert {(r["sessionId"],) for r in records} == truth["sessions"]
+    assert all("client__id" in r and "client" not in r for r in records)
+
+
+def test_stream_maps_set_with_meltano_config_drops_a_column(project: FreshProject):
+    # "__NULL__", not null: Meltano drops null values from a plugin's config, and with them
+    # the whole `sessions` map (`meltano config print` shows "stream_maps": {})
+    maps = '{"sessions": {"visitorName": "__NULL__"}}'
+    project.meltano("config", "set", "tap-oct8ne", "stream_maps", maps)
+    try:
+        run, truth = invoke_sync(project, OCT8NE, "stream maps")
+    finally:
+        project.meltano("config", "unset", "tap-oct8ne", "stream_maps")
+    properties = run.schema("sessions")["schema"]["properties"]
+    assert "visitorName" not in properties
+    assert "visitorId" in properties
+    records = run.records("sessions")
+    assert {(r["sessionId"],) for r in records} == truth["sessions"]
+    assert records and not any("visitorName" in r for r in records)

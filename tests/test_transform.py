@@ -1,0 +1,108 @@
+"""The dbt project of transform/ as Meltano runs it, where no warehouse is needed.
+
+Building and testing the models against a warehouse happens in tests/test_warehouses.py
+(`all-to-postgres` ends with `dbt-postgres:build`) and in `make demo` (DuckDB). Here:
+- dbt-snowflake parses the whole project with no account configured (no Snowflake is
+  reachable from here), so its SQL references and configs hold for the third warehouse;
+- a team with two of the five vendors builds only theirs: the other vendors' sources,
+  staging models and marts are disabled by the project's variables, Fivetran-style.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+from tests.meltano_support import MELTANO, ROOT
+
+STAGING = {
+    "oct8ne": {"stg_oct8ne__sessions", "stg_oct8ne__leads"},
+    # one staging model per stream of tap-cobrowser
+    "cobrowser": {
+        f"stg_cobrowser__{stream}"
+        for stream in (
+            "conversations",
+            "account_stats_hourly",
+            "host_stats_hourly",
+            "emails",
+            "agent_activity",
+            "filter_stats_hourly",
+            "slots_activity",
+            "agent_performance",
+            "accounts",
+            "agents",
+            "hosts",
+            "ccc_agents",
+            "ccc_agent_groups",
+            "ccc_group_accounts",
+            "ccc_slots_activity",
+        )
+    },
+    "chattonic": {"stg_chattonic__operator_stats_daily", "stg_chattonic__dashboard_hourly"},
+    "eight_by_eight": {"stg_eight_by_eight__agents", "stg_eight_by_eight__queues"},
+    "jaicp": {"stg_jaicp__sessions", "stg_jaicp__messages", "stg_jaicp__clients"},
+}
+MARTS = {"fct_conversations", "fct_messages", "fct_agent_days", "fct_queue_snapshots", "dim_agents"}
+
+
+def dbt(utility: str, *args: str, target: Path) -> subprocess.CompletedProcess:
+    """`meltano invoke UTILITY ARGS` with dbt's target folder in `target`; must succeed."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DBT_", "TARGET_"))}
+    env["MELTANO_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+    env[f"{utility.upper().replace('-', '_')}_TARGET_PATH"] = str(target)
+    env[f"{utility.upper().replace('-', '_')}_LOG_PATH"] = str(target / "logs")
+    result = subprocess.run(
+        [str(MELTANO), "invoke", utility, *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
+    return result
+
+
+def manifest_models(target: Path) -> dict[str, dict]:
+    """model name → its manifest node."""
+    nodes = json.loads((target / "manifest.json").read_text())["nodes"]
+    return {n["name"]: n for n in nodes.values() if n["resource_type"] == "model"}
+
+
+def test_dbt_snowflake_parses_every_model_without_an_account(tmp_path: Path):
+    dbt("dbt-snowflake", "parse", target=tmp_path)
+    models = manifest_models(tmp_path)
+    assert set(models) == set().union(*STAGING.values()) | MARTS
+    # every mart reads staging models only, never a vendor's raw table
+    for name in MARTS:
+        parents = models[name]["depends_on"]["nodes"]
+        assert parents and all(p.split(".")[-1].startswith("stg_") for p in parents), name
+        assert not models[name]["sources"], name
+
+
+def test_a_team_with_two_vendors_builds_only_their_models(tmp_path: Path):
+    enabled = {"oct8ne", "jaicp"}
+    switches = {f"contact_center__{v}_enabled": v in enabled for v in STAGING}
+    listed = dbt(
+        "dbt-duckdb",
+        "ls",
+        "--quiet",
+        "--resource-type",
+        "model",
+        "--resource-type",
+        "source",
+        "--output",
+        "name",
+        "--vars",
+        json.dumps(switches),
+        target=tmp_path,
+    ).stdout.split()
+    staging = {name for name in listed if name.startswith("stg_")}
+    assert staging == STAGING["oct8ne"] | STAGING["jaicp"]
+    # Chat-Tonic, CoBrowser and 8x8 make the agent days and queue snapshots: none here
+    assert {"fct_conversations", "fct_messages", "dim_agents"} <= set(listed)
+    assert not {"fct_agent_days", "fct_queue_snapshots"} & set(listed)
+    sources = {name for name in listed if "." in name}
+    assert {s.split(".")[0] for s in sources} == {"oct8ne", "jaicp"}, sources

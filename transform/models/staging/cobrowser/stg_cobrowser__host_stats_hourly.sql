@@ -1,0 +1,12 @@
+-- CoBrowser traffic and chat requests per website (host) per hour.
+with raw_rows as (
+  {{ deduplicated(source('cobrowser', 'host_stats_hourly'), ['host_id', 'hourBegin_time']) }}
+)
+
+select
+  {{ as_id('host_id') }} as host_id,
+  {{ as_id('account_id') }} as account_id,
+  {{ cobrowser_hourly_columns() }}
+  {{ vendor_column('_extra') }} as _extra,
+  {{ as_utc('_sdc_batched_at') }} as _loaded_at
+from raw_rows

@@ -1,0 +1,21 @@
+-- JAICP messages: one row per client question and the bot's answer. processing time is in
+-- milliseconds, as JAICP sends it. Vendor fields renamed by the OpenAPI schema:
+-- query (question), answer (textAnswer), responseTime (processingTime).
+with messages as (
+  {{ deduplicated(source('jaicp', 'messages'), ['sessionId', 'questionId']) }}
+)
+
+select
+  {{ as_id('sessionId') }} as session_id,
+  {{ as_id('questionId') }} as question_id,
+  {{ as_id('clientId') }} as channel_client_id,
+  {{ as_utc('timestamp') }} as sent_at,
+  {{ vendor_column('query') }} as question_text,
+  {{ vendor_column('answer') }} as answer_text,
+  cast({{ vendor_column('responseTime') }} as {{ dbt.type_bigint() }}) as processing_milliseconds,
+  {{ vendor_column('status') }} as delivery_status,
+  {{ vendor_column('channelType') }} as channel_type,
+  {{ vendor_column('labels') }} as labels,
+  {{ vendor_column('_extra') }} as _extra,
+  {{ as_utc('_sdc_batched_at') }} as _loaded_at
+from messages

@@ -1,0 +1,33 @@
+-- JAICP bot sessions. JAICP is a bot platform: no human agent, no wait. channel is our
+-- vocabulary for JAICP's channelType (chatwidget is a website chat, resterisk its telephony).
+-- Vendor fields renamed by the OpenAPI schema: messageCount (questionCount), firstPhrase
+-- (firstQuestion), lastPhrase (lastQuestion).
+with sessions as (
+  {{ deduplicated(source('jaicp', 'sessions'), ['sessionId']) }}
+)
+
+select
+  {{ as_id('sessionId') }} as session_id,
+  {{ as_id('botId') }} as bot_id,
+  {{ as_utc('startTime') }} as started_at,
+  {{ dbt.dateadd('second', as_seconds('duration'), as_utc('startTime')) }} as ended_at,
+  {{ as_seconds('duration') }} as duration_seconds,
+  cast({{ vendor_column('messageCount') }} as {{ dbt.type_bigint() }}) as message_count,
+  {{ vendor_column('firstPhrase') }} as first_question_text,
+  {{ vendor_column('lastPhrase') }} as last_question_text,
+  {{ json_text('client', 'id') }} as client_id,
+  {{ json_text('client', 'clientId') }} as channel_client_id,
+  {{ vendor_column('channelType') }} as channel_type,
+  case lower({{ vendor_column('channelType') }})
+    when 'chatwidget' then 'web_chat'
+    when 'resterisk' then 'voice'
+    when 'telegram' then 'telegram'
+    when 'viber' then 'viber'
+    when 'vk' then 'vk'
+    when 'whatsapp' then 'whatsapp'
+    else 'other'
+  end as channel,
+  {{ vendor_column('labels') }} as labels,
+  {{ vendor_column('_extra') }} as _extra,
+  {{ as_utc('_sdc_batched_at') }} as _loaded_at
+from sessions

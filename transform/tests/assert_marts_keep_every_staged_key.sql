@@ -1,0 +1,44 @@
+-- Each mart has, per platform, exactly as many rows as its staging sources have distinct
+-- keys: no row lost by a join or a filter, none doubled by a fan-out. Returns the mismatches.
+{% set checks = [] %}
+
+{% if var('contact_center__oct8ne_enabled') %}
+  {% do checks.append(("fct_conversations", "oct8ne", "select count(distinct session_id) from " ~ ref('stg_oct8ne__sessions'))) %}
+  {% do checks.append(("dim_agents", "oct8ne", "select count(distinct agent_id) from " ~ ref('stg_oct8ne__sessions'))) %}
+{% endif %}
+{% if var('contact_center__cobrowser_enabled') %}
+  {% do checks.append(("fct_conversations", "cobrowser", "select count(distinct conversation_id) from " ~ ref('stg_cobrowser__conversations'))) %}
+  {% do checks.append(("dim_agents", "cobrowser", "select count(distinct agent_id) from " ~ ref('stg_cobrowser__agents'))) %}
+  {% do checks.append(("fct_agent_days", "cobrowser",
+      "select count(*) from (select agent_id, cast(session_started_at as date) as d from " ~ ref('stg_cobrowser__agent_performance')
+      ~ " union select agent_id, cast(started_at as date) from " ~ ref('stg_cobrowser__agent_activity') ~ ") as agent_days")) %}
+{% endif %}
+{% if var('contact_center__chattonic_enabled') %}
+  {% do checks.append(("fct_agent_days", "chattonic",
+      "select count(*) from (select distinct agent_id, activity_date from " ~ ref('stg_chattonic__operator_stats_daily') ~ ") as agent_days")) %}
+  {% do checks.append(("dim_agents", "chattonic", "select count(distinct agent_id) from " ~ ref('stg_chattonic__operator_stats_daily'))) %}
+{% endif %}
+{% if var('contact_center__eight_by_eight_enabled') %}
+  {% do checks.append(("fct_agent_days", "8x8",
+      "select count(*) from (select distinct agent_id, cast(snapshot_at as date) as d from " ~ ref('stg_eight_by_eight__agents') ~ ") as agent_days")) %}
+  {% do checks.append(("dim_agents", "8x8", "select count(distinct agent_id) from " ~ ref('stg_eight_by_eight__agents'))) %}
+  {% do checks.append(("fct_queue_snapshots", "8x8",
+      "select count(*) from (select distinct queue_id, snapshot_at from " ~ ref('stg_eight_by_eight__queues') ~ ") as snapshots")) %}
+{% endif %}
+{% if var('contact_center__jaicp_enabled') %}
+  {% do checks.append(("fct_conversations", "jaicp", "select count(distinct session_id) from " ~ ref('stg_jaicp__sessions'))) %}
+  {% do checks.append(("fct_messages", "jaicp",
+      "select count(*) from (select distinct session_id, question_id from " ~ ref('stg_jaicp__messages') ~ ") as messages")) %}
+{% endif %}
+
+select * from (
+{% for mart, platform, staged in checks %}
+select
+  '{{ mart }}' as mart,
+  '{{ platform }}' as platform,
+  (select count(*) from {{ ref(mart) }} where platform = '{{ platform }}') as mart_rows,
+  ({{ staged }}) as staged_keys
+{{ "union all" if not loop.last }}
+{% endfor %}
+) as counts
+where mart_rows <> staged_keys

@@ -63,7 +63,7 @@ class Row:
     measured: str
     target: str
     #: met, not met, a reference figure (None), or why it is not measured (text)
-    ok: bool | None | str
+    ok: bool | str | None
 
     def markdown(self) -> str:
         verdict = (

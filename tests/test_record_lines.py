@@ -1,9 +1,11 @@
-"""RECORD lines the core encodes itself are the SDK's lines, byte for byte (but the clock).
+"""The record path the core shortens: RECORD lines are the SDK's, byte for byte (but the clock).
 
 `VendorStream._write_record_message` (a private SDK name) writes RECORD lines without the
-SDK's per-record message objects when nothing needs them: these tests pin that the line is
-what the SDK's own writer makes of the same record, and that a stream map or a deselected
-property still goes through the SDK's path.
+SDK's per-record message objects when nothing needs them, and `_process_record` skips the
+SDK's record step for a stream without children or partition keys: these tests pin that the
+line is what the SDK's own writer makes of the same record, that a stream map or a
+deselected property still goes through the SDK's path, and that the skipped step does
+nothing there.
 """
 
 from __future__ import annotations
@@ -75,3 +77,19 @@ def test_a_deselected_property_takes_the_sdks_path(capfd):
     stream.mask[("properties", "agentName")] = False
     record = json.loads(written_line(stream, capfd))["record"]
     assert "agentName" not in record
+
+
+def test_the_sdks_record_step_does_nothing_for_a_stream_without_children_or_partitions():
+    """`VendorStream._process_record` skips the SDK's step there: it must have no effect."""
+    from singer_sdk import Stream
+
+    stream = sessions_stream()
+    assert not stream.child_streams
+    record = dict(RECORD)
+    Stream._process_record(stream, record, child_context=None, partition_context=None)
+    assert record == RECORD
+    Stream._process_record(stream, record, child_context=None, partition_context={"k": 1})
+    assert record == RECORD | {"k": 1}, "with a partition the SDK's step runs (and is kept)"
+    record = dict(RECORD)
+    stream._process_record(record, partition_context={"k": 1})
+    assert record == RECORD | {"k": 1}

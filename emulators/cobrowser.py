@@ -113,9 +113,16 @@ class CoBrowserData:
     )
     CCC_ONLY = ("cccagents", "cccagentgroups", "cccgroupaccounts", "cccslotsactivity")
 
-    def __init__(self, tz: dt.tzinfo, per_day: int = 12) -> None:
+    #: values that do not fit the tap's types, served on demand (`odd`): a conversation's
+    #: `num_messages` as "n/a" ("plain"), a `conversation_start` that is no date ("key")
+    ODD_VALUES = frozenset({"plain", "key"})
+
+    def __init__(self, tz: dt.tzinfo, per_day: int = 12, odd: t.Iterable[str] = ()) -> None:
         self.tz = tz
         self.per_day = per_day
+        self.odd = frozenset(odd)
+        if not self.odd <= self.ODD_VALUES:
+            raise ValueError(f"odd values are among {sorted(self.ODD_VALUES)}")
 
     # -- ground truth --------------------------------------------------------------------
 
@@ -193,6 +200,10 @@ class CoBrowserData:
                 "firstReplyTime": seed % 20 if seed % 7 else "",
                 "chat_language": ("nl", "fr", "de")[seed % 3],  # not in the documentation
             }
+            if i == 1 and "plain" in self.odd:
+                row["num_messages"] = "n/a"
+            if i == 2 and "key" in self.odd:
+                row["conversation_start"] = "yesterday"
             yield row
 
     def _stats_row(self, day: dt.date, hour_of_day: int, begin: dt.datetime, seed: int) -> dict:

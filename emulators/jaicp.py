@@ -11,8 +11,15 @@ Sessions are listed newest first, as the vendor's own UI lists them, so sessions
 during a walk through the pages push the older ones to later pages (`schedule_arrivals`):
 a tap that trusted the first page's `totalCount` would skip the tail. One UTC day in seven
 has no sessions, every day has a session starting exactly at midnight (a window boundary),
-and some sessions have no messages. The field names are the emulator's (and the tap's)
-assumption: the vendor documents only what a session holds, not how it is spelled.
+and some sessions have no messages.
+
+The shapes follow the vendor's OpenAPI description of the Reporter API (`reporter-api.yml`;
+the public copy used is named in tests/test_jaicp_spec.py): sessions are `SessionInfo`
+(`client` a `ClientInfo` whose `id` is a string), messages by session are `Message`,
+messages by filter (`POST …/messages/filter`, a `MESSAGE_TIME` range) are `ExtendedMessage`,
+clients are `ClientExtendedInfo` (`id` a string), labels `SessionLabelDto` /
+`MessageLabelDto` with `priority` and `group`. Client ids mix digits (as messengers send
+them) and text, so a tap that types them as numbers loses them.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ STATUSES = ("SENT", "DELIVERED", "READ", "NOT_DELIVERED", "NOT_SENT")
 FIRST_NAMES = ("Anna", "Boris", "Chen", "Dana", "Egor", "Fatima", "Gleb", "Hana")
 LAST_NAMES = ("Ivanova", "Petrov", "Li", "Smith", "Orlov", "Khan", "Sokolov", "Sato")
 CLIENTS = 40
+PROJECT = "demo-project-1234"
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
@@ -48,8 +56,20 @@ def parse_iso_ms(text: str) -> dt.datetime:
 class JaicpData:
     """Deterministic sessions, messages and clients: the same day always holds the same rows."""
 
-    def __init__(self, per_day: int = 8) -> None:
+    #: values that do not fit the published types, served on demand (`odd`): a session
+    #: label `priority` as text ("nested"), a `questionCount` as text ("plain"), a client
+    #: whose `id` is an object ("client_key")
+    ODD_VALUES = frozenset({"nested", "plain", "client_key"})
+
+    def __init__(
+        self, per_day: int = 8, odd: t.Iterable[str] = (), messages_per_session: int | None = None
+    ) -> None:
         self.per_day = per_day
+        #: every session holds this many messages (None: 0 to 13, some none)
+        self.messages_per_session = messages_per_session
+        self.odd = frozenset(odd)
+        if not self.odd <= self.ODD_VALUES:
+            raise ValueError(f"odd values are among {sorted(self.ODD_VALUES)}")
         #: sessions added while the emulator runs (see `JaicpEmulator.schedule_arrivals`)
         self.arrived: list[dict] = []
         self._lock = threading.Lock()
@@ -63,34 +83,48 @@ class JaicpData:
         midnight = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
         return [self._session(ordinal, i, midnight, count) for i in range(count)]
 
-    @staticmethod
-    def _session(ordinal: int, i: int, midnight: dt.datetime, count: int) -> dict:
+    def _session(self, ordinal: int, i: int, midnight: dt.datetime, count: int) -> dict:
         seed = ordinal * 1009 + i * 31
         # the first session of a day starts exactly at midnight: on a window boundary
         offset_ms = 0 if i == 0 else (i * 86_399_000) // count + seed % 997
         start = midnight + dt.timedelta(milliseconds=offset_ms)
         client = seed % CLIENTS
         messages = 0 if seed % 5 == 0 else 1 + seed % 13
+        if self.messages_per_session is not None:
+            messages = self.messages_per_session
         session = {
             "sessionId": f"s-{ordinal}-{i:03d}",
-            "botId": f"bot-{1 + seed % 3}",
+            "projectShortName": PROJECT,
             "channelType": CHANNELS[seed % len(CHANNELS)],
+            "botId": f"bot-{1 + seed % 3}",
             "client": _client(client),
             "startTime": iso_ms(start),
+            "firstQuestion": "Hello" if messages else None,
+            "lastQuestion": "Thanks, bye" if messages else None,
+            "questionCount": messages,
             "duration": (30 + seed % 1800) * 1000 + seed % 1000,
-            "messageCount": messages,
-            "firstPhrase": "Hello" if messages else None,
-            "lastPhrase": "Thanks, bye" if messages else None,
-            "labels": [{"id": 1 + seed % 4, "name": f"label-{1 + seed % 4}", "groupId": 1}]
-            if seed % 3 == 0
-            else [],
+            "sessionResult": "resolved" if seed % 2 else None,
+            "responseData": {},
+            "customFields": {"segment": "b2c"} if seed % 6 == 0 else {},
+            "sessionData": {},
+            "isLivechat": seed % 8 == 0,
+            "labels": [_session_label(1 + seed % 4)] if seed % 3 == 0 else [],
         }
+        if session["channelType"] == "resterisk":  # telephony sessions carry a call task
+            session |= {
+                "callTaskId": 500 + seed % 50,
+                "isCallIncoming": seed % 2 == 0,
+                "audioFileUrl": f"https://records.example/{ordinal}-{i}.wav",
+            }
         if seed % 10 == 1:
             session["experimentId"] = 7  # a field the tap does not declare
         if seed % 4 == 2:
-            # ids as text now and then, inside nested objects too
-            session["client"] = session["client"] | {"id": str(session["client"]["id"])}
+            # numbers as text now and then, inside nested objects too
             session["labels"] = [label | {"id": str(label["id"])} for label in session["labels"]]
+        if i == 1 and "nested" in self.odd:
+            session["labels"] = [_session_label(2) | {"priority": "high"}]
+        if i == 1 and "plain" in self.odd:
+            session["questionCount"] = f"{session['questionCount']} questions"
         return session
 
     def sessions(self, first: dt.datetime, last: dt.datetime) -> list[dict]:
@@ -118,14 +152,16 @@ class JaicpData:
             start = near - dt.timedelta(milliseconds=1 + n)
             session = {
                 "sessionId": f"late-{n:03d}",
-                "botId": "bot-1",
+                "projectShortName": PROJECT,
                 "channelType": "chatwidget",
+                "botId": "bot-1",
                 "client": _client(n % CLIENTS),
                 "startTime": iso_ms(start),
+                "firstQuestion": "Hi",
+                "lastQuestion": "Hi",
+                "questionCount": 1,
                 "duration": 5000,
-                "messageCount": 1,
-                "firstPhrase": "Hi",
-                "lastPhrase": "Hi",
+                "isLivechat": False,
                 "labels": [],
             }
             self.arrived.append(session)
@@ -133,34 +169,87 @@ class JaicpData:
 
     @staticmethod
     def messages(session: dict) -> list[dict]:
-        """The messages of a session, oldest first."""
+        """The messages of a session, oldest first, as `Message` (by session)."""
         start = parse_iso_ms(session["startTime"])
         rows = []
-        for i in range(session["messageCount"]):
+        for i in range(message_count(session)):
             seed = hash_text(session["sessionId"]) + i * 17
             row = {
-                "sessionId": session["sessionId"],
-                "questionId": f"{session['sessionId']}-q{i:02d}",
-                "clientId": session["client"]["clientId"],
-                "channelType": session["channelType"],
                 "timestamp": iso_ms(start + dt.timedelta(seconds=5 * i)),
-                "query": f"question {i}",
-                "answer": f"answer {i}" if seed % 4 else "",
+                "questionId": f"{session['sessionId']}-q{i:02d}",
+                "isLivechat": session["isLivechat"],
+                "question": f"question {i}",
+                "textAnswer": f"answer {i}" if seed % 4 else "",
+                "nlpInfo": {
+                    "nlpState": "/Start" if i == 0 else "/Question",
+                    "nlpClass": "/greeting" if i == 0 else "/faq",
+                    "confidence": round(0.5 + (seed % 50) / 100, 2),
+                    "ruleType": "pattern",
+                },
+                "processingTime": 100 + seed % 900,
+                "labels": [_message_label(1 + seed % 3)] if seed % 5 == 0 else [],
+                "cleaned": False,
                 "status": STATUSES[seed % len(STATUSES)],
-                "responseTime": 100 + seed % 900,
-                "labels": [],
+                "sessionId": session["sessionId"],
             }
+            if session["isLivechat"] and i == 1:
+                row["operatorInfo"] = {"id": f"op-{seed % 7}", "firstName": "Olga"}
+            if session["channelType"] == "chatwidget":
+                row |= {"pageName": f"/catalog/{i}", "previousPageName": "/" if i else None}
+            if seed % 6 == 0:
+                row |= {"requestData": {"query": row["question"]}, "data": {}, "responseData": {}}
+                row["utterancesJson"] = {"utterances": [row["question"]]}
+            if seed % 11 == 0:
+                row |= {"event": "timeLimit", "exception": "ScriptTimeout", "comment": "check"}
             if seed % 7 == 0:
                 row["nluIntent"] = "/greeting"  # a field the tap does not declare
             rows.append(row)
         return rows
 
-    def clients(self) -> list[dict]:
-        """Every client of the project."""
-        return [
-            _client(n) | {"blocked": n % 9 == 0, "channelType": "chatwidget"}
-            for n in range(CLIENTS)
+    @classmethod
+    def extended_messages(cls, session: dict) -> list[dict]:
+        """The messages of a session as `ExtendedMessage` (by filter): with their session's
+        project, channel, bot, client, start and labels; `status` is not part of it."""
+        context = {
+            "projectShortName": session["projectShortName"],
+            "channelType": session["channelType"],
+            "botId": session["botId"],
+            "client": session["client"],
+            "sessionStartTime": session["startTime"],
+            "sessionLabels": session.get("labels", []),
+        }
+        rows = []
+        for message in cls.messages(session):
+            row = {k: v for k, v in message.items() if k != "status"} | context
+            if "callTaskId" in session:
+                row |= {"callTaskId": session["callTaskId"], "isCallIncoming": True}
+            rows.append(row)
+        return rows
+
+    def messages_between(self, first: dt.datetime, last: dt.datetime) -> list[dict]:
+        """`ExtendedMessage`s whose time is within first..last (both inclusive), newest
+        first; a session that started the day before may have messages in the range."""
+        sessions = self.sessions(first - dt.timedelta(days=1), last)
+        rows = [
+            m
+            for s in sessions
+            for m in self.extended_messages(s)
+            if first <= parse_iso_ms(m["timestamp"]) <= last
         ]
+        return sorted(rows, key=lambda m: (m["timestamp"], m["questionId"]), reverse=True)
+
+    def messages_on_days(self, first: dt.date, last: dt.date) -> list[dict]:
+        """Messages sent on the UTC days first..last (ground truth of `messages` by time)."""
+        start = dt.datetime.combine(first, dt.time(), tzinfo=dt.UTC)
+        end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+        return self.messages_between(start, end - dt.timedelta(milliseconds=1))
+
+    def clients(self) -> list[dict]:
+        """Every client of the project, as `ClientExtendedInfo`."""
+        rows = [_client_extended(n) for n in range(CLIENTS)]
+        if "client_key" in self.odd:
+            rows[5]["id"] = {"value": rows[5]["id"]}
+        return rows
 
     def find_session(self, session_id: str) -> dict | None:
         """The session with this id (from its id's day), or None."""
@@ -180,17 +269,63 @@ class JaicpData:
         )
 
 
+def message_count(session: dict) -> int:
+    """How many messages a session holds (its `questionCount`, even when served as text)."""
+    count = session["questionCount"]
+    return int(count.split()[0]) if isinstance(count, str) else count
+
+
 def hash_text(text: str) -> int:
     """A stable small hash (Python's `hash` of a str changes between processes)."""
     return sum((i + 1) * ord(c) for i, c in enumerate(text))
 
 
+def client_id(n: int) -> str:
+    """A client id: digits for messenger users, text for web widget visitors."""
+    return str(100_000_000 + n * 7919) if n % 2 else f"{(n * 2_654_435_761) % 2**32:08x}-web"
+
+
 def _client(n: int) -> dict:
+    """`ClientInfo`."""
     return {
-        "id": 1000 + n,
-        "clientId": f"client-{n:04d}",
+        "id": client_id(n),
         "firstName": FIRST_NAMES[n % len(FIRST_NAMES)],
         "lastName": LAST_NAMES[(n // 3) % len(LAST_NAMES)],
+        "username": f"user{n:04d}" if n % 3 else None,
+    }
+
+
+def _client_extended(n: int) -> dict:
+    """`ClientExtendedInfo`."""
+    joined = dt.datetime(2025, 1, 1, tzinfo=dt.UTC) + dt.timedelta(hours=37 * n)
+    blocked = n % 9 == 0
+    row = _client(n) | {
+        "accountId": 4242,
+        "projectShortName": PROJECT,
+        "channelType": CHANNELS[n % len(CHANNELS)],
+        "botId": f"bot-{1 + n % 3}",
+        "lastSessionId": f"s-{739000 + n}-000",
+        "joinDate": iso_ms(joined),
+        "lastVisitDate": iso_ms(joined + dt.timedelta(days=30)),
+        "isBlocked": blocked,
+    }
+    if blocked:
+        row |= {"blockReason": "spam", "blockedBy": 77, "blockDate": iso_ms(joined)}
+    return row
+
+
+def _session_label(n: int) -> dict:
+    """`SessionLabelDto`."""
+    return {"id": n, "name": f"label-{n}", "priority": n}
+
+
+def _message_label(n: int) -> dict:
+    """`MessageLabelDto`, with its group."""
+    return {
+        "id": 10 + n,
+        "name": f"topic-{n}",
+        "priority": n,
+        "group": {"id": 1, "name": "topics", "priority": 1},
     }
 
 
@@ -229,6 +364,8 @@ class JaicpEmulator(EmulatorApp):
                 return self._sessions(request, page, size)
             if route == "messages/by-session":
                 return self._messages(request, page, size)
+            if route == "messages/filter":
+                return self._messages_by_time(request, page, size)
             if route == "clients/filter":
                 return self._require_post(request) or self._page(
                     "clients", self.data.clients(), page, size
@@ -254,13 +391,20 @@ class JaicpEmulator(EmulatorApp):
         refused = self._require_post(request)
         if refused:
             return refused
-        first, last = _start_time_range(request.json())
+        first, last = _time_range(request.json(), "SESSION_START_TIME")
         reply = self._page("sessions", self.data.sessions(first, last), page, size)
         if page == 0 and self._arrivals_due:
             for _ in range(self._arrivals_due):
                 self.data.add_arrival(last)
             self._arrivals_due = 0
         return reply
+
+    def _messages_by_time(self, request: Request, page: int, size: int) -> Reply:
+        refused = self._require_post(request)
+        if refused:
+            return refused
+        first, last = _time_range(request.json(), "MESSAGE_TIME")
+        return self._page("messages", self.data.messages_between(first, last), page, size)
 
     def _messages(self, request: Request, page: int, size: int) -> Reply:
         if request.path.startswith(self.V1_PREFIX):
@@ -304,19 +448,20 @@ def _paging(query: dict[str, str]) -> tuple[int, int]:
     return page, size
 
 
-def _start_time_range(body: t.Any) -> tuple[dt.datetime, dt.datetime]:
+def _time_range(body: t.Any, key: str) -> tuple[dt.datetime, dt.datetime]:
+    """The `from`/`to` of the body's DATE_TIME_RANGE filter on `key` (required here)."""
     filters = body.get("filters") if isinstance(body, dict) else None
     if not isinstance(filters, list):
         raise ValueError("the body must hold a list of filters")
     for item in filters:
-        if isinstance(item, dict) and item.get("key") == "SESSION_START_TIME":
+        if isinstance(item, dict) and item.get("key") == key:
             if item.get("type") != "DATE_TIME_RANGE":
-                raise ValueError("SESSION_START_TIME is a DATE_TIME_RANGE filter")
+                raise ValueError(f"{key} is a DATE_TIME_RANGE filter")
             first, last = parse_iso_ms(item.get("from")), parse_iso_ms(item.get("to"))
             if last < first:
                 raise ValueError("'to' is before 'from'")
             return first, last
-    raise ValueError("a SESSION_START_TIME filter is required")
+    raise ValueError(f"a {key} filter is required")
 
 
 def demo_app(interval: float) -> JaicpEmulator:

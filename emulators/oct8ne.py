@@ -53,7 +53,8 @@ class Oct8neData:
         attended = seed % 4 != 0
         sale = seed % 6 == 0
         session = {
-            "sessionId": ordinal * 10000 + i,
+            # hexadecimal text: Oct8ne documents no id type, and ids need not be numbers
+            "sessionId": f"{ordinal * 10000 + i:08x}",
             "startUtc": start,
             "endUtc": start + dt.timedelta(seconds=duration),
             "duration": duration,
@@ -97,25 +98,26 @@ class Oct8neData:
         return [
             self._lead(session)
             for session in self.sessions(first, last, offset_hours)
-            if session["sessionId"] % 3 == 0
+            if int(session["sessionId"], 16) % 3 == 0
         ]
 
     @staticmethod
     def _lead(session: dict) -> dict:
+        number = int(session["sessionId"], 16)
         lead = {
-            "leadId": session["sessionId"] * 10 + 1,
+            "leadId": f"{number * 10 + 1:09x}",
             "sessionId": session["sessionId"],
             "createdUtc": session["startUtc"] + dt.timedelta(seconds=session["duration"]),
             "name": session["visitorName"],
             "email": f"{session['visitorId']}@mail.example",
-            "phone": f"+34 600 {session['sessionId'] % 1000:03d} {session['duration']:03d}",
-            "comments": "Wants a call back" if session["sessionId"] % 2 else "",
+            "phone": f"+34 600 {number % 1000:03d} {session['duration']:03d}",
+            "comments": "Wants a call back" if number % 2 else "",
             "agentId": session["agentId"],
             "departmentId": session["departmentId"],
             "url": session["url"],
             "country": session["country"],
         }
-        if session["sessionId"] % 4 == 0:
+        if number % 4 == 0:
             lead["gdprConsent"] = True  # a field the tap does not declare
         return lead
 

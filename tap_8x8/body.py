@@ -28,6 +28,9 @@ import re
 import typing as t
 import xml.etree.ElementTree as ET
 
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring as defused_fromstring
+
 from tapkit.jsonbody import BodyError
 
 _SNIPPET = 200
@@ -90,12 +93,17 @@ def _as_items(value: t.Any, where: str, body: bytes) -> list[dict]:
 
 
 def _xml_records(body: bytes, *, singular: str, plural: str) -> list[dict]:
-    if b"<!DOCTYPE" in body[:1024].upper() or b"<html" in body[:1024].lower():
-        # an HTML page, or a document type declaration the API never sends (and that could
-        # declare entities): not the statistics
+    if b"<html" in body[:1024].lower():
         raise BodyError(f"the response is not the statistics XML: {_snippet(body)!r}")
     try:
-        root = ET.fromstring(body)
+        # defusedxml refuses any DTD and any entity declaration outright, wherever it is
+        # (a prefix check could be bypassed by a comment, another case, a BOM, UTF-16...)
+        root = defused_fromstring(body, forbid_dtd=True, forbid_entities=True)
+    except DefusedXmlException as exc:
+        raise BodyError(
+            f"the response declares a DTD or entities, which the statistics XML never does "
+            f"({type(exc).__name__}): refused"
+        ) from None
     except ET.ParseError as exc:
         raise BodyError(f"the response is cut short or malformed XML ({exc})") from None
     if root.tag == singular:

@@ -1,7 +1,9 @@
 """8x8 streams: snapshots of every agent and every queue, one row each per run.
 
 Every documented field is declared in snake_case (the table of the vendor doc, plus the
-fields of its example item), counts and seconds as integers, percentages as numbers.
+fields of its example item), counts and seconds as integers, percentages as numbers. Ids
+whose type the doc does not give (`queue_id`, `group_id`, `status_code_list_id`) are
+strings; codes with documented meanings (statuses, media) stay integers with their labels.
 """
 
 from __future__ import annotations
@@ -104,7 +106,7 @@ class AgentsStream(EightByEightStream):
         _label("agent_media_label", "agent_media_id"),
         _count("assigned_skill_count"),
         _count("enabled_skill_count"),
-        _count("group_id", "Group the agent belongs to."),
+        th.Property("group_id", th.StringType, description="Group the agent belongs to."),
         th.Property(
             "last_login_time",
             th.DateTimeType,
@@ -119,7 +121,7 @@ class AgentsStream(EightByEightStream):
         _count("status_code_item_id", "Code of the agent's current status code."),
         _label("status_code_item_label", "status_code_item_id"),
         th.Property("status_code_item_short_code", th.StringType),
-        _count("status_code_list_id"),
+        th.Property("status_code_list_id", th.StringType),
         _seconds("time_in_status", "Time in the current status."),
         _count("day_accepted_count", "Accepted today."),
         _seconds("day_available_time", "Available today."),
@@ -154,7 +156,7 @@ class QueuesStream(EightByEightStream):
     primary_keys = ("queue_id", "snapshot_at")
     converters: t.ClassVar = {"thirty_min_sla_activity": minus_one_is_null(to_float)}
     schema = th.PropertiesList(
-        th.Property("queue_id", th.IntegerType, required=True, description="As on the CM tab."),
+        th.Property("queue_id", th.StringType, required=True, description="As on the CM tab."),
         SNAPSHOT_AT,
         th.Property("queue_name", th.StringType),
         th.Property("queue_type", th.StringType),

@@ -29,6 +29,7 @@ import requests
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 
 from tapkit.jsonbody import BodyError, iter_enveloped_records
+from tapkit.redirects import guard_redirects
 from tapkit.scrub import register_secret, scrub
 from tapkit.stream import WindowedStream, vendor_message
 from tapkit.windows import DateWindow, WindowToken
@@ -92,7 +93,7 @@ class ChattonicCredentials:
         self._token: str | None = config.get("access_token") or None
         self.has_access_token = self._token is not None
         self._lock = threading.Lock()
-        self._session = requests.Session()
+        self._session = guard_redirects(requests.Session())
 
     @property
     def can_log_in(self) -> bool:

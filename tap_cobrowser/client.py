@@ -86,6 +86,7 @@ class CoBrowserStream(VendorStream):
             overrides=self.converters,
             datetime_converter=rfc2822_to_utc_iso,
             stream_name=self.name,
+            key_fields=self.key_fields,
         )
 
     def validate_response(self, response: requests.Response) -> None:
@@ -129,6 +130,8 @@ class CoBrowserStream(VendorStream):
                 delimiter=self.separator,
                 expected_columns=self.primary_keys or (),
                 encoding=declared_charset(response.headers.get("Content-Type")),
+                max_field_mb=self.limits.max_field_mb,
+                max_csv_line_mb=self.limits.max_csv_line_mb,
             )
         except NotCsvError as exc:
             self.refused(exc)

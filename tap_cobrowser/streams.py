@@ -1,8 +1,10 @@
 """CoBrowser.net streams: the fifteen `csv.php` commands, every documented column typed.
 
-Column names are kept as the vendor spells them (`num_vists` included). Ids, counts and
-seconds are integers, averages numbers, `disabled` a boolean, RFC 2822 times ISO 8601 with
-their offset; empty values are null. Columns the vendor adds later are kept in `_extra`.
+Column names are kept as the vendor spells them (`num_vists` included). Counts and seconds
+are integers, averages numbers, `disabled` a boolean, RFC 2822 times ISO 8601 with their
+offset; empty values are null. Ids (`id` and every `…_id` column) are strings: the vendor
+doc names them ("internal id of…", "unique id for the action") but gives no type, and no
+other published field list was found. Columns the vendor adds later are kept in `_extra`.
 """
 
 from __future__ import annotations
@@ -30,12 +32,19 @@ def times(*names: str) -> list[th.Property]:
     return [th.Property(name, th.DateTimeType) for name in names]
 
 
+def is_id(name: str) -> bool:
+    """An identifier column: `id` or `…_id`."""
+    return name == "id" or name.endswith("_id")
+
+
 def schema(*properties: th.Property | list[th.Property]) -> dict:
-    """A schema from properties and lists of them, with `_extra` last."""
+    """A schema from properties and lists of them, with `_extra` last; id columns are
+    strings whatever list they were given in (their type is not documented)."""
     flat: list[th.Property] = []
     for item in properties:
         flat.extend(item if isinstance(item, list) else [item])
-    return th.PropertiesList(*flat, EXTRA).to_dict()
+    typed = [th.Property(p.name, th.StringType) if is_id(p.name) else p for p in flat]
+    return th.PropertiesList(*typed, EXTRA).to_dict()
 
 
 HOURLY_COUNTS = integers(

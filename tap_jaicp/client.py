@@ -25,7 +25,7 @@ from urllib.parse import quote
 from singer_sdk.pagination import BaseAPIPaginator
 
 from tapkit.jsonbody import iter_page_records
-from tapkit.records import RecordTyper, any_to_iso, to_int
+from tapkit.records import any_to_iso, to_int
 from tapkit.stream import VendorStream
 
 if t.TYPE_CHECKING:
@@ -59,26 +59,6 @@ def epoch_ms_or_iso(value: t.Any) -> str | None:
     return any_to_iso(value)
 
 
-def nested_converter(prop: dict) -> t.Callable[[t.Any], t.Any]:
-    """Types the declared fields of an object (or of each object in an array) property.
-
-    The record typer types top-level fields only; a client id sent as text inside `client`
-    would otherwise reach the warehouse as text. Undeclared nested fields stay in place.
-    """
-    is_array = "array" in prop.get("type", [])
-    typer = RecordTyper(prop["items"] if is_array else prop)
-
-    def convert_object(value: t.Any) -> t.Any:
-        return typer(dict(value)) if isinstance(value, dict) else value
-
-    def convert(value: t.Any) -> t.Any:
-        if is_array and isinstance(value, list):
-            return [convert_object(item) for item in value]
-        return convert_object(value)
-
-    return convert
-
-
 class JaicpStream(VendorStream):
     """A Reporter API list: the token in the path or a header, pages of `page_size`."""
 
@@ -88,8 +68,6 @@ class JaicpStream(VendorStream):
     time_fields: tuple[str, ...] = ()
     #: duration fields, sent in milliseconds
     duration_fields: tuple[str, ...] = ()
-    #: object (or array of objects) fields whose own fields are typed too
-    nested_fields: tuple[str, ...] = ()
 
     @cached_property
     def _tallies(self) -> threading.local:
@@ -135,14 +113,12 @@ class JaicpStream(VendorStream):
 
     @property
     def converters(self) -> dict[str, t.Callable[[t.Any], t.Any]]:  # type: ignore[override]
-        """Times accept epoch milliseconds too; durations become seconds; nested objects
-        are typed."""
+        """Times accept epoch milliseconds too; durations become seconds (objects and arrays
+        are typed by the core, at every depth)."""
         converters: dict[str, t.Callable[[t.Any], t.Any]] = dict.fromkeys(
             self.time_fields, epoch_ms_or_iso
         )
         converters.update(dict.fromkeys(self.duration_fields, ms_to_seconds))
-        properties = self.schema["properties"]
-        converters.update({name: nested_converter(properties[name]) for name in self.nested_fields})
         return converters
 
     def page_params(self, page: int | None) -> dict[str, int]:
@@ -161,7 +137,14 @@ class JaicpStream(VendorStream):
             yield record
         paging = envelope.get("paging")
         if isinstance(paging, dict):
-            tally.total = to_int(paging.get("totalCount"))
+            try:
+                tally.total = to_int(paging.get("totalCount"))
+            except (TypeError, ValueError):  # paging then ends on the first short page
+                self.logger.warning(
+                    "%s: paging.totalCount is not a whole number (%r); ignored",
+                    self.name,
+                    paging.get("totalCount"),
+                )
 
     def next_page_number(self, page: int | None) -> int | None:
         """The page after `page`, or None when the last one was short or the total is read."""

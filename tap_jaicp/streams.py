@@ -1,4 +1,8 @@
-"""JAICP streams: sessions (date windows, pages inside), their messages, and clients."""
+"""JAICP streams: sessions and messages (date windows, pages inside), and clients.
+
+`messages` is read by message time (`messages_mode: by_time`, the default) or per session
+as a child of `sessions` (`by_session`); both have the same schema.
+"""
 
 from __future__ import annotations
 
@@ -21,20 +25,105 @@ if t.TYPE_CHECKING:
 EXTRA = extra_property("JAICP")
 ONE_MS = dt.timedelta(milliseconds=1)
 
-CLIENT = th.ObjectType(
-    th.Property("id", th.IntegerType),
-    th.Property("clientId", th.StringType),
+# The schemas follow the vendor's OpenAPI description of the Reporter API
+# (`reporter-api.yml`, components named below; the public copy used and each component's
+# field list are written down in tests/test_jaicp_spec.py, which holds these schemas to it).
+#: `ObjectNode` / `JsonNode`: free-form objects, loaded as sent
+FREE_FORM = th.ObjectType(additional_properties=True)
+#: `ClientInfo` (the client of a session or message; `id` is a string)
+CLIENT_INFO = th.ObjectType(
+    th.Property("id", th.StringType),
     th.Property("firstName", th.StringType),
     th.Property("lastName", th.StringType),
+    th.Property("username", th.StringType),
     additional_properties=True,
 )
-LABELS = th.ArrayType(
+#: `SessionLabelDto`
+SESSION_LABELS = th.ArrayType(
     th.ObjectType(
         th.Property("id", th.IntegerType),
         th.Property("name", th.StringType),
-        th.Property("groupId", th.IntegerType),
+        th.Property("priority", th.IntegerType),
         additional_properties=True,
     )
+)
+#: `MessageLabelDto`, its `group` a `MessageLabelGroupDto`
+MESSAGE_LABELS = th.ArrayType(
+    th.ObjectType(
+        th.Property("id", th.IntegerType),
+        th.Property("name", th.StringType),
+        th.Property("priority", th.IntegerType),
+        th.Property(
+            "group",
+            th.ObjectType(
+                th.Property("id", th.IntegerType),
+                th.Property("name", th.StringType),
+                th.Property("priority", th.IntegerType),
+                additional_properties=True,
+            ),
+        ),
+        additional_properties=True,
+    )
+)
+#: `OperatorInfo` (the live-chat operator who answered)
+OPERATOR_INFO = th.ObjectType(
+    th.Property("id", th.StringType),
+    th.Property("firstName", th.StringType),
+    th.Property("lastName", th.StringType),
+    th.Property("photoUrl", th.StringType),
+    th.Property("channelType", th.StringType),
+    additional_properties=True,
+)
+#: `NlpInfo`
+NLP_INFO = th.ObjectType(
+    th.Property("nlpState", th.StringType),
+    th.Property("nlpClass", th.StringType),
+    th.Property("fromState", th.StringType),
+    th.Property("pattern", th.StringType),
+    th.Property("effectivePattern", th.StringType),
+    th.Property("confidence", th.NumberType),
+    th.Property("rule", th.StringType),
+    th.Property("ruleType", th.StringType),
+    additional_properties=True,
+)
+
+#: `ExtendedMessage` (messages by filter) and `status`, which only `Message` (by session)
+#: has: one schema for both modes, so the warehouse's columns do not depend on the mode; by
+#: session the session's fields (client, channel...) are null, by time `status` is
+EXTENDED_MESSAGE = [
+    th.Property("sessionId", th.StringType, required=True),
+    th.Property("projectShortName", th.StringType),
+    th.Property("channelType", th.StringType),
+    th.Property("botId", th.StringType),
+    th.Property("client", CLIENT_INFO, description="The client of the session."),
+    th.Property("sessionStartTime", th.DateTimeType, description="Start of the session (UTC)."),
+    th.Property("timestamp", th.DateTimeType, description="When the message arrived (UTC)."),
+    th.Property("questionId", th.StringType, required=True),
+    th.Property("isLivechat", th.BooleanType),
+    th.Property("question", th.StringType, description="What the client wrote or said."),
+    th.Property("textAnswer", th.StringType, description="What the bot answered."),
+    th.Property("event", th.StringType),
+    th.Property("operatorInfo", OPERATOR_INFO),
+    th.Property("nlpInfo", NLP_INFO),
+    th.Property("pageName", th.StringType),
+    th.Property("previousPageName", th.StringType),
+    th.Property("callTaskId", th.IntegerType),
+    th.Property("isCallIncoming", th.BooleanType),
+    th.Property("requestData", FREE_FORM),
+    th.Property("data", FREE_FORM),
+    th.Property("responseData", FREE_FORM),
+    th.Property("utterancesJson", FREE_FORM),
+    th.Property("exception", th.StringType),
+    th.Property("processingTime", th.IntegerType, description="As sent (milliseconds)."),
+    th.Property("labels", MESSAGE_LABELS, description="Message labels."),
+    th.Property("sessionLabels", SESSION_LABELS, description="Labels of the session."),
+    th.Property("cleaned", th.BooleanType),
+    th.Property("comment", th.StringType),
+]
+MESSAGE_STATUS = th.Property(
+    "status",
+    th.StringType,
+    description="SENT, DELIVERED, READ, NOT_SENT or NOT_DELIVERED (`Message` only).",
 )
 
 
@@ -55,53 +144,70 @@ def window_instants(window: DateWindow) -> tuple[str, str]:
 MAX_PARALLEL_REQUESTS = 10
 
 
-class SessionsStream(JaicpStream, WindowedStream):
-    """Sessions by start time, in windows of whole UTC days, paged inside each window."""
+class JaicpWindowedStream(JaicpStream, WindowedStream):
+    """A `…/filter` list read by a `DATE_TIME_RANGE` filter on `filter_key`, in windows of
+    whole UTC days, paged inside each window, a STATE after every window."""
 
-    name = "sessions"
-    path = "/sessions/filter"
     http_method = "POST"
-    primary_keys = ("sessionId",)
-    replication_key = "startTime"
-    records_array_key = "sessions"
     max_window_days = 31
-    time_fields = ("startTime",)
-    duration_fields = ("duration",)
-    nested_fields = ("client", "labels")
-    schema = th.PropertiesList(
-        th.Property("sessionId", th.StringType, required=True),
-        th.Property("botId", th.StringType),
-        th.Property("channelType", th.StringType),
-        th.Property("client", CLIENT, description="The client of the session."),
-        th.Property("startTime", th.DateTimeType, description="Start of the session (UTC)."),
-        th.Property("duration", th.IntegerType, description="Seconds."),
-        th.Property("messageCount", th.IntegerType),
-        th.Property("firstPhrase", th.StringType),
-        th.Property("lastPhrase", th.StringType),
-        th.Property("labels", LABELS, description="Session labels."),
-        EXTRA,
-    ).to_dict()
+    #: the `FilterKey` whose range is the window
+    filter_key: str = ""
 
     def get_url_params(self, context: Context | None, next_page_token: WindowToken | None) -> dict:
         """The page inside the window."""
-        assert next_page_token is not None, "sessions are always read by window"
+        assert next_page_token is not None, f"{self.name} is always read by window"
         return self.page_params(next_page_token.page)
 
     def prepare_request_payload(
         self, context: Context | None, next_page_token: WindowToken | None
     ) -> dict:
-        """The window as a SESSION_START_TIME range."""
-        assert next_page_token is not None, "sessions are always read by window"
+        """The window as a DATE_TIME_RANGE on `filter_key`."""
+        assert next_page_token is not None, f"{self.name} is always read by window"
         first, last = window_instants(next_page_token.window)
         return {
             "filters": [
-                {"key": "SESSION_START_TIME", "type": "DATE_TIME_RANGE", "from": first, "to": last}
+                {"key": self.filter_key, "type": "DATE_TIME_RANGE", "from": first, "to": last}
             ]
         }
 
     def next_page_in_window(self, response: requests.Response, token: WindowToken) -> t.Any:
         """The next page of this window, or None."""
         return self.next_page_number(token.page)
+
+
+class SessionsStream(JaicpWindowedStream):
+    """Sessions (`SessionInfo`) by start time."""
+
+    name = "sessions"
+    path = "/sessions/filter"
+    filter_key = "SESSION_START_TIME"
+    primary_keys = ("sessionId",)
+    replication_key = "startTime"
+    records_array_key = "sessions"
+    time_fields = ("startTime",)
+    duration_fields = ("duration",)
+    schema = th.PropertiesList(
+        th.Property("sessionId", th.StringType, required=True),
+        th.Property("projectShortName", th.StringType),
+        th.Property("channelType", th.StringType),
+        th.Property("botId", th.StringType),
+        th.Property("client", CLIENT_INFO, description="The client of the session."),
+        th.Property("startTime", th.DateTimeType, description="Start of the session (UTC)."),
+        th.Property("firstQuestion", th.StringType),
+        th.Property("lastQuestion", th.StringType),
+        th.Property("questionCount", th.IntegerType),
+        th.Property("duration", th.IntegerType, description="Seconds (sent in milliseconds)."),
+        th.Property("callTaskId", th.IntegerType),
+        th.Property("isCallIncoming", th.BooleanType),
+        th.Property("sessionResult", th.StringType),
+        th.Property("audioFileUrl", th.StringType),
+        th.Property("responseData", FREE_FORM),
+        th.Property("customFields", FREE_FORM),
+        th.Property("sessionData", FREE_FORM),
+        th.Property("isLivechat", th.BooleanType),
+        th.Property("labels", SESSION_LABELS, description="Session labels."),
+        EXTRA,
+    ).to_dict()
 
     def parse_response(self, response: requests.Response) -> t.Iterable[dict]:
         """A page of sessions; with `max_parallel_requests` above 1, their messages are
@@ -121,7 +227,7 @@ class SessionsStream(JaicpStream, WindowedStream):
     @cached_property
     def _messages_prefetcher(self) -> Prefetcher | None:
         workers = int(self.config.get("max_parallel_requests", 4))
-        messages = [s for s in self.child_streams if isinstance(s, MessagesStream)]
+        messages = [s for s in self.child_streams if isinstance(s, MessagesBySessionStream)]
         if workers <= 1 or not messages or not messages[0].selected:
             return None
         messages[0].prefetcher = Prefetcher(messages[0], workers)
@@ -132,8 +238,27 @@ class SessionsStream(JaicpStream, WindowedStream):
         return {"sessionId": record["sessionId"]}
 
 
-class MessagesStream(JaicpPagedStream):
-    """The messages of each session read by `sessions` (a child stream).
+class MessagesByTimeStream(JaicpWindowedStream):
+    """Messages (`ExtendedMessage`) by the time they were sent (`messages_mode: by_time`).
+
+    `POST …/messages/filter` with a `MESSAGE_TIME` range: ⌈messages / page_size⌉ requests
+    per window instead of one or more per session, with its own bookmark, and messages
+    written after their session was first read are caught by the next window or lookback.
+    """
+
+    name = "messages"
+    path = "/messages/filter"
+    filter_key = "MESSAGE_TIME"
+    primary_keys = ("sessionId", "questionId")
+    replication_key = "timestamp"
+    records_array_key = "messages"
+    time_fields = ("timestamp", "sessionStartTime")
+    schema = th.PropertiesList(*EXTENDED_MESSAGE, MESSAGE_STATUS, EXTRA).to_dict()
+
+
+class MessagesBySessionStream(JaicpPagedStream):
+    """The messages (`Message`) of each session read by `sessions` (a child stream;
+    `messages_mode: by_session`).
 
     It follows its parent: a session re-read in a lookback re-reads its messages, and the
     messages of a window are emitted before that window's STATE. Selected alone, the
@@ -147,25 +272,8 @@ class MessagesStream(JaicpPagedStream):
     records_array_key = "messages"
     #: one state entry for the stream, not one per session (state would grow without end)
     state_partitioning_keys: t.ClassVar[list[str]] = []
-    time_fields = ("timestamp",)
-    nested_fields = ("labels",)
-    schema = th.PropertiesList(
-        th.Property("sessionId", th.StringType, required=True),
-        th.Property("questionId", th.StringType, required=True),
-        th.Property("clientId", th.StringType),
-        th.Property("channelType", th.StringType),
-        th.Property("timestamp", th.DateTimeType, description="When the message arrived (UTC)."),
-        th.Property("query", th.StringType, description="What the client wrote or said."),
-        th.Property("answer", th.StringType, description="What the bot answered."),
-        th.Property(
-            "status",
-            th.StringType,
-            description="SENT, NOT_SENT, DELIVERED, NOT_DELIVERED or READ (some channels).",
-        ),
-        th.Property("responseTime", th.IntegerType, description="Milliseconds, as sent."),
-        th.Property("labels", LABELS, description="Message labels."),
-        EXTRA,
-    ).to_dict()
+    time_fields = ("timestamp", "sessionStartTime")
+    schema = th.PropertiesList(*EXTENDED_MESSAGE, MESSAGE_STATUS, EXTRA).to_dict()
 
     _schema_written = False
     #: set by the parent when messages are read ahead
@@ -224,20 +332,30 @@ class MessagesStream(JaicpPagedStream):
 
 
 class ClientsStream(JaicpPagedStream):
-    """Every client of the project (full table)."""
+    """Every client of the project (`ClientExtendedInfo`; full table)."""
 
     name = "clients"
     path = "/clients/filter"
     http_method = "POST"
     primary_keys = ("id",)
     records_array_key = "clients"
+    time_fields = ("joinDate", "lastVisitDate", "blockDate")
     schema = th.PropertiesList(
-        th.Property("id", th.IntegerType, required=True),
-        th.Property("clientId", th.StringType),
+        th.Property("id", th.StringType, required=True),
         th.Property("firstName", th.StringType),
         th.Property("lastName", th.StringType),
+        th.Property("username", th.StringType),
+        th.Property("accountId", th.IntegerType),
+        th.Property("projectShortName", th.StringType),
         th.Property("channelType", th.StringType),
-        th.Property("blocked", th.BooleanType),
+        th.Property("botId", th.StringType),
+        th.Property("lastSessionId", th.StringType),
+        th.Property("joinDate", th.DateTimeType),
+        th.Property("lastVisitDate", th.DateTimeType),
+        th.Property("isBlocked", th.BooleanType),
+        th.Property("blockReason", th.StringType),
+        th.Property("blockedBy", th.IntegerType),
+        th.Property("blockDate", th.DateTimeType),
         EXTRA,
     ).to_dict()
 

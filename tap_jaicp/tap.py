@@ -5,7 +5,13 @@ from __future__ import annotations
 from singer_sdk import typing as th
 
 from tap_jaicp.client import DEFAULT_BASE_URL, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
-from tap_jaicp.streams import MAX_PARALLEL_REQUESTS, ClientsStream, MessagesStream, SessionsStream
+from tap_jaicp.streams import (
+    MAX_PARALLEL_REQUESTS,
+    ClientsStream,
+    MessagesBySessionStream,
+    MessagesByTimeStream,
+    SessionsStream,
+)
 from tapkit.settings import common_properties
 from tapkit.tap import VendorTap
 
@@ -41,24 +47,40 @@ class TapJaicp(VendorTap):
             "window_days",
             th.IntegerType(minimum=1, maximum=SessionsStream.max_window_days),
             default=7,
-            description="Days of session start times per sessions window (one STATE each).",
+            description=(
+                "Days per window of sessions (by start time) and of messages by time (one "
+                "STATE each)."
+            ),
+        ),
+        th.Property(
+            "messages_mode",
+            th.StringType(allowed_values=["by_time", "by_session"]),
+            default="by_time",
+            description=(
+                "by_time: messages by the time they were sent (POST .../messages/filter with a "
+                "MESSAGE_TIME range), paged, in windows, with their own bookmark: a few "
+                "requests per window. by_session: the messages of each session read, one "
+                "request or more per session (for accounts where the filter is refused)."
+            ),
         ),
         th.Property(
             "max_parallel_requests",
             th.IntegerType(minimum=1, maximum=MAX_PARALLEL_REQUESTS),
             default=4,
             description=(
-                "Messages requests in flight at once: the messages of a page of sessions are "
-                "read ahead while records are emitted in order (JAICP documents no rate "
-                "limit). 1 reads one session at a time."
+                "With messages_mode by_session, messages requests in flight at once: the "
+                "messages of a page of sessions are read ahead while records are emitted in "
+                "order (JAICP documents no rate limit). 1 reads one session at a time."
             ),
         ),
         *common_properties(default_base_url=DEFAULT_BASE_URL),
     ).to_dict()
 
     def discover_streams(self) -> list:
-        """Sessions, their messages, clients."""
-        return [SessionsStream(self), MessagesStream(self), ClientsStream(self)]
+        """Sessions, messages (by time or per session, per `messages_mode`), clients."""
+        by_session = self.config.get("messages_mode") == "by_session"
+        messages = MessagesBySessionStream(self) if by_session else MessagesByTimeStream(self)
+        return [SessionsStream(self), messages, ClientsStream(self)]
 
 
 if __name__ == "__main__":

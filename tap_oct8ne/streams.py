@@ -1,4 +1,9 @@
-"""Oct8ne streams: chat sessions and the leads (contacts) they produced."""
+"""Oct8ne streams: chat sessions and the leads (contacts) they produced.
+
+Oct8ne publishes no field list and no id types (vendor-docs/oct8ne-export-api.txt documents
+the request, not the record; no other published material was found): the fields are our
+assumption, undeclared ones arrive in `_extra`, and ids are strings.
+"""
 
 from __future__ import annotations
 
@@ -27,15 +32,15 @@ class SessionsStream(Oct8neStream):
         "agent_type": "agentType",
     }
     schema = th.PropertiesList(
-        th.Property("sessionId", th.IntegerType, required=True),
+        th.Property("sessionId", th.StringType, required=True),
         th.Property("startDate", th.DateTimeType, description="Start, with the domain's offset."),
         th.Property("endDate", th.DateTimeType),
         th.Property("duration", th.IntegerType, description="Seconds."),
         th.Property("waitingTime", th.IntegerType, description="Seconds."),
-        th.Property("agentId", th.IntegerType),
+        th.Property("agentId", th.StringType),
         th.Property("agentName", th.StringType),
         th.Property("agentType", th.StringType, description="Human or Bot."),
-        th.Property("departmentId", th.IntegerType),
+        th.Property("departmentId", th.StringType),
         th.Property("departmentName", th.StringType),
         th.Property("attended", th.BooleanType),
         th.Property("assistanceRequested", th.BooleanType),
@@ -62,15 +67,15 @@ class LeadsStream(Oct8neStream):
     replication_key = "creationDate"
     local_time_fields = ("creationDate",)
     schema = th.PropertiesList(
-        th.Property("leadId", th.IntegerType, required=True),
-        th.Property("sessionId", th.IntegerType),
+        th.Property("leadId", th.StringType, required=True),
+        th.Property("sessionId", th.StringType),
         th.Property("creationDate", th.DateTimeType, description="With the domain's offset."),
         th.Property("name", th.StringType),
         th.Property("email", th.StringType),
         th.Property("phone", th.StringType),
         th.Property("comments", th.StringType),
-        th.Property("agentId", th.IntegerType),
-        th.Property("departmentId", th.IntegerType),
+        th.Property("agentId", th.StringType),
+        th.Property("departmentId", th.StringType),
         th.Property("url", th.StringType),
         th.Property("country", th.StringType),
         EXTRA,

@@ -18,9 +18,13 @@ from __future__ import annotations
 
 import codecs
 import csv
+import logging
 import typing as t
 
 from tapkit.jsonbody import BodyError
+from tapkit.limits import DEFAULT_MAX_CSV_LINE_MB, DEFAULT_MAX_FIELD_MB, MB, LimitExceeded
+
+logger = logging.getLogger(__name__)
 
 #: How much of a non-CSV body is kept for the error message.
 MESSAGE_CHARS = 500
@@ -51,26 +55,79 @@ def declared_charset(content_type: str | None, default: str = "utf-8") -> str:
     return default
 
 
-def iter_text_lines(chunks: t.Iterable[bytes], encoding: str = "utf-8") -> t.Iterator[str]:
-    """Lines of a byte stream, each with its "\\n", decoded incrementally; BOM dropped."""
+def iter_text_lines(
+    chunks: t.Iterable[bytes],
+    encoding: str = "utf-8",
+    *,
+    max_line_chars: int = int(DEFAULT_MAX_CSV_LINE_MB * MB),
+) -> t.Iterator[str]:
+    """Lines of a byte stream, each with its "\\n", decoded incrementally; BOM dropped.
+
+    The pieces of a line still open are kept apart and joined once (a very long line costs
+    linear, not quadratic, time), and a line longer than `max_line_chars` is refused.
+    """
     codec = "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
     decoder = codecs.getincrementaldecoder(codec)(errors="strict")
-    pending = ""
+    pieces: list[str] = []
+    open_chars = 0
     try:
         for chunk in chunks:
             if not chunk:
                 continue
-            pending += decoder.decode(chunk)
-            if "\n" not in pending:
+            text = decoder.decode(chunk)
+            if "\n" not in text:
+                pieces.append(text)
+                open_chars += len(text)
+                if open_chars > max_line_chars:
+                    raise _line_too_long(max_line_chars)
                 continue
-            *complete, pending = pending.split("\n")
+            first, *complete, rest = text.split("\n")
+            pieces.append(first)
+            yield "".join(pieces) + "\n"
             for line in complete:
                 yield line + "\n"
-        pending += decoder.decode(b"", final=True)
+            pieces, open_chars = [rest], len(rest)
+        pieces.append(decoder.decode(b"", final=True))
     except UnicodeDecodeError as exc:
         raise BodyError(f"the response is not {encoding} text ({exc.reason})") from None
+    pending = "".join(pieces)
     if pending:
         yield pending
+
+
+def _line_too_long(limit: int) -> LimitExceeded:
+    return LimitExceeded(
+        f"a CSV line of the response is longer than max_csv_line_mb ({limit / MB:g} MiB); "
+        "raise that setting if the vendor's rows are really that long"
+    )
+
+
+def unique_header(header: list[str]) -> list[str]:
+    """Column names made unique: a repeated `name` becomes `name_2`, `name_3`... (warned).
+
+    A dict keyed by the header would otherwise keep only the last of two same-named columns.
+    """
+    seen: set[str] = set(header)
+    counts: dict[str, int] = {}
+    unique: list[str] = []
+    for name in header:
+        counts[name] = counts.get(name, 0) + 1
+        if counts[name] == 1:
+            unique.append(name)
+            continue
+        number = counts[name]
+        while f"{name}_{number}" in seen:
+            number += 1
+        renamed = f"{name}_{number}"
+        seen.add(renamed)
+        unique.append(renamed)
+        logger.warning(
+            "the CSV header repeats the column %r: its copy number %d is read as %r",
+            name,
+            counts[name],
+            renamed,
+        )
+    return unique
 
 
 def iter_csv_records(
@@ -79,13 +136,20 @@ def iter_csv_records(
     delimiter: str = ",",
     expected_columns: t.Collection[str] = (),
     encoding: str = "utf-8",
+    max_field_mb: float = DEFAULT_MAX_FIELD_MB,
+    max_csv_line_mb: float = DEFAULT_MAX_CSV_LINE_MB,
 ) -> t.Iterator[dict[str, str]]:
     """Yield one dict per data row, keyed by the header's column names as sent.
 
     `expected_columns`: columns the header must contain (e.g. the stream's key); a first
-    line without them is taken for a vendor message and raises `NotCsvError`.
+    line without them is taken for a vendor message and raises `NotCsvError`. A repeated
+    column name is renamed (`unique_header`); a value longer than `max_field_mb` or a line
+    longer than `max_csv_line_mb` fails with `LimitExceeded` (never retried for ever).
     """
-    lines = iter_text_lines(chunks, encoding)
+    field_limit = int(max_field_mb * MB)
+    if csv.field_size_limit() < field_limit:  # process-wide; only ever raised
+        csv.field_size_limit(field_limit)
+    lines = iter_text_lines(chunks, encoding, max_line_chars=int(max_csv_line_mb * MB))
     first = next(lines, None)
     if first is None or not first.strip():
         raise BodyError("the response body is empty (not even a CSV header)")
@@ -97,9 +161,13 @@ def iter_csv_records(
     header = [name.strip() for name in header]
     if not set(expected_columns) <= set(header):
         raise NotCsvError(_message(first, lines))
+    if len(set(header)) < len(header):
+        header = unique_header(header)
     width = len(header)
     try:
         for row in reader:
+            if field_limit < csv.field_size_limit() and any(len(v) > field_limit for v in row):
+                raise _field_too_large(field_limit)
             if len(row) == width:
                 yield dict(zip(header, row, strict=True))
             elif row and any(value.strip() for value in row):
@@ -108,9 +176,18 @@ def iter_csv_records(
                     f"{width}: the body is cut short or malformed"
                 )
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise _field_too_large(field_limit) from None
         raise BodyError(
             f"the CSV body is cut short or malformed near line {reader.line_num} ({exc})"
         ) from None
+
+
+def _field_too_large(limit: int) -> LimitExceeded:
+    return LimitExceeded(
+        f"a CSV value of the response is larger than max_field_mb ({limit / MB:g} MiB); "
+        "raise that setting if the vendor's values are really that large"
+    )
 
 
 def _chain(first: str, rest: t.Iterator[str]) -> t.Iterator[str]:

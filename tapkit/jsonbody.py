@@ -30,11 +30,50 @@ _BATCH_LIMIT = 16 * 1024 * 1024
 #: a batch cut there does not decode, and an earlier boundary is tried)
 _BOUNDARY = re.compile(rb"\}\s*,\s*\{")
 _BOUNDARY_TRIES = 4
+#: digits enough for an integer beyond 64 bits: such a body is left to ijson, whose overflow
+#: switches the run to exact numbers (`use_exact_numbers`), as it always did
+_LONG_NUMBER = re.compile(rb"\d{19,}")
 _decode = msgspec.json.Decoder().decode
+
+#: the parser in use: ijson's C backend with floats, until a body holds a number it cannot
+#: represent (an integer beyond 64 bits, `1e309`)
+_parsers: t.Any = ijson
+_use_float = True
 
 
 class BodyError(Exception):
     """The response body is not what the endpoint returns (retriable)."""
+
+
+class NumberOverflow(BodyError):
+    """The body holds a number the C parser refuses (an integer beyond 64 bits, `1e309`);
+    retriable: `use_exact_numbers` has switched to a parser that reads it, for the run."""
+
+
+def use_exact_numbers() -> bool:
+    """Parse bodies with ijson's pure-Python backend from now on; True if it was not yet.
+
+    The C backend fails on an integer beyond 64 bits or a float beyond a double, so one
+    such value would fail its window on every run. The Python backend, with decimals for
+    non-integers, reads any number, slower: it is used only once a vendor has sent one. The
+    typing rule then keeps the value as sent in `_extra`.
+    """
+    global _parsers, _use_float
+    if _parsers is not ijson:
+        return False
+    _parsers, _use_float = ijson.get_backend("python"), False
+    return True
+
+
+def _failure(exc: Exception) -> BodyError:
+    if "overflow" in str(exc) and use_exact_numbers():
+        return NumberOverflow(
+            "the response holds a number beyond 64 bits; reading it again with a parser "
+            "that keeps it (the value goes to _extra)"
+        )
+    if isinstance(exc, ijson.IncompleteJSONError):
+        return BodyError(f"the response body is cut short or malformed JSON ({exc})")
+    return BodyError(f"the response is not valid JSON ({exc})")
 
 
 def _snippet(data: bytes) -> str:
@@ -64,8 +103,11 @@ def iter_json_records(
                 break
     if not head:
         raise BodyError("the response body is empty")
-    if head[:1] == b"[":
+    if head[:1] == b"[" and _parsers is ijson:
         yield from _ArrayBatches(buffered, stream).records()
+        return
+    if head[:1] == b"[":
+        yield from _parse_items(buffered, stream, "item")
         return
     if head[:1] == b"{":
         key = array_key or _find_array_key(buffered, stream)
@@ -96,6 +138,8 @@ class _ArrayBatches:
         for chunk in self.stream:
             self.pending += chunk
             if len(self.pending) >= self.wanted:
+                if _LONG_NUMBER.search(self.pending):
+                    break
                 batch = self._cut_batch()
                 if batch is None:
                     if len(self.pending) > _BATCH_LIMIT:
@@ -105,7 +149,7 @@ class _ArrayBatches:
                 self.wanted = _BATCH_BYTES
                 yield from _objects(batch, "item")
         else:
-            tail = self._decode_tail()
+            tail = None if _LONG_NUMBER.search(self.pending) else self._decode_tail()
             if tail is not None:
                 yield from _objects(tail, "item")
                 return
@@ -138,7 +182,7 @@ class _ArrayBatches:
 def _find_array_key(buffered: list[bytes], stream: t.Iterator[bytes]) -> str:
     """Read ahead (keeping what was read) until the first array member at depth 1 appears."""
     events = ijson.sendable_list()
-    parser = ijson.parse_coro(events)
+    parser = _parsers.parse_coro(events)
     pending = list(buffered)
     try:
         while True:
@@ -155,7 +199,7 @@ def _find_array_key(buffered: list[bytes], stream: t.Iterator[bytes]) -> str:
             pending = [next_chunk]
         parser.close()
     except ijson.JSONError as exc:
-        raise BodyError(f"the response is not valid JSON ({exc})") from None
+        raise _failure(exc) from None
     raise BodyError(f"the response holds no list of records: {_snippet(b''.join(buffered))!r}")
 
 
@@ -166,7 +210,7 @@ def _strip_bom(chunk: bytes) -> bytes:
 
 def _parse_items(buffered: list[bytes], stream: t.Iterator[bytes], prefix: str) -> t.Iterator[dict]:
     records = ijson.sendable_list()
-    parser = ijson.items_coro(records, prefix, use_float=True)
+    parser = _parsers.items_coro(records, prefix, use_float=_use_float)
 
     def chunks() -> t.Iterator[bytes]:
         first = True
@@ -182,10 +226,8 @@ def _parse_items(buffered: list[bytes], stream: t.Iterator[bytes], prefix: str) 
                 yield from _objects(records, prefix)
                 records.clear()
         parser.close()
-    except ijson.IncompleteJSONError as exc:
-        raise BodyError(f"the response body is cut short or malformed JSON ({exc})") from None
     except ijson.JSONError as exc:
-        raise BodyError(f"the response is not valid JSON ({exc})") from None
+        raise _failure(exc) from None
     if records:
         yield from _objects(records, prefix)
 
@@ -278,7 +320,7 @@ def iter_enveloped_records(
     through Python), so use it only where the envelope matters.
     """
     events = ijson.sendable_list()
-    parser = ijson.parse_coro(events, use_float=True)
+    parser = _parsers.parse_coro(events, use_float=_use_float)
     reader = _EnvelopeReader(array_key, members)
     first = True
     try:
@@ -294,10 +336,8 @@ def iter_enveloped_records(
             raise BodyError("the response body is empty")
         parser.close()
         yield from reader.consume(events)
-    except ijson.IncompleteJSONError as exc:
-        raise BodyError(f"the response body is cut short or malformed JSON ({exc})") from None
     except ijson.JSONError as exc:
-        raise BodyError(f"the response is not valid JSON ({exc})") from None
+        raise _failure(exc) from None
     reader.finish()
 
 
@@ -314,7 +354,8 @@ def iter_page_records(
     through `iter_enveloped_records`, so it is read, or refused, exactly as there.
     """
     data = b"".join(chunks)
-    payload = _decode_envelope(data, array_key)
+    exact = _parsers is not ijson or _LONG_NUMBER.search(data)
+    payload = None if exact else _decode_envelope(data, array_key)
     if payload is None:
         yield from iter_enveloped_records([data], members=members, array_key=array_key)
         return

@@ -5,17 +5,36 @@ as "hh:mm:ss", timestamps in local time or RFC 2822. Each stream declares its sc
 a `RecordTyper` built from that schema converts each declared field to the declared type,
 and moves every undeclared field into `_extra` so a column the vendor adds later is kept
 instead of silently dropped.
+
+The typing rule (CONTRACT.md, "Common"): a value that does not fit its declared type never
+becomes a silent null. In a key field it stops the stream (`KeyTypeError`) before the record
+is written, so nothing is upserted onto a null key; anywhere else, at any depth, the value
+is kept as sent in `_extra` under its dotted path (`client.id`, `labels.0.id`) with one
+warning per field. The checks run only when a conversion fails: a value that converts costs
+nothing more. At the end of a stream `RecordTyper.summary` names the undeclared fields seen
+and how many records carried each, so a first run tells a user what the vendor really sends.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import logging
 import typing as t
 
-from dateutil import parser as date_parser
 from singer_sdk import typing as th
+from singer_sdk.exceptions import FatalAPIError
+
+from tapkit.values import (
+    INT64_MAX,
+    INT64_MIN,
+    KeyMissing,
+    checked_float,
+    checked_int,
+    int_from_float,
+    json_safe,
+    strict_iso_datetime,
+    strict_rfc2822_datetime,
+)
 
 EXTRA = "_extra"
 logger = logging.getLogger(__name__)
@@ -31,6 +50,48 @@ def extra_property(vendor: str, *, spelling: str = "as sent") -> th.Property:
 
 
 Converter = t.Callable[[t.Any], t.Any]
+
+#: what a converter raises for a value that does not fit its type
+CONVERSION_ERRORS = (TypeError, ValueError, OverflowError)
+
+
+class KeyTypeError(FatalAPIError):
+    """A key field (primary or replication key) got a value that does not fit its type.
+
+    Loading it as null would upsert every such record onto one null key, so the stream
+    stops instead, before the record is written.
+    """
+
+
+class NestedMisfits(ValueError):
+    """Raised by an object or array converter when some values inside did not fit.
+
+    Carries the converted value (misfits nulled) and the misfits as (dotted path, value
+    as sent), for the record's `_extra`. Raised only on failure: the common case pays
+    nothing for it.
+    """
+
+    def __init__(self, value: t.Any, misfits: list[tuple[str, t.Any]]) -> None:
+        super().__init__(f"{len(misfits)} nested value(s) do not fit their declared types")
+        self.value = value
+        self.misfits = misfits
+
+
+def json_type_name(value: t.Any) -> str:
+    """The JSON type of a value as a user reads it in an error ("string", "object"...)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, (list, tuple)):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return type(value).__name__
 
 
 def _blank_to_none(value: t.Any) -> t.Any:
@@ -50,48 +111,55 @@ def _parse_iso(text: str) -> dt.datetime:
     try:
         return dt.datetime.fromisoformat(text)
     except ValueError:
-        return date_parser.isoparse(text)
+        return strict_iso_datetime(text)  # never a lenient guess (see tapkit.values)
 
 
 def to_int(value: t.Any) -> int | None:
-    """Integer from int, float with no fraction, or numeric string; blank → None."""
+    """Integer from int, float with no fraction, or numeric string; blank → None.
+
+    A fraction, a non-finite number or an integer outside 64 bits does not fit (`DoesNotFit`).
+    """
     if value.__class__ is int:  # the common cases, first and cheap
-        return value
+        if INT64_MIN <= value <= INT64_MAX:
+            return value
+        return checked_int(value)
     if value.__class__ is str:
         try:
-            return int(value)  # surrounding blanks are accepted, as below
+            return checked_int(int(value))  # surrounding blanks are accepted, as below
         except ValueError:
             pass
     value = _blank_to_none(value)
     if value is None or isinstance(value, bool):
         return None if value is None else int(value)
     if isinstance(value, int):
-        return value
+        return checked_int(value)
     if isinstance(value, float):
-        return int(value) if value.is_integer() else round(value)
+        return int_from_float(value)
     text = str(value)
     try:
-        return int(text)
+        return checked_int(int(text))
     except ValueError:
-        number = float(text)
-        return int(number) if number.is_integer() else round(number)
+        return int_from_float(float(text))
 
 
 def to_float(value: t.Any) -> float | None:
-    """Number from int, float or numeric string (a decimal comma is accepted); blank → None."""
+    """Number from int, float or numeric string (a decimal comma is accepted); blank → None.
+
+    NaN, ±Infinity and numbers beyond a double (`1e309`) do not fit (`DoesNotFit`).
+    """
     if value.__class__ is float:
-        return value
+        return checked_float(value)
     if value.__class__ is str:
         try:
-            return float(value)
+            return checked_float(float(value))
         except ValueError:
             pass
     value = _blank_to_none(value)
     if value is None:
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    return float(str(value).replace(",", "."))
+        return checked_float(float(value))
+    return checked_float(float(str(value).replace(",", ".")))
 
 
 _TRUE = {"1", "true", "yes", "y", "t"}
@@ -171,7 +239,10 @@ def _parse_rfc2822_exact(text: str) -> dt.datetime | None:
     day, year, clock, zone = parts[1], parts[3], parts[4], parts[5]
     if len(zone) != 5 or zone[0] not in "+-" or zone == "-0000" or len(year) != 4:
         return None
-    if len(clock) != 8 or clock[2] != ":" or clock[5] != ":":
+    if len(clock) != 8 or clock[2] != ":" or clock[5] != ":" or len(day) > 2:
+        return None
+    digits = day + year + clock[0:2] + clock[3:5] + clock[6:8] + zone[1:]
+    if not digits.isdigit():  # ASCII (checked above): no sign, no blank
         return None
     try:
         offset = dt.timedelta(hours=int(zone[1:3]), minutes=int(zone[3:5]))
@@ -196,10 +267,8 @@ def rfc2822_to_iso(value: t.Any) -> str | None:
     parsed = _parse_rfc2822_exact(value) if value.__class__ is str else None
     if parsed is not None:
         return parsed.isoformat()
-    try:
-        parsed = email.utils.parsedate_to_datetime(str(value))
-    except (TypeError, ValueError):
-        parsed = date_parser.parse(str(value))
+    # exactly RFC 2822, never dateutil's guess (it turns "10" or "Tuesday" into a day)
+    parsed = strict_rfc2822_datetime(str(value))
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=dt.UTC)
     return parsed.isoformat()
@@ -223,6 +292,8 @@ def to_text(value: t.Any) -> str | None:
     """String; blank → None (vendors send "" for "no value")."""
     if value.__class__ is str:
         return value.strip() or None
+    if isinstance(value, (dict, list)):
+        raise TypeError("an object or array is not a string")
     value = _blank_to_none(value)
     return None if value is None else str(value)
 
@@ -248,6 +319,10 @@ def default_converter(prop: dict, *, datetime_converter: Converter = any_to_iso)
         return to_bool
     if types == {"string"}:
         return to_text
+    if types == {"object"}:
+        return ObjectConverter(prop, datetime_converter=datetime_converter)
+    if types == {"array"}:
+        return ArrayConverter(prop, datetime_converter=datetime_converter)
     return keep_as_sent
 
 
@@ -278,24 +353,90 @@ def cached_per_value(convert: Converter, size: int = 4096) -> Converter:
 
 
 def keep_as_sent(value: t.Any) -> t.Any:
-    """Objects, arrays and untyped fields pass as the vendor sent them."""
+    """Untyped fields pass as the vendor sent them."""
     return value
 
 
-#: converters that return a value of exactly this class unchanged (their first line)
-_ALREADY_TYPED: dict[Converter, type] = {
-    to_int: int,
-    to_float: float,
-    to_bool: bool,
-    to_seconds: int,
-}
+def _convert_inside(
+    convert: Converter, value: t.Any, path: str, misfits: list[tuple[str, t.Any]]
+) -> t.Any:
+    """One value inside an object or array, its misfits added to `misfits` under `path`."""
+    try:
+        return convert(value)
+    except NestedMisfits as exc:
+        misfits.extend((f"{path}.{inner}", sent) for inner, sent in exc.misfits)
+        return exc.value
+    except CONVERSION_ERRORS:
+        misfits.append((path, value))
+        return None
+
+
+class ObjectConverter:
+    """An object property: its declared fields typed, undeclared ones left in place.
+
+    A value that is not an object does not fit; values inside that do not fit are nulled
+    and reported (`NestedMisfits`) for the record's `_extra`.
+    """
+
+    def __init__(self, prop: dict, *, datetime_converter: Converter = any_to_iso) -> None:
+        self._conversions = tuple(
+            (name, convert)
+            for name, inner in (prop.get("properties") or {}).items()
+            if (convert := default_converter(inner, datetime_converter=datetime_converter))
+            is not keep_as_sent
+        )
+
+    def __call__(self, value: t.Any) -> dict:
+        if not isinstance(value, dict):
+            raise TypeError("not an object")
+        misfits: list[tuple[str, t.Any]] = []
+        for name, convert in self._conversions:
+            inner = value.get(name)
+            if inner is not None:
+                value[name] = _convert_inside(convert, inner, name, misfits)
+        if misfits:
+            raise NestedMisfits(value, misfits)
+        return value
+
+
+class ArrayConverter:
+    """An array property: each item typed as the schema's `items` say."""
+
+    def __init__(self, prop: dict, *, datetime_converter: Converter = any_to_iso) -> None:
+        items = prop.get("items") or {}
+        self._convert_item = default_converter(items, datetime_converter=datetime_converter)
+
+    def __call__(self, value: t.Any) -> list:
+        if not isinstance(value, list):
+            raise TypeError("not an array")
+        convert = self._convert_item
+        if convert is keep_as_sent:
+            return value
+        misfits: list[tuple[str, t.Any]] = []
+        for index, item in enumerate(value):
+            if item is not None:
+                value[index] = _convert_inside(convert, item, str(index), misfits)
+        if misfits:
+            raise NestedMisfits(value, misfits)
+        return value
+
+
+def field_of(path: str) -> str:
+    """The schema field of a dotted path: array indices dropped (`labels.0.id` → `labels.id`)."""
+    return ".".join(part for part in path.split(".") if not part.isdigit())
+
+
+#: converters that return any value of exactly this class unchanged (their first line);
+#: not `to_int` and `to_float`, which check an int's range and a float's finiteness
+_ALREADY_TYPED: dict[Converter, type] = {to_bool: bool, to_seconds: int}
 
 
 class RecordTyper:
     """Types the declared fields of a row and moves undeclared ones into `_extra`.
 
     Built once per stream from its schema; `overrides` names fields whose conversion the
-    schema cannot tell (a duration given as "hh:mm:ss", a local timestamp...).
+    schema cannot tell (a duration given as "hh:mm:ss", a local timestamp...);
+    `key_fields` are the primary and replication keys, which must never load as null.
     """
 
     def __init__(
@@ -305,12 +446,19 @@ class RecordTyper:
         overrides: t.Mapping[str, Converter] | None = None,
         datetime_converter: Converter = any_to_iso,
         stream_name: str = "",
+        key_fields: t.Iterable[str | None] = (),
     ) -> None:
         properties = dict(schema.get("properties", {}))
         self.keep_extra = EXTRA in properties
         properties.pop(EXTRA, None)
         self.declared = frozenset(properties)
         self.stream_name = stream_name
+        self.key_fields = frozenset(name for name in key_fields if name)
+        self._types = {name: sorted(_json_types(prop)) for name, prop in properties.items()}
+        #: keys the schema requires: a row without one cannot be upserted
+        self.required_keys = tuple(
+            name for name in self.key_fields if name in schema.get("required", ())
+        )
         self.converters: dict[str, Converter] = {
             name: default_converter(prop, datetime_converter=datetime_converter)
             for name, prop in properties.items()
@@ -320,48 +468,115 @@ class RecordTyper:
             if prop.get("format") == "date-time":
                 self.converters[name] = cached_per_value(self.converters[name])
         #: the per-row loop skips fields passed on as sent, and values already of the type
-        #: their converter would hand back unchanged (an int for `to_int`...)
+        #: their converter would hand back unchanged (a bool for `to_bool`...)
         self._conversions = tuple(
             (name, convert, _ALREADY_TYPED.get(convert))
             for name, convert in self.converters.items()
             if convert is not keep_as_sent
         )
         self._warned: set[str] = set()
+        #: undeclared field → records that carried it (for the end-of-stream line)
+        self.undeclared_counts: dict[str, int] = {}
+        #: declared field (dotted) → records where its value did not fit its type
+        self.misfit_counts: dict[str, int] = {}
 
     def __call__(self, row: dict) -> dict:
         """Return the typed record (the input dict is reused).
 
         A value that does not fit its declared type becomes null and is kept, as sent, in
-        `_extra` (one warning per field), so odd vendor data neither stops a sync nor is lost.
+        `_extra` under its dotted path (one warning per field), so odd vendor data neither
+        stops a sync nor is lost; in a key field it raises `KeyTypeError`.
         """
         extra = None
         # a set comparison in C settles the common case (no undeclared field) per row
         if self.keep_extra and not row.keys() <= self.declared:
             undeclared = [key for key in row if key not in self.declared]
             extra = {key: row.pop(key) for key in undeclared}
+            counts = self.undeclared_counts
+            for key in undeclared:
+                counts[key] = counts.get(key, 0) + 1
         get = row.get
         for name, convert, typed in self._conversions:
             value = get(name)
             if value is not None and value.__class__ is not typed:
                 try:
                     row[name] = convert(value)
-                except (TypeError, ValueError, OverflowError):
+                except NestedMisfits as exc:
+                    row[name] = exc.value
+                    extra = self._keep_misfits(extra, [(f"{name}.{p}", v) for p, v in exc.misfits])
+                except CONVERSION_ERRORS:
+                    if name in self.key_fields:
+                        raise self._key_error(name, value) from None
                     row[name] = None
-                    extra = extra or {}
-                    extra[name] = value
-                    self._warn_once(name, value)
+                    extra = self._keep_misfits(extra, [(name, value)])
+        for key in self.required_keys:
+            if get(key) is None:
+                raise KeyMissing(self.stream_name, key, row)
         if self.keep_extra:
             row[EXTRA] = extra
         return row
 
-    def _warn_once(self, name: str, value: t.Any) -> None:
-        if name in self._warned:
-            return
-        self._warned.add(name)
-        logger.warning(
-            "%s: field %r has a value that does not fit its declared type (%r); loaded as "
-            "null, the value as sent is kept in _extra",
-            self.stream_name,
-            name,
-            value,
+    def _keep_misfits(self, extra: dict | None, misfits: list[tuple[str, t.Any]]) -> dict | None:
+        """Misfits into `_extra` (when the stream keeps one), counted, warned once each."""
+        if self.keep_extra:
+            extra = extra or {}
+        seen: set[str] = set()
+        for path, value in misfits:
+            if extra is not None:
+                extra[path] = json_safe(value)
+            field = field_of(path)
+            if field not in seen:
+                seen.add(field)
+                self.misfit_counts[field] = self.misfit_counts.get(field, 0) + 1
+            self._warn_once(field, path, value)
+        return extra
+
+    def _key_error(self, name: str, value: t.Any) -> KeyTypeError:
+        declared = " or ".join(self._types.get(name, [])) or "its declared type"
+        return KeyTypeError(
+            f"stream '{self.stream_name}': key field '{name}' got a JSON {json_type_name(value)} "
+            f"({_preview(value)}) that does not fit its declared type ({declared}). The stream "
+            "stops here so that no record is loaded with a null key; please report the value "
+            "so the schema can follow what the vendor sends."
         )
+
+    def _warn_once(self, field: str, path: str, value: t.Any) -> None:
+        if field in self._warned:
+            return
+        self._warned.add(field)
+        logger.warning(
+            "%s: field %r has a value that does not fit its declared type (%s); loaded as "
+            "null, the value as sent is kept in _extra[%r]",
+            self.stream_name,
+            field,
+            _preview(value),
+            path,
+        )
+
+    def summary(self) -> str:
+        """The end-of-stream line: undeclared fields seen, and values that did not fit."""
+        name = self.stream_name or "stream"
+        if not self.undeclared_counts and not self.misfit_counts:
+            return f"{name}: no undeclared fields seen (every field sent is in the schema)"
+        parts = []
+        if self.undeclared_counts:
+            parts.append(f"undeclared fields kept in _extra: {_tally(self.undeclared_counts)}")
+        if self.misfit_counts:
+            parts.append(
+                f"values not fitting their declared type kept in _extra: "
+                f"{_tally(self.misfit_counts)}"
+            )
+        return f"{name}: " + "; ".join(parts)
+
+
+def _tally(counts: dict[str, int]) -> str:
+    """`customField7 (1,234 records), other (1 record)`, most frequent first."""
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return ", ".join(
+        f"{name} ({count:,} record{'' if count == 1 else 's'})" for name, count in ordered
+    )
+
+
+def _preview(value: t.Any, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -25,7 +25,13 @@ _installed = False
 
 
 def register_secret(value: object) -> None:
-    """Remember a secret, in the spellings it can take inside a URL, and start scrubbing."""
+    """Remember a secret, in the spellings it can take inside a URL, and start scrubbing.
+
+    A secret given as a number (`api_token: 987654321987` in YAML or JSON) is masked in
+    its printed form: validation errors quote it.
+    """
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)
     if not isinstance(value, str) or len(value) < _MIN_SECRET_LENGTH:
         return
     spellings = {value, quote(value, safe=""), quote_plus(value)}

@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 from dateutil import parser as date_parser
 from singer_sdk import typing as th
 
+from tapkit.limits import limit_properties
+
 
 def common_properties(
     *,
@@ -43,7 +45,7 @@ def common_properties(
         ),
         th.Property(
             "lookback_days",
-            th.IntegerType(minimum=0),
+            th.IntegerType(minimum=0, maximum=MAX_LOOKBACK_DAYS),
             default=1,
             description="Days re-read before the bookmark on each incremental run (late data).",
         ),
@@ -69,8 +71,12 @@ def common_properties(
                 "connection errors, timeouts, malformed bodies)."
             ),
         ),
+        *limit_properties(),
     ]
 
+
+#: a century: more would overflow the calendar instead of failing with a message
+MAX_LOOKBACK_DAYS = 36500
 
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
 

@@ -36,11 +36,15 @@ from singer_sdk.pagination import SinglePagePaginator
 from singer_sdk.streams.rest import PageContext
 
 from tapkit.jsonbody import BodyError, iter_json_records
+from tapkit.limits import Limits, PageGuard, PageSummary, ResponseGuard, render
 from tapkit.records import RecordTyper
+from tapkit.redirects import guard_redirects
+from tapkit.sanity import clamp_future_bookmark, parse_bookmark
 from tapkit.scrub import scrub, scrub_exception
 from tapkit.settings import parse_datetime_setting
 from tapkit.throttle import MinIntervalThrottle
 from tapkit.windows import DateWindow, DateWindowPaginator, WindowPlan, WindowToken, plan_windows
+from tapkit.writer import NUL_ESCAPE, CleanTextWriter
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
@@ -122,7 +126,7 @@ class VendorStream(RESTStream):
     @property
     def requests_session(self) -> requests.Session:
         """One keep-alive session per stream, reading bodies as they arrive."""
-        session = super().requests_session
+        session = guard_redirects(super().requests_session)
         session.stream = True
         return session
 
@@ -130,6 +134,11 @@ class VendorStream(RESTStream):
     def throttle(self) -> MinIntervalThrottle | None:
         """The shared throttle for this stream's credential, if the vendor has a rate limit."""
         return None
+
+    @cached_property
+    def limits(self) -> Limits:
+        """The bounds on waits, pages and bodies (`tapkit.limits`), from the settings."""
+        return Limits.from_config(self.config)
 
     def backoff_max_tries(self) -> int:
         """Attempts per request: `max_attempts`."""
@@ -154,7 +163,9 @@ class VendorStream(RESTStream):
         if response is not None:
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             if retry_after is not None:
-                delay = retry_after
+                delay = self.limits.check_retry_after(
+                    retry_after, vendor=self.vendor, stream=self.name
+                )
             elif response.status_code == HTTPStatus.TOO_MANY_REQUESTS and self.throttle:
                 delay = max(delay, self.throttle.interval)
         if self.throttle:
@@ -241,7 +252,39 @@ class VendorStream(RESTStream):
     @cached_property
     def record_typer(self) -> RecordTyper:
         """Types declared fields and keeps undeclared ones in `_extra`."""
-        return RecordTyper(self.schema, overrides=self.converters, stream_name=self.name)
+        return RecordTyper(
+            self.schema,
+            overrides=self.converters,
+            stream_name=self.name,
+            key_fields=self.key_fields,
+        )
+
+    @property
+    def key_fields(self) -> tuple[str, ...]:
+        """Primary and replication keys: a value that does not fit them stops the stream."""
+        return (
+            *(self.primary_keys or ()),
+            *((self.replication_key,) if self.replication_key else ()),
+        )
+
+    def sync(self, context: Context | None = None) -> None:
+        """Sync as the SDK does, then log what the vendor sent beyond the schema.
+
+        The line is written once per top-level stream, for it and its child streams (a
+        child's `sync` runs once per parent record).
+        """
+        try:
+            super().sync(context)
+        finally:
+            if self.parent_stream_type is None:
+                for stream in (self, *self.child_streams):
+                    stream.log_schema_findings()
+
+    def log_schema_findings(self) -> None:
+        """The end-of-stream line of `RecordTyper.summary` (if any record was typed)."""
+        typer = self.__dict__.get("record_typer")
+        if isinstance(typer, RecordTyper):
+            self.logger.info("%s", typer.summary())
 
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:
         """Type the row from the schema; undeclared fields go to `_extra`."""
@@ -281,7 +324,7 @@ class VendorStream(RESTStream):
         """
         maps = self.stream_maps
         if (
-            type(self._tap.message_writer) is MsgSpecWriter
+            type(self._tap.message_writer) in (MsgSpecWriter, CleanTextWriter)
             and self._selects_every_property
             and len(maps) == 1
             and type(maps[0]) is SameRecordTransform
@@ -306,7 +349,14 @@ class VendorStream(RESTStream):
         if self._stream_version is not None:
             message["version"] = self._stream_version
         message["time_extracted"] = dt.datetime.now(dt.UTC)
-        sys.stdout.buffer.write(serialize_jsonl(message))
+        try:
+            line = serialize_jsonl(message)
+        except RecursionError:  # the writer names the stream in its error
+            line = None
+        if line is None or NUL_ESCAPE in line:  # the writer cleans (and counts) NUL
+            super()._write_record_message(record)
+            return
+        sys.stdout.buffer.write(line)
         self.state_manager.is_flushed = False
 
     def _process_record(
@@ -340,12 +390,15 @@ class VendorStream(RESTStream):
         self._request_context = context
         paginator = self.get_new_paginator()
         decorated_request = self.request_decorator(self._request)
+        pages = PageGuard(self.limits, self.vendor, self.name)
         with self.get_http_request_counter() as request_counter:
             request_counter.with_context(context)
             while not paginator.finished:
+                pages.next_request(paginator.current_value)
                 response = yield from self._read_page(
                     context, paginator.current_value, decorated_request, request_counter
                 )
+                pages.page_read(paginator.current_value, getattr(response, "page_summary", None))
                 paginator.advance(response)
 
     def _read_page(
@@ -362,11 +415,18 @@ class VendorStream(RESTStream):
             response = decorated_request(prepared, context)
             request_counter.increment()
             emitted = 0
+            guard = ResponseGuard(response, self.limits, vendor=self.vendor, stream=self.name)
+            summary = PageSummary()
             try:
                 for record in self.parse_response(response):
                     emitted += 1
                     self._page_records += 1
+                    if emitted == 1:
+                        summary.first = render(record, self.name)
+                    summary.last = record
                     yield record
+                summary.records = emitted
+                response.page_summary = summary  # type: ignore[attr-defined]
             except BODY_FAILURES as exc:
                 response.close()
                 scrub_exception(exc)
@@ -392,6 +452,7 @@ class VendorStream(RESTStream):
             else:
                 return response
             finally:
+                guard.close()
                 if self.throttle:
                     self.throttle.finished()
 
@@ -407,13 +468,17 @@ class VendorStream(RESTStream):
         paginator = self.get_new_paginator()
         decorated_request = self.request_decorator(self._request)
         counter = _UncountedRequests()
+        pages = PageGuard(self.limits, self.vendor, self.name)
         records: list[dict] = []
         while not paginator.finished:
+            pages.next_request(paginator.current_value)
             page = self._read_page(context, paginator.current_value, decorated_request, counter)
             while True:
                 try:
                     records.append(next(page))
                 except StopIteration as done:
+                    summary = getattr(done.value, "page_summary", None)
+                    pages.page_read(paginator.current_value, summary)
                     paginator.advance(done.value)
                     break
         return records
@@ -466,17 +531,42 @@ class WindowedStream(VendorStream):
     def _increment_stream_state(self, latest_record: dict, *, context: t.Any = None) -> None:
         return None
 
+    #: where the walk is bookmarked when this stream is read only for its children
+    WALK_KEY = "parent_replication_key_value"
+
+    def _walk_state(self, context: Context | None) -> tuple[dict, str]:
+        """The state entry and key holding this walk's bookmark.
+
+        Read only for selected children (the stream itself deselected), the walk is
+        bookmarked in the child's state: this stream's own bookmark must not move past
+        records it never emitted, or selecting it later would skip them.
+        """
+        if self.selected:
+            return self.get_context_state(context), "replication_key_value"
+        children = [c for c in self.child_streams if c.selected or c.has_selected_descendents]
+        if not children:
+            return self.get_context_state(context), "replication_key_value"
+        return children[0].stream_state, self.WALK_KEY
+
+    def checked_bookmark(self, context: Context | None = None) -> dt.datetime | None:
+        """The bookmark of this walk, a `StateError` if it is not a date-time."""
+        state, key = self._walk_state(context)
+        return parse_bookmark(state.get(key), stream=self.name)
+
     def window_plan(self, context: Context | None) -> WindowPlan:
         """The windows of this run, from the settings and the bookmark."""
-        state = self.get_context_state(context)
-        bookmark = state.get("replication_key_value")
+        bookmark, future = clamp_future_bookmark(
+            self.checked_bookmark(context), now=self.run_clock, stream=self.name
+        )
+        if future:
+            self.logger.warning("%s: %s", self.name, future)
         plan = plan_windows(
             now_utc=self.run_clock,
             tz=self.window_tz,
             max_days=self.window_days,
             start_date=parse_datetime_setting(self.config.get("start_date")),
             end_date=parse_datetime_setting(self.config.get("end_date")),
-            bookmark=parse_datetime_setting(bookmark) if bookmark else None,
+            bookmark=bookmark,
             lookback_days=int(self.config.get("lookback_days", 1)),
             default_history_days=self.default_history_days,
             horizon_days=self.horizon_days,
@@ -521,9 +611,10 @@ class WindowedStream(VendorStream):
 
     def _window_done(self, window: DateWindow) -> None:
         context = getattr(self, "_request_context", None)
-        state = self.get_context_state(context)
-        state["replication_key"] = self.replication_key
-        state["replication_key_value"] = self._plan.bookmark_after(window).isoformat()
+        state, key = self._walk_state(context)
+        if key == "replication_key_value":
+            state["replication_key"] = self.replication_key
+        state[key] = self._plan.bookmark_after(window).isoformat()
         state.pop("progress_markers", None)
         self.state_manager.is_flushed = False
         self._write_state_message()

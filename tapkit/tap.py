@@ -18,17 +18,21 @@ import typing as t
 
 import requests
 from singer_sdk import Tap
-from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.exceptions import ConfigValidationError, FatalAPIError, RetriableAPIError
+from typing_extensions import override
 
-from tapkit import scrub
+from tapkit import inputs, logsafe, scrub
+from tapkit.sanity import NOTHING_SELECTED, StateError, unknown_setting_warnings
 from tapkit.settings import check_common
+from tapkit.signals import stop_on_signal
+from tapkit.writer import CleanTextWriter
 
 #: Errors whose message says all a user needs; no traceback at the default log level.
 USER_FACING_ERRORS: tuple[type[BaseException], ...] = (
     FatalAPIError,
     RetriableAPIError,  # still failing after max_attempts
     ConfigValidationError,
+    StateError,
     requests.exceptions.RequestException,  # unreachable host, timeouts, after max_attempts
 )
 
@@ -36,11 +40,12 @@ USER_FACING_ERRORS: tuple[type[BaseException], ...] = (
 class VendorTap(Tap):
     """Base of the five taps."""
 
-    message_writer_class = MsgSpecWriter
+    message_writer_class = CleanTextWriter
     #: All five taps ship in one distribution; its version is theirs.
     package_name = "chat-taps"
 
     def __init__(self, *args: t.Any, config: t.Any = None, **kwargs: t.Any) -> None:
+        logsafe.install()
         self.run_started_at = dt.datetime.now(dt.UTC)
         if isinstance(config, dict):
             config = numbers_from_strings(config, self.config_jsonschema)
@@ -52,6 +57,51 @@ class VendorTap(Tap):
         """Names of the settings marked secret in the schema."""
         properties = cls.config_jsonschema.get("properties", {})
         return [name for name, prop in properties.items() if prop.get("secret")]
+
+    @classmethod
+    @override
+    def cb_config(cls, ctx: t.Any, param: t.Any, value: tuple[str, ...]) -> t.Any:
+        """`--config` files are checked first: a malformed one is named, with the error."""
+        for path in value:
+            inputs.check_config_file(path)
+        return super().cb_config(ctx, param, value)
+
+    @classmethod
+    @override
+    def invoke(  # type: ignore[override]
+        cls,
+        *,
+        state: t.IO[str] | None = None,
+        catalog: t.IO[str] | None = None,
+        **kwargs: t.Any,
+    ) -> None:
+        """The SDK's sync, after checking the `--state` and `--catalog` files."""
+        state = inputs.checked_file(state, option="--state", check=inputs.check_state_shape)
+        catalog = inputs.checked_file(catalog, option="--catalog")
+        super().invoke(state=state, catalog=catalog, **kwargs)
+
+    @override
+    def _handle_termination(self, signum: int, frame: t.Any) -> None:
+        """SIGTERM/SIGINT: the last consistent STATE, then exit 143/130 (the SDK exits 0)."""
+        stop_on_signal(
+            signum,
+            write_state=lambda: self.state_writer.write_state(self.state),
+            logger=self.logger,
+        )
+
+    @override
+    def sync_all(self) -> None:
+        """Check the catalog and every bookmark before the first request, then sync."""
+        active = [s for s in self.streams.values() if s.selected or s.has_selected_descendents]
+        if not active:
+            self.logger.warning("%s", NOTHING_SELECTED)
+        for stream in active:
+            check = getattr(stream, "checked_bookmark", None)
+            if check is not None and not stream.parent_stream_type:
+                check()
+        super().sync_all()
+        for line in getattr(self.message_writer, "nul_summary", list)():
+            self.logger.warning("%s", line)
 
     def check_settings(self, config: t.Mapping[str, t.Any]) -> list[str]:
         """Vendor-specific checks beyond the schema; each message names the setting."""
@@ -65,6 +115,10 @@ class VendorTap(Tap):
         except ConfigValidationError as exc:
             errors = list(exc.errors)
         errors += check_common(self.config)
+        for warning in unknown_setting_warnings(
+            self.config, self.config_jsonschema.get("properties", {})
+        ):
+            self.logger.warning("%s", warning)
         errors += self.check_settings(self.config)
         if errors and raise_errors:
             raise ConfigValidationError(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -119,9 +120,18 @@ def run_tap(
 
 
 def run_tap_killed_after_states(
-    tap: str, config: dict, states: int, *, state: dict | None = None, timeout: float = 300
+    tap: str,
+    config: dict,
+    states: int,
+    *,
+    state: dict | None = None,
+    timeout: float = 300,
+    sig: int = signal.SIGKILL,
 ) -> TapRun:
-    """Run a sync and SIGKILL it right after its `states`-th STATE message with a bookmark."""
+    """Run a sync and send it `sig` (SIGKILL) right after its `states`-th bookmark STATE.
+
+    What the process prints after the signal (a final STATE, its last log lines) is kept.
+    """
     with tempfile.TemporaryDirectory() as tmp:
         process = subprocess.Popen(
             tap_command(tap, config, state, Path(tmp)),
@@ -138,8 +148,9 @@ def run_tap_killed_after_states(
             if _is_bookmark_state(line):
                 seen += 1
                 if seen >= states:
-                    process.kill()
+                    process.send_signal(sig)
                     break
+        lines.append(process.stdout.read())
         process.wait(timeout=timeout)
         stderr = process.stderr.read() if process.stderr else ""
     stdout = "".join(lines)

@@ -269,7 +269,7 @@ def test_flattening_settings_given_to_meltano_reach_the_tap(project: FreshProjec
     flattened = {name: prop for name, prop in properties.items() if name.startswith("client__")}
     print("flattened sessions schema:", json.dumps(flattened))
     assert "client" not in properties
-    assert {"client__id", "client__clientId"} <= set(flattened)
+    assert {"client__id", "client__username"} <= set(flattened)
     records = run.records("sessions")
     assert {(r["sessionId"],) for r in records} == truth["sessions"]
     assert all("client__id" in r and "client" not in r for r in records)

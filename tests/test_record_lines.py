@@ -93,3 +93,13 @@ def test_the_sdks_record_step_does_nothing_for_a_stream_without_children_or_part
     record = dict(RECORD)
     stream._process_record(record, partition_context={"k": 1})
     assert record == RECORD | {"k": 1}
+
+
+def test_a_record_with_nul_is_cleaned_and_counted_by_the_writer(capfd):
+    stream = sessions_stream()
+    capfd.readouterr()
+    stream._write_record_message(dict(RECORD) | {"agentName": "Ann\x00 Smith"})
+    sys.stdout.flush()
+    line = capfd.readouterr().out
+    assert json.loads(line)["record"]["agentName"] == "Ann Smith"
+    assert stream._tap.message_writer.nul_removed["sessions"] == 1

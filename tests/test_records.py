@@ -8,6 +8,7 @@ import pytest
 from singer_sdk import typing as th
 
 from tapkit.records import (
+    KeyTypeError,
     RecordTyper,
     any_to_iso,
     naive_local_to_iso,
@@ -108,11 +109,12 @@ def test_timestamps_parse_whatever_iso_flavour_or_rfc_2822(value, iso):
     assert any_to_iso(value) == iso
 
 
-def test_rfc2822_read_fast_gives_what_the_standard_library_reads():
+def test_rfc2822_read_fast_gives_what_the_strict_reader_gives():
     import email.utils
     import random
 
     from tapkit.records import rfc2822_to_iso
+    from tapkit.values import strict_rfc2822_datetime
 
     rng = random.Random(7)
     texts = [
@@ -126,8 +128,15 @@ def test_rfc2822_read_fast_gives_what_the_standard_library_reads():
         instant = dt.datetime(2000, 1, 1) + dt.timedelta(seconds=rng.randrange(10**9))
         zone = dt.timezone(dt.timedelta(minutes=rng.choice([0, 60, -300, 330, -570, 840])))
         texts.append(instant.replace(tzinfo=zone).strftime("%a, %d %b %Y %H:%M:%S %z"))
+    texts += ["Wed, +4 Mar 2012 16:16:11 +0100", "Wed, 14 Mar 2012 25:16:11 +0100"]
     for text in texts:
-        expected = email.utils.parsedate_to_datetime(text)
+        try:
+            expected = strict_rfc2822_datetime(text)
+        except ValueError as exc:  # the strict reader refuses it: so must the fast one
+            with pytest.raises(type(exc)):
+                rfc2822_to_iso(text)
+            continue
+        assert expected == email.utils.parsedate_to_datetime(text)
         if expected.tzinfo is None:
             expected = expected.replace(tzinfo=dt.UTC)
         assert rfc2822_to_iso(text) == expected.isoformat(), text
@@ -143,3 +152,54 @@ def test_a_cached_date_time_conversion_answers_as_the_conversion_does():
         cached("not a date")
     with pytest.raises(ValueError):
         cached("not a date")
+
+
+NESTED = th.PropertiesList(
+    th.Property("id", th.StringType),
+    th.Property("count", th.IntegerType),
+    th.Property(
+        "client", th.ObjectType(th.Property("id", th.StringType), additional_properties=True)
+    ),
+    th.Property(
+        "labels",
+        th.ArrayType(
+            th.ObjectType(th.Property("priority", th.IntegerType), additional_properties=True)
+        ),
+    ),
+    th.Property("_extra", th.ObjectType(additional_properties=True)),
+).to_dict()
+
+
+def test_a_nested_value_that_does_not_fit_is_kept_in_extra_under_its_dotted_path(caplog):
+    typer = RecordTyper(NESTED, stream_name="s", key_fields=("id",))
+    row = typer(
+        {
+            "id": 7,
+            "client": {"id": {"v": 1}, "x": 1},
+            "labels": [{"priority": "2"}, {"priority": "hi"}],
+        }
+    )
+    assert row["id"] == "7" and row["client"] == {"id": None, "x": 1}
+    assert row["labels"] == [{"priority": 2}, {"priority": None}]
+    assert row["_extra"] == {"client.id": {"v": 1}, "labels.1.priority": "hi"}
+    typer({"id": "8", "labels": [{"priority": "no"}]})
+    warnings = [r.getMessage() for r in caplog.records if "does not fit" in r.getMessage()]
+    assert len(warnings) == 2, "one warning per field, whatever the index"
+    assert "labels.priority (2 records), client.id (1 record)" in typer.summary()
+
+
+def test_a_key_that_does_not_fit_raises_naming_stream_field_and_json_type():
+    typer = RecordTyper(NESTED, stream_name="clients", key_fields=("id",))
+    with pytest.raises(KeyTypeError, match=r"stream 'clients': key field 'id' got a JSON object"):
+        typer({"id": {"oid": "18e712ca"}})
+
+
+def test_the_summary_counts_undeclared_fields_per_record():
+    typer = RecordTyper(NESTED, stream_name="s")
+    for _ in range(1234):
+        typer({"id": "1", "customField7": 1})
+    typer({"id": "2", "other": None})
+    assert typer.summary() == (
+        "s: undeclared fields kept in _extra: customField7 (1,234 records), other (1 record)"
+    )
+    assert "no undeclared fields" in RecordTyper(NESTED, stream_name="t").summary()

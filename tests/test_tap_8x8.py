@@ -31,7 +31,7 @@ _CASE_CONFIG = CASE.config("http://127.0.0.1:1", dt.date.today())
 EIGHT_TENANT, EIGHT_TOKEN = _CASE_CONFIG["tenant"], _CASE_CONFIG["api_token"]
 
 ALL_AGENTS = EightByEightData().agent_ids()
-ALL_QUEUES = EightByEightData().queue_ids()
+ALL_QUEUES = {str(queue_id) for queue_id in EightByEightData().queue_ids()}
 
 
 def config_for(server: EmulatorServer, **changes) -> dict:
@@ -72,7 +72,7 @@ def test_a_run_appends_one_typed_labelled_row_per_agent_and_queue_from_one_reque
     marie = agents["ag1001"]
     assert marie["agent_name"] == "Marie Sanders"
     assert marie["last_login_time"] == "2026-11-02T08:00:00+00:00"
-    assert isinstance(marie["time_in_status"], int) and isinstance(marie["group_id"], int)
+    assert isinstance(marie["time_in_status"], int) and isinstance(marie["group_id"], str)
     assert (
         marie["agent_status_label"]
         == {
@@ -97,7 +97,7 @@ def test_a_run_appends_one_typed_labelled_row_per_agent_and_queue_from_one_reque
     assert lines[-1] == "not in use"
     assert all(a["agent_media_label"] for a in agents.values())
 
-    quiet, busy = queues[117], queues[116]
+    quiet, busy = queues["117"], queues["116"]
     assert quiet["agent_count_logged_out"] == 2
     assert quiet["thirty_min_sla_activity"] is None, "-1 means no SLA activity: null"
     assert isinstance(busy["thirty_min_sla_activity"], float)
@@ -136,7 +136,7 @@ def test_listed_ids_are_fetched_one_by_one_and_an_unknown_one_is_skipped_with_a_
         "/api/rtstats/stats/queue/118.json",
     ]
     assert run.keys("agents", ("agent_id",)) == {("ag1002",), ("ag1005",)}
-    assert run.keys("queues", ("queue_id",)) == {(118,)}
+    assert run.keys("queues", ("queue_id",)) == {("118",)}
     assert "'gone-agent'" in run.stderr and "agent_ids" in run.stderr
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
+import typing as t
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -218,7 +219,7 @@ def test_records_are_typed_and_unknown_columns_kept(emulator):
     assert conversations
     for c in conversations:
         assert c["conversation_start"].endswith("+00:00")
-        assert isinstance(c["browse_id"], int) and isinstance(c["duration_secs"], int)
+        assert isinstance(c["browse_id"], str) and isinstance(c["duration_secs"], int)
         assert isinstance(c["avgMessageLength"], float)
         assert c["_extra"]["chat_language"] in {"nl", "fr", "de"}
     assert None in {c["assigned_agent_id"] for c in conversations}, "empty → null"
@@ -285,3 +286,34 @@ def test_csv_and_errors_labelled_text_html_are_judged_by_their_body():
         assert run.keys(stream, keys) == truth[stream]
     assert refused.returncode != 0
     assert "check the settings user and api_key" in refused.stderr
+
+
+def _run_with_odd_values(odd: set[str]) -> tuple[t.Any, t.Any]:
+    app = make_app()
+    app.data.odd = frozenset(odd)
+    with EmulatorServer(app) as server:
+        settings = config(server, days_back=1)
+        return run_tap("tap-cobrowser", settings), app
+
+
+def test_a_csv_value_that_does_not_fit_is_kept_as_sent_in_extra_with_one_warning():
+    run, _ = _run_with_odd_values({"plain"})
+    assert run.returncode == 0, run.stderr[-2000:]
+    odd = [c for c in run.records("conversations") if c["_extra"].get("num_messages") == "n/a"]
+    assert odd and all(c["num_messages"] is None for c in odd)
+    assert len(re.findall(r"conversations: field 'num_messages' has a value", run.stderr)) == 1
+    assert re.search(
+        r"conversations: undeclared fields kept in _extra: chat_language \(", run.stderr
+    )
+    assert "values not fitting their declared type kept in _extra: num_messages (" in run.stderr
+
+
+def test_a_csv_key_that_does_not_fit_fails_the_stream_naming_stream_field_and_type():
+    run, _ = _run_with_odd_values({"key"})
+    assert run.returncode != 0
+    assert "Traceback" not in run.stderr
+    assert re.search(
+        r"ERROR.*stream 'conversations': key field 'conversation_start' got a JSON string",
+        run.stderr,
+    )
+    assert all(c["conversation_start"] for c in run.records("conversations")), "no null key"

@@ -50,6 +50,15 @@ def config(server: EmulatorServer, days_back: int, **changes) -> dict:
     return settings
 
 
+def by_session(server: EmulatorServer, days_back: int, **changes) -> dict:
+    """Settings reading messages per session (`messages_mode: by_session`)."""
+    return config(server, days_back, messages_mode="by_session", **changes)
+
+
+def session_truth(app: JaicpEmulator, first: dt.date, last: dt.date) -> dict[str, set[tuple]]:
+    return jaicp_truth(app, first, last, messages_mode="by_session")
+
+
 def run(settings: dict, *, state: dict | None = None, catalog: dict | None = None, **kw) -> TapRun:
     """Run the tap as Meltano does, optionally with a catalog (stream selection)."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -159,22 +168,22 @@ def test_sessions_arriving_during_the_walk_do_not_push_any_session_out_of_it(emu
 
 def test_every_message_of_every_session_is_read_paged_one_session_at_a_time(emulator):
     page_size = 5
-    result = run(config(emulator, days_back=4, page_size=page_size))
+    result = run(by_session(emulator, days_back=4, page_size=page_size))
     assert result.returncode == 0, result.stderr[-2000:]
     sessions = emulator.app.data.sessions_on_days(today() - dt.timedelta(days=4), today())
-    truth = jaicp_truth(emulator.app, today() - dt.timedelta(days=4), today())
+    truth = session_truth(emulator.app, today() - dt.timedelta(days=4), today())
     assert result.keys("messages", ("sessionId", "questionId")) == truth["messages"]
-    empty = [s for s in sessions if s["messageCount"] == 0]
+    empty = [s for s in sessions if s["questionCount"] == 0]
     assert empty, "the data holds sessions without messages"
     requests = emulator.served(MESSAGES)
-    assert len(requests) == sum(pages_needed(s["messageCount"], page_size) for s in sessions)
+    assert len(requests) == sum(pages_needed(s["questionCount"], page_size) for s in sessions)
     asked = {r.json()["sessionId"] for r in requests}
     assert asked == {s["sessionId"] for s in sessions}, "each session's messages were asked for"
     assert all(r.method == "POST" for r in requests)
 
 
 def test_a_window_s_messages_are_emitted_before_that_window_s_state(emulator):
-    result = run(config(emulator, days_back=5, window_days=1))
+    result = run(by_session(emulator, days_back=5, window_days=1))
     assert result.returncode == 0
     starts = {r["sessionId"]: r["startTime"] for r in result.records("sessions")}
     bookmark = None
@@ -197,18 +206,21 @@ def test_a_window_s_messages_are_emitted_before_that_window_s_state(emulator):
 
 
 def test_messages_selected_without_sessions_still_arrive_complete(emulator):
-    settings = config(emulator, days_back=4)
+    settings = by_session(emulator, days_back=4)
     catalog = catalog_selecting(settings, {"messages"})
 
     result = run(settings, catalog=catalog)
 
     assert result.returncode == 0, result.stderr[-2000:]
-    truth = jaicp_truth(emulator.app, today() - dt.timedelta(days=4), today())
+    truth = session_truth(emulator.app, today() - dt.timedelta(days=4), today())
     assert result.keys("messages", ("sessionId", "questionId")) == truth["messages"]
     assert result.records("sessions") == [] and result.records("clients") == []
     assert not [m for m in result.messages if m.get("stream") == "sessions"]
     assert emulator.served(CLIENTS) == []
-    assert result.bookmarks("sessions"), "the walk is still bookmarked, so a rerun resumes"
+    # the walk is bookmarked in the messages' state, so a rerun resumes; the sessions'
+    # bookmark does not move past sessions never emitted (see tests/test_sanity.py)
+    assert result.bookmarks("sessions") == []
+    assert result.states()[-1]["bookmarks"]["messages"]["parent_replication_key_value"]
 
 
 MESSAGE_FAULTS = {
@@ -222,23 +234,23 @@ MESSAGE_FAULTS = {
 @pytest.mark.parametrize("fault", MESSAGE_FAULTS.values(), ids=MESSAGE_FAULTS.keys())
 def test_a_failed_messages_request_is_retried_and_no_message_is_missing(emulator, fault):
     emulator.inject(fault)
-    result = run(config(emulator, days_back=3, page_size=5))
+    result = run(by_session(emulator, days_back=3, page_size=5))
     assert result.returncode == 0, result.stderr[-2000:]
     assert emulator.faults == [], "the fault was served"
-    truth = jaicp_truth(emulator.app, today() - dt.timedelta(days=3), today())
+    truth = session_truth(emulator.app, today() - dt.timedelta(days=3), today())
     assert result.keys("messages", ("sessionId", "questionId")) == truth["messages"]
 
 
 def test_messages_that_keep_failing_fail_the_run_without_bookmarking_their_window(emulator):
     emulator.inject(Fault(kind="status", status=500, times=1000, path=MESSAGES))
-    result = run(config(emulator, days_back=3, window_days=1, max_attempts=2))
+    result = run(by_session(emulator, days_back=3, window_days=1, max_attempts=2))
     assert result.returncode != 0
     assert "ERROR" in result.stderr and "Traceback" not in result.stderr
     assert result.bookmarks("sessions") == [], "a window whose messages failed is read again"
 
 
 def test_a_killed_run_resumes_with_every_message(emulator):
-    settings = config(emulator, days_back=6, window_days=1)
+    settings = by_session(emulator, days_back=6, window_days=1)
     killed = run_tap_killed_after_states("tap-jaicp", settings, states=2)
     assert killed.returncode != 0
 
@@ -246,7 +258,7 @@ def test_a_killed_run_resumes_with_every_message(emulator):
 
     assert resumed.returncode == 0
     keys = ("sessionId", "questionId")
-    truth = jaicp_truth(emulator.app, today() - dt.timedelta(days=6), today())
+    truth = session_truth(emulator.app, today() - dt.timedelta(days=6), today())
     assert killed.keys("messages", keys) | resumed.keys("messages", keys) == truth["messages"]
     assert resumed.keys("messages", keys) != truth["messages"], "the resumed run did not redo all"
 
@@ -261,11 +273,11 @@ def test_a_lookback_rereads_the_sessions_and_their_messages(emulator):
             }
         }
     }
-    result = run(config(emulator, days_back=30, lookback_days=1), state=state)
+    result = run(by_session(emulator, days_back=30, lookback_days=1), state=state)
     assert result.returncode == 0
     first = today() - dt.timedelta(days=3)
     assert window_ranges(emulator)[0][0] == start_of(first)
-    truth = jaicp_truth(emulator.app, first, today())
+    truth = session_truth(emulator.app, first, today())
     assert result.keys("sessions", ("sessionId",)) == truth["sessions"]
     assert result.keys("messages", ("sessionId", "questionId")) == truth["messages"]
 
@@ -280,27 +292,40 @@ def test_clients_are_read_whole_page_by_page(emulator):
 
 def test_records_are_typed_and_keep_unknown_fields(emulator):
     result = run(config(emulator, days_back=10))
+    assert result.returncode == 0, result.stderr[-2000:]
     sessions = result.records("sessions")
     raw = {s["sessionId"]: s for s in emulator.app.data.sessions_on_days(today(), today())}
     for session in sessions:
         assert dt.datetime.fromisoformat(session["startTime"]).utcoffset() == dt.timedelta(0)
         assert isinstance(session["client"], dict) and isinstance(session["labels"], list)
-        assert isinstance(session["client"]["id"], int), "nested fields are typed too"
-        assert all(isinstance(label["id"], int) for label in session["labels"])
-        assert isinstance(session["duration"], int)
+        assert isinstance(session["client"]["id"], str), "client ids are strings (the spec)"
+        assert all(isinstance(label["id"], int) for label in session["labels"]), "nested typed"
+        assert all(isinstance(label["priority"], int) for label in session["labels"])
+        assert isinstance(session["duration"], int) and isinstance(session["questionCount"], int)
         if session["sessionId"] in raw:
             assert session["duration"] == round(raw[session["sessionId"]]["duration"] / 1000)
+            assert session["client"] == raw[session["sessionId"]]["client"], "nothing lost"
     assert {"experimentId": 7} in [s["_extra"] for s in sessions]
     messages = result.records("messages")
     assert {"nluIntent": "/greeting"} in [m["_extra"] for m in messages]
-    assert None in [m["answer"] for m in messages], "an empty answer becomes null"
-    assert all(isinstance(c["blocked"], bool) for c in result.records("clients"))
+    assert None in [m["textAnswer"] for m in messages], "an empty answer becomes null"
+    assert all(m["question"] and isinstance(m["processingTime"], int) for m in messages)
+    assert all(isinstance(m["client"]["id"], str) and m["sessionStartTime"] for m in messages)
+    grouped = [label for m in messages for label in m["labels"]]
+    assert grouped and all(isinstance(label["group"]["priority"], int) for label in grouped)
+    assert all(isinstance(m["nlpInfo"]["confidence"], float) for m in messages)
+    clients = result.records("clients")
+    assert all(isinstance(c["isBlocked"], bool) and isinstance(c["id"], str) for c in clients)
+    assert any(not c["id"].isdigit() for c in clients) and any(c["id"].isdigit() for c in clients)
+    assert "undeclared fields kept in _extra: experimentId (" in result.stderr
+    assert "messages: undeclared fields kept in _extra: nluIntent (" in result.stderr
+    assert "clients: no undeclared fields seen" in result.stderr
 
 
 def test_v1_style_sends_a_bearer_header_and_never_the_token_in_a_url(emulator):
-    result = run(config(emulator, days_back=3, api_style="v1"))
+    result = run(by_session(emulator, days_back=3, api_style="v1"))
     assert result.returncode == 0, result.stderr[-2000:]
-    truth = jaicp_truth(emulator.app, today() - dt.timedelta(days=3), today())
+    truth = session_truth(emulator.app, today() - dt.timedelta(days=3), today())
     assert result.keys("messages", ("sessionId", "questionId")) == truth["messages"]
     for request in emulator.requests:
         assert request.path.startswith("/api/v1/reporter/")
@@ -322,7 +347,7 @@ def test_legacy_style_puts_the_url_encoded_token_in_the_path(emulator):
 def test_the_token_is_masked_in_every_spelling_even_at_debug_with_faults(emulator, api_style):
     emulator.inject(Fault(kind="reset", after=2))
     emulator.inject(Fault(kind="status", status=500, after=3, path=MESSAGES))
-    result = run(config(emulator, days_back=2, api_style=api_style), loglevel="DEBUG")
+    result = run(by_session(emulator, days_back=2, api_style=api_style), loglevel="DEBUG")
     assert result.returncode == 0, result.stderr[-2000:]
     assert "urllib3" in result.stderr
     for spelling in {JAICP_TOKEN, quote(JAICP_TOKEN, safe=""), quote(JAICP_TOKEN)}:
@@ -331,7 +356,7 @@ def test_the_token_is_masked_in_every_spelling_even_at_debug_with_faults(emulato
 
 @pytest.mark.parametrize("parallel", [1, 4])
 def test_one_kept_alive_connection_serves_a_stream_s_many_requests(emulator, parallel):
-    settings = config(emulator, days_back=6, max_parallel_requests=parallel)
+    settings = by_session(emulator, days_back=6, max_parallel_requests=parallel)
     result = run(settings, loglevel="DEBUG")
     assert result.returncode == 0
     connections = len(re.findall(r"Starting new HTTP connection", result.stderr))
@@ -364,7 +389,7 @@ def _run_with_faults(emulator: EmulatorServer, parallel: int) -> TapRun:
     # same sequence; see test_a_failed_messages_request_is_retried_and_no_message_is_missing)
     emulator.inject(Fault(kind="status", status=503, times=3, after=5, path=MESSAGES))
     emulator.inject(Fault(kind="reset", after=20, path=MESSAGES))
-    return run(config(emulator, days_back=5, window_days=1, max_parallel_requests=parallel))
+    return run(by_session(emulator, days_back=5, window_days=1, max_parallel_requests=parallel))
 
 
 def test_messages_read_in_parallel_give_exactly_the_serial_output(emulator):
@@ -376,7 +401,7 @@ def test_messages_read_in_parallel_give_exactly_the_serial_output(emulator):
 
 
 def test_a_killed_parallel_run_resumes_with_every_message(emulator):
-    settings = config(emulator, days_back=6, window_days=1, max_parallel_requests=8)
+    settings = by_session(emulator, days_back=6, window_days=1, max_parallel_requests=8)
     killed = run_tap_killed_after_states("tap-jaicp", settings, states=2)
     assert killed.returncode != 0
 
@@ -384,7 +409,7 @@ def test_a_killed_parallel_run_resumes_with_every_message(emulator):
 
     assert resumed.returncode == 0
     keys = ("sessionId", "questionId")
-    truth = jaicp_truth(emulator.app, today() - dt.timedelta(days=6), today())
+    truth = session_truth(emulator.app, today() - dt.timedelta(days=6), today())
     assert killed.keys("messages", keys) | resumed.keys("messages", keys) == truth["messages"]
     assert resumed.keys("messages", keys) != truth["messages"], "the resumed run did not redo all"
 
@@ -394,14 +419,14 @@ def test_the_message_requests_of_a_backfill_are_one_per_session_page():
     data = JaicpData()
     app = JaicpEmulator(api_token=JAICP_TOKEN, data=data)
     with EmulatorServer(app) as server:
-        settings = config(server, days_back=6, page_size=100)
+        settings = by_session(server, days_back=6, page_size=100)
         result = run(settings)
         assert result.returncode == 0
         sessions = data.sessions_on_days(today() - dt.timedelta(days=6), today())
         counts = {p: len(server.served(p)) for p in (SESSIONS, MESSAGES, CLIENTS)}
     assert counts == {
         SESSIONS: pages_needed(len(sessions), 100),
-        MESSAGES: sum(pages_needed(s["messageCount"], 100) for s in sessions),
+        MESSAGES: sum(pages_needed(s["questionCount"], 100) for s in sessions),
         CLIENTS: 1,
     }
     assert len(result.records("sessions")) == len(sessions)
@@ -412,9 +437,9 @@ def test_meltano_loads_messages_and_clients_and_a_rerun_upserts_them(postgres, t
     database = "tap_jaicp_children_e2e"
     postgres.create_database(database)
     days = 10
-    settings = config(emulator, days_back=days, window_days=3, page_size=4)
+    settings = by_session(emulator, days_back=days, window_days=3, page_size=4)
     env = meltano_env(JAICP, settings, postgres, database, tmp_path / "meltano.db")
-    truth = jaicp_truth(emulator.app, today() - dt.timedelta(days=days), today())
+    truth = session_truth(emulator.app, today() - dt.timedelta(days=days), today())
 
     for attempt in ("first run", "rerun from the saved state"):
         already_asked = len(emulator.served(SESSIONS))
@@ -439,3 +464,150 @@ def test_meltano_loads_messages_and_clients_and_a_rerun_upserts_them(postgres, t
     }
     asked = {r.json()["sessionId"] for r in emulator.served(MESSAGES)[messages_asked:]}
     assert rerun_sessions and asked == rerun_sessions, "the rerun re-read exactly their messages"
+
+
+BY_TIME = "/messages/filter"
+
+
+def message_windows(server: EmulatorServer) -> list[tuple[dt.datetime, dt.datetime]]:
+    """The distinct MESSAGE_TIME ranges asked for, in order."""
+    ranges: list[tuple[dt.datetime, dt.datetime]] = []
+    for request in server.served(BY_TIME):
+        (item,) = request.json()["filters"]
+        assert (item["key"], item["type"]) == ("MESSAGE_TIME", "DATE_TIME_RANGE")
+        pair = (parse_iso_ms(item["from"]), parse_iso_ms(item["to"]))
+        if not ranges or ranges[-1] != pair:
+            ranges.append(pair)
+    return ranges
+
+
+@pytest.mark.parametrize("api_style", ["legacy", "v1"])
+def test_messages_by_time_are_read_by_message_time_windows_paged(emulator, api_style):
+    page_size = 7
+    settings = config(emulator, days_back=5, window_days=2, page_size=page_size)
+    result = run(settings | {"api_style": api_style})
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert emulator.served(MESSAGES) == [], "no request per session"
+    ranges = message_windows(emulator)
+    assert len(ranges) == 3, "6 days in 2-day windows"
+    assert ranges[0][0] == start_of(today() - dt.timedelta(days=5))
+    for (_, previous_to), (next_from, _) in itertools.pairwise(ranges):
+        assert next_from - previous_to == dt.timedelta(milliseconds=1)
+    data = emulator.app.data
+    assert len(emulator.served(BY_TIME)) == sum(
+        pages_needed(len(data.messages_between(f, t)), page_size) for f, t in ranges
+    ), "⌈messages / page_size⌉ requests per window"
+    assert all(r.method == "POST" for r in emulator.served(BY_TIME))
+    truth = jaicp_truth(emulator.app, today() - dt.timedelta(days=5), today())
+    keys = ("sessionId", "questionId")
+    assert result.keys("messages", keys) == truth["messages"]
+    assert len(result.records("messages")) == len(truth["messages"]), "each message read once"
+    bookmarks = [b for b in result.bookmarks("messages") if b]
+    assert len(bookmarks) == len(ranges), "a STATE after every messages window"
+
+
+def test_messages_by_time_resume_from_their_own_bookmark(emulator):
+    bookmark = start_of(today() - dt.timedelta(days=2))
+    state = {
+        "bookmarks": {
+            "messages": {
+                "replication_key": "timestamp",
+                "replication_key_value": bookmark.isoformat(),
+            }
+        }
+    }
+    result = run(config(emulator, days_back=20, lookback_days=1), state=state)
+    assert result.returncode == 0, result.stderr[-2000:]
+    first = today() - dt.timedelta(days=3)
+    assert message_windows(emulator)[0][0] == start_of(first), "bookmark minus the lookback"
+    assert window_ranges(emulator)[0][0] == start_of(today() - dt.timedelta(days=20))
+    truth = jaicp_truth(emulator.app, first, today())
+    assert result.keys("messages", ("sessionId", "questionId")) == truth["messages"]
+
+
+def test_backfill_request_counts_by_time_and_by_session():
+    """A 30-day backfill's requests in both modes, from the emulator's request log."""
+    counts, pages = {}, 0
+    for mode in ("by_time", "by_session"):
+        app = JaicpEmulator(api_token=JAICP_TOKEN, data=JaicpData(messages_per_session=20))
+        with EmulatorServer(app) as server:
+            settings = config(server, days_back=29, page_size=100, messages_mode=mode)
+            result = run(settings)
+            assert result.returncode == 0, result.stderr[-2000:]
+            counts[mode] = {p: len(server.served(p)) for p in (SESSIONS, MESSAGES, BY_TIME)}
+            messages = len(result.records("messages"))
+            pages = (
+                pages
+                if mode == "by_session"
+                else sum(
+                    pages_needed(len(app.data.messages_between(f, t)), 100)
+                    for f, t in message_windows(server)
+                )
+            )
+    print(f"30-day backfill, {messages} messages, requests: {counts}")
+    assert counts["by_time"][MESSAGES] == 0 and counts["by_session"][BY_TIME] == 0
+    sessions = counts["by_session"][MESSAGES]  # one page each: 20 messages < page_size
+    assert counts["by_time"][BY_TIME] == pages, "⌈messages / page_size⌉ per window"
+    assert counts["by_time"][BY_TIME] < sessions / 4, "a few requests per window, not per session"
+
+
+ODD = {"plain", "nested"}
+
+
+def test_values_that_do_not_fit_are_kept_in_extra_under_their_dotted_path():
+    app = JaicpEmulator(api_token=JAICP_TOKEN, data=JaicpData(odd=ODD))
+    with EmulatorServer(app) as server:
+        result = run(config(server, days_back=2))
+    assert result.returncode == 0, result.stderr[-2000:]
+    sessions = [s for s in result.records("sessions") if s["sessionId"].endswith("-001")]
+    assert sessions
+    for session in sessions:
+        assert session["questionCount"] is None, "a plain field that does not fit is null"
+        assert session["_extra"]["questionCount"].endswith(" questions"), "kept as sent"
+        assert session["labels"][0]["priority"] is None and session["labels"][0]["id"] == 2
+        assert session["_extra"]["labels.0.priority"] == "high", "nested: its dotted path"
+    lines = result.stderr.splitlines()
+    warnings = [line for line in lines if "| sessions: field" in line and "does not fit" in line]
+    assert len(warnings) == 2, "one warning per field"
+    assert "values not fitting their declared type kept in _extra:" in result.stderr
+    assert "labels.priority (" in result.stderr and "questionCount (" in result.stderr
+
+
+def test_a_key_that_does_not_fit_fails_the_stream_before_any_null_key_is_written():
+    app = JaicpEmulator(api_token=JAICP_TOKEN, data=JaicpData(odd={"client_key"}))
+    with EmulatorServer(app) as server:
+        result = run(config(server, days_back=1))
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if "ERROR" in line]
+    assert any("'clients'" in e and "'id'" in e and "JSON object" in e for e in errors), errors
+    clients = result.records("clients")
+    assert len(clients) == 5, "the clients before the odd one were written"
+    assert all(c["id"] is not None for c in clients), "no null key"
+
+
+@pytest.mark.e2e
+def test_meltano_loads_sessions_messages_by_time_and_clients_with_string_ids(
+    postgres, tmp_path, emulator
+):
+    database = "tap_jaicp_by_time_e2e"
+    postgres.create_database(database)
+    days = 6
+    settings = config(emulator, days_back=days, window_days=2, page_size=9)
+    env = meltano_env(JAICP, settings, postgres, database, tmp_path / "meltano.db")
+    truth = jaicp_truth(emulator.app, today() - dt.timedelta(days=days), today())
+
+    meltano_run(JAICP, env)
+
+    sessions = warehouse_keys(postgres, database, "tap_jaicp", "sessions", ("sessionId",))
+    assert set(sessions) == truth["sessions"] and len(sessions) == len(set(sessions))
+    messages = warehouse_keys(
+        postgres, database, "tap_jaicp", "messages", ("sessionId", "questionId")
+    )
+    assert set(messages) == truth["messages"] and len(messages) == len(set(messages))
+    clients = warehouse_keys(postgres, database, "tap_jaicp", "clients", ("id",))
+    expected = {(c["id"],) for c in emulator.app.data.clients()}
+    assert set(clients) == expected and len(clients) == len(expected), "one row per client"
+    assert all(isinstance(key, str) for (key,) in clients), "client ids load as text"
+    assert any(not key.isdigit() for (key,) in clients)
+    assert emulator.served(MESSAGES) == [], "messages were read by time"

@@ -116,7 +116,7 @@ def test_every_filter_setting_reaches_the_sessions_export(emulator):
         "agentType": "1",
     }
     sessions = run.records("sessions")
-    assert sessions and all(s["agentId"] == 2 and s["departmentId"] == 1 for s in sessions)
+    assert sessions and all(s["agentId"] == "2" and s["departmentId"] == "1" for s in sessions)
     assert "agentFilter" not in emulator.served("/leads/")[0].query
 
 

@@ -40,7 +40,7 @@ TIME_FIELDS = {"conversation_start", "hourBegin_time"}
 
 
 def typed_key(row: dict, key_fields: t.Sequence[str]) -> tuple:
-    """A row's key as the tap emits it: ids as integers, times as ISO 8601 in UTC."""
+    """A row's key as the tap emits it: ids as strings, times as ISO 8601 in UTC."""
     return tuple(
         _utc_iso(row[name]) if name in TIME_FIELDS else _id(row[name]) for name in key_fields
     )
@@ -51,7 +51,7 @@ def _utc_iso(rfc2822: str) -> str:
 
 
 def _id(value: t.Any) -> t.Any:
-    return int(value) if str(value).isdigit() else value
+    return str(value)
 
 
 def _instant(value: t.Any) -> t.Any:

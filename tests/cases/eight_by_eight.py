@@ -16,7 +16,7 @@ def _truth(app: EightByEightEmulator, first: dt.date, last: dt.date) -> dict[str
     # A snapshot holds every agent and queue, whatever the dates.
     return {
         "agents": {(agent_id,) for agent_id in app.data.agent_ids()},
-        "queues": {(queue_id,) for queue_id in app.data.queue_ids()},
+        "queues": {(str(queue_id),) for queue_id in app.data.queue_ids()},
     }
 
 

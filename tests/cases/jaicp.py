@@ -15,15 +15,21 @@ JAICP_TOKEN = "test-jaicp-secret/4b+9="
 JAICP_PAGE_SIZE = 20
 
 
-def jaicp_truth(app: JaicpEmulator, first: dt.date, last: dt.date) -> dict[str, set[tuple]]:
-    """Sessions of the UTC days first..last, and their messages."""
+def jaicp_truth(
+    app: JaicpEmulator, first: dt.date, last: dt.date, *, messages_mode: str = "by_time"
+) -> dict[str, set[tuple]]:
+    """Sessions of the UTC days first..last, and the messages sent on those days
+    (`by_time`, the default) or the messages of those sessions (`by_session`)."""
     sessions = app.data.sessions_on_days(first, last)
-    return {
-        "sessions": {(s["sessionId"],) for s in sessions},
-        "messages": {
+    if messages_mode == "by_session":
+        messages = {
             (m["sessionId"], m["questionId"]) for s in sessions for m in app.data.messages(s)
-        },
-    }
+        }
+    else:
+        messages = {
+            (m["sessionId"], m["questionId"]) for m in app.data.messages_on_days(first, last)
+        }
+    return {"sessions": {(s["sessionId"],) for s in sessions}, "messages": messages}
 
 
 CASE = TapCase(
@@ -36,7 +42,7 @@ CASE = TapCase(
         "page_size": JAICP_PAGE_SIZE,
         "start_date": f"{start.isoformat()}T00:00:00Z",
     },
-    windowed_streams={"sessions": ("sessionId",)},
+    windowed_streams={"sessions": ("sessionId",), "messages": ("sessionId", "questionId")},
     truth=jaicp_truth,
     today=lambda config: dt.datetime.now(dt.UTC).date(),
     secrets=(JAICP_TOKEN,),
@@ -45,6 +51,7 @@ CASE = TapCase(
         ({"window_days": 32}, "window_days"),
         ({"window_days": 0}, "window_days"),
         ({"api_style": "v2"}, "api_style"),
+        ({"messages_mode": "by_day"}, "messages_mode"),
         ({"page_size": 0}, "page_size"),
         ({"page_size": 1001}, "page_size"),
         ({"lookback_days": -1}, "lookback_days"),
@@ -53,8 +60,11 @@ CASE = TapCase(
         ({"api_token": None}, "api_token"),
     ],
     rejected_credentials=({"api_token": "wrong-token-0000"}, "api_token"),
-    contract_settings=CONTRACT_COMMON | {"api_token", "api_style", "page_size", "window_days"},
+    contract_settings=CONTRACT_COMMON
+    | {"api_token", "api_style", "page_size", "window_days", "messages_mode"},
     secret_settings=frozenset({"api_token"}),
+    # the resume checks count one request per window: sessions fit one page per day, messages
+    # by time take several (their keys are still checked window by window)
     window_paths=("/sessions/filter",),
 )
 JAICP = CASE

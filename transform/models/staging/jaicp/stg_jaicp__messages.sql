@@ -1,6 +1,6 @@
--- JAICP messages: one row per client question and the bot's answer. processing time is in
--- milliseconds, as JAICP sends it. Vendor fields renamed by the OpenAPI schema:
--- query (question), answer (textAnswer), responseTime (processingTime).
+-- JAICP messages: one row per client question and the bot's answer (the Reporter API's
+-- ExtendedMessage / Message). processing time is in milliseconds, as JAICP sends it; the
+-- delivery status is sent only when messages are read by session.
 with messages as (
   {{ deduplicated(source('jaicp', 'messages'), ['sessionId', 'questionId']) }}
 )
@@ -8,11 +8,11 @@ with messages as (
 select
   {{ as_id('sessionId') }} as session_id,
   {{ as_id('questionId') }} as question_id,
-  {{ as_id('clientId') }} as channel_client_id,
+  {{ json_text('client', 'id') }} as channel_client_id,
   {{ as_utc('timestamp') }} as sent_at,
-  {{ vendor_column('query') }} as question_text,
-  {{ vendor_column('answer') }} as answer_text,
-  cast({{ vendor_column('responseTime') }} as {{ dbt.type_bigint() }}) as processing_milliseconds,
+  {{ vendor_column('question') }} as question_text,
+  {{ vendor_column('textAnswer') }} as answer_text,
+  cast({{ vendor_column('processingTime') }} as {{ dbt.type_bigint() }}) as processing_milliseconds,
   {{ vendor_column('status') }} as delivery_status,
   {{ vendor_column('channelType') }} as channel_type,
   {{ vendor_column('labels') }} as labels,

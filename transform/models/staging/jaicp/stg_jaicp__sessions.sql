@@ -1,7 +1,7 @@
 -- JAICP bot sessions. JAICP is a bot platform: no human agent, no wait. channel is our
 -- vocabulary for JAICP's channelType (chatwidget is a website chat, resterisk its telephony).
--- Vendor fields renamed by the OpenAPI schema: messageCount (questionCount), firstPhrase
--- (firstQuestion), lastPhrase (lastQuestion).
+-- Fields as the Reporter API's SessionInfo names them; client is a ClientInfo object whose
+-- id (a string) is the client's id in its channel.
 with sessions as (
   {{ deduplicated(source('jaicp', 'sessions'), ['sessionId']) }}
 )
@@ -12,11 +12,11 @@ select
   {{ as_utc('startTime') }} as started_at,
   {{ dbt.dateadd('second', as_seconds('duration'), as_utc('startTime')) }} as ended_at,
   {{ as_seconds('duration') }} as duration_seconds,
-  cast({{ vendor_column('messageCount') }} as {{ dbt.type_bigint() }}) as message_count,
-  {{ vendor_column('firstPhrase') }} as first_question_text,
-  {{ vendor_column('lastPhrase') }} as last_question_text,
+  cast({{ vendor_column('questionCount') }} as {{ dbt.type_bigint() }}) as message_count,
+  {{ vendor_column('firstQuestion') }} as first_question_text,
+  {{ vendor_column('lastQuestion') }} as last_question_text,
   {{ json_text('client', 'id') }} as client_id,
-  {{ json_text('client', 'clientId') }} as channel_client_id,
+  {{ json_text('client', 'id') }} as channel_client_id,
   {{ vendor_column('channelType') }} as channel_type,
   case lower({{ vendor_column('channelType') }})
     when 'chatwidget' then 'web_chat'

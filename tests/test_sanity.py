@@ -1,0 +1,102 @@
+"""State, catalog and setting names are checked before the first request (`tapkit.sanity`).
+
+Judged as an operator would: a corrupt bookmark fails at once with one line and no request
+sent; a bookmark in the future is said and the stream is still read; a typo in a setting
+name is pointed out with the intended name; a child selected without its parent does not
+move the parent's bookmark, so selecting the parent later loads all of it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from emulators.framework import EmulatorServer
+from tapkit.sanity import StateError, clamp_future_bookmark, parse_bookmark
+from tapkit.sanity import unknown_setting_warnings as unknown
+from tests.cases.jaicp import JAICP
+from tests.test_tap_jaicp import catalog_selecting, run
+
+DAYS = 4
+
+
+def today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
+
+
+def jaicp_settings(server: EmulatorServer, **changes) -> dict:
+    return {**JAICP.config(server.url, today() - dt.timedelta(days=DAYS)), **changes}
+
+
+def sessions_state(value: str) -> dict:
+    return {
+        "bookmarks": {"sessions": {"replication_key": "startTime", "replication_key_value": value}}
+    }
+
+
+def test_units():
+    with pytest.raises(StateError, match="'sessions' is not a date-time: 'abc'"):
+        parse_bookmark("abc", stream="sessions")
+    now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    later = now + dt.timedelta(days=400)
+    assert clamp_future_bookmark(later, now=now, stream="s")[0] == now
+    assert clamp_future_bookmark(now, now=now, stream="s") == (now, None)
+    assert unknown({"windows_days": 3, "window_days": 1}, ["window_days", "start_date"]) == [
+        "unknown setting 'windows_days' is ignored; did you mean 'window_days'?"
+    ]
+
+
+def test_a_bookmark_that_is_not_a_date_fails_before_the_first_request():
+    with EmulatorServer(JAICP.make_app()) as server:
+        result = run(jaicp_settings(server), state=sessions_state("not-a-date"))
+        assert result.returncode != 0
+        assert "bookmark of stream 'sessions' is not a date-time: 'not-a-date'" in result.stderr
+        assert "Traceback" not in result.stderr
+        assert server.requests == []  # not even the clients (read before sessions)
+
+
+def test_a_bookmark_in_the_future_is_said_and_the_stream_is_still_read():
+    with EmulatorServer(JAICP.make_app()) as server:
+        settings = jaicp_settings(server)
+        result = run(settings, state=sessions_state("2999-01-01T00:00:00+00:00"))
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert "is later than now" in result.stderr
+        assert "already up to date" not in result.stderr
+        assert result.records("sessions")
+        # the first STATE echoes the state given; the last one is back on the calendar
+        assert result.bookmarks("sessions")[-1] < "2999"
+
+
+def test_messages_alone_leave_the_sessions_bookmark_so_sessions_selected_later_load_whole():
+    with EmulatorServer(JAICP.make_app()) as server:
+        settings = jaicp_settings(server)
+        alone = run(settings, catalog=catalog_selecting(settings, {"messages"}))
+        assert alone.returncode == 0, alone.stderr[-2000:]
+        state = alone.states()[-1]
+        assert "replication_key_value" not in state["bookmarks"].get("sessions", {})
+
+        both = run(
+            settings, state=state, catalog=catalog_selecting(settings, {"sessions", "messages"})
+        )
+        assert both.returncode == 0, both.stderr[-2000:]
+        truth = JAICP.truth(server.app, today() - dt.timedelta(days=DAYS), today())
+        assert both.keys("sessions", ("sessionId",)) == truth["sessions"]
+
+
+def test_an_unknown_setting_name_is_warned_with_the_closest_known_one():
+    with EmulatorServer(JAICP.make_app()) as server:
+        result = run(jaicp_settings(server, windows_days=2))
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert "unknown setting 'windows_days' is ignored; did you mean 'window_days'?" in (
+            result.stderr
+        )
+
+
+def test_a_catalog_selecting_nothing_is_warned():
+    with EmulatorServer(JAICP.make_app()) as server:
+        settings = jaicp_settings(server)
+        result = run(settings, catalog=catalog_selecting(settings, set()))
+        assert result.returncode == 0
+        assert "the catalog selects no stream" in result.stderr
+        assert server.requests == []

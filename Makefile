@@ -44,7 +44,7 @@ test: lint .meltano/.installed postgres chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## bench: requests, rate-limit wall time, records/s and memory of the taps, as one table
-bench: $(BIN)/.installed
+bench: .meltano/.installed postgres
 	$(BIN)/python scripts/bench.py
 
 postgres:

@@ -25,7 +25,7 @@ from urllib.parse import quote
 from singer_sdk.pagination import BaseAPIPaginator
 from typing_extensions import override
 
-from tapkit.jsonbody import iter_enveloped_records
+from tapkit.jsonbody import iter_page_records
 from tapkit.records import any_to_iso, to_int
 from tapkit.stream import VendorStream
 
@@ -137,9 +137,8 @@ class JaicpStream(VendorStream):
         self.last_page = tally
         envelope: dict[str, t.Any] = {}
         chunks = response.iter_content(chunk_size=_CHUNK_BYTES)
-        for record in iter_enveloped_records(
-            chunks, members=envelope, array_key=self.records_array_key
-        ):
+        # a page holds at most `MAX_PAGE_SIZE` rows: decoded whole
+        for record in iter_page_records(chunks, members=envelope, array_key=self.records_array_key):
             tally.records += 1
             yield record
         paging = envelope.get("paging")

@@ -1,20 +1,42 @@
 """Records from a JSON response body, parsed as the bytes arrive.
 
 A window can hold hundreds of thousands of rows; `response.json()` would hold all of them in
-memory at once. ijson's push parser (C backend) turns each chunk into records as it comes,
-so memory stays flat. The body must be what the endpoint returns: a JSON array of objects,
-or an object holding one such array; anything else (an HTML error page with status 200, an
-error object, a body cut short) raises `BodyError`, which the caller retries, never "no data".
+memory at once. A bare array is cut into batches of whole records as the chunks arrive and
+each batch decoded by msgspec (`_ArrayBatches`), so memory stays flat at one batch; ijson's
+push parser (C backend) reads object bodies, and takes over any body msgspec does not
+accept, so an odd or broken body is read, or refused, exactly as before. A page small enough
+to hold (JAICP's, at most 1,000 rows) is decoded whole (`iter_page_records`).
+
+The body must be what the endpoint returns: a JSON array of objects, or an object holding
+one such array; anything else (an HTML error page with status 200, an error object, a body
+cut short) raises `BodyError`, which the caller retries, never "no data".
 """
 
 from __future__ import annotations
 
+import re
 import typing as t
 
 import ijson
+import msgspec
 
 _BOM = b"\xef\xbb\xbf"
 _SNIPPET = 200
+#: bytes gathered before a batch of records is cut off and decoded
+_BATCH_BYTES = 256 * 1024
+#: a batch that finds no record boundary in this much hands the body over to ijson
+_BATCH_LIMIT = 16 * 1024 * 1024
+#: where one object of an array ends and the next begins (may also match inside a record:
+#: a batch cut there does not decode, and an earlier boundary is tried)
+_BOUNDARY = re.compile(rb"\}\s*,\s*\{")
+_BOUNDARY_TRIES = 4
+#: digits enough for an integer beyond 64 bits: such a body is left to ijson, whose overflow
+#: switches the run to exact numbers (`use_exact_numbers`), as it always did
+_LONG_NUMBER = re.compile(rb"\d{19,}")
+_decode = msgspec.json.Decoder().decode
+#: what makes a fast decode give way to the streaming parser; a body nested deeper than
+#: msgspec recurses is read there too, and refused with one line (`tapkit.limits.too_deep`)
+_NOT_DECODED = (msgspec.DecodeError, msgspec.ValidationError, RecursionError)
 
 #: the parser in use: ijson's C backend with floats, until a body holds a number it cannot
 #: represent (an integer beyond 64 bits, `1e309`)
@@ -85,14 +107,81 @@ def iter_json_records(
                 break
     if not head:
         raise BodyError("the response body is empty")
+    if head[:1] == b"[" and _parsers is ijson:
+        yield from _ArrayBatches(buffered, stream).records()
+        return
     if head[:1] == b"[":
-        prefix = "item"
-    elif head[:1] == b"{":
+        yield from _parse_items(buffered, stream, "item")
+        return
+    if head[:1] == b"{":
         key = array_key or _find_array_key(buffered, stream)
-        prefix = f"{key}.item"
-    else:
-        raise BodyError(f"the response is not JSON: {_snippet(head)!r}")
-    yield from _parse_items(buffered, stream, prefix)
+        yield from _parse_items(buffered, stream, f"{key}.item")
+        return
+    raise BodyError(f"the response is not JSON: {_snippet(head)!r}")
+
+
+class _ArrayBatches:
+    """The objects of a bare JSON array, decoded by msgspec a batch of whole records at a time.
+
+    A batch ends at an object boundary: `[` + the batch + `]` decodes only when the cut falls
+    between two top-level objects (inside a string or a nested value it cannot), so a wrong
+    guess costs one failed decode, never a wrong record. Whatever msgspec refuses (a body cut
+    short, trailing bytes, a value it does not read the way ijson does) is handed, from the
+    first record not yet emitted, to the ijson parser, which emits or refuses it as it always
+    did.
+    """
+
+    def __init__(self, buffered: list[bytes], stream: t.Iterator[bytes]) -> None:
+        first = _strip_bom(b"".join(buffered)).lstrip()
+        self.pending = bytearray(first[1:])  # after the `[`
+        self.stream = stream
+        #: a batch is tried once this much is pending (doubled while no boundary is found)
+        self.wanted = _BATCH_BYTES
+
+    def records(self) -> t.Iterator[dict[str, t.Any]]:
+        for chunk in self.stream:
+            self.pending += chunk
+            if len(self.pending) >= self.wanted:
+                if _LONG_NUMBER.search(self.pending):
+                    break
+                batch = self._cut_batch()
+                if batch is None:
+                    if len(self.pending) > _BATCH_LIMIT:
+                        break
+                    self.wanted = 2 * len(self.pending)
+                    continue
+                self.wanted = _BATCH_BYTES
+                yield from _objects(batch, "item")
+        else:
+            tail = None if _LONG_NUMBER.search(self.pending) else self._decode_tail()
+            if tail is not None:
+                yield from _objects(tail, "item")
+                return
+        # the rest of the body, from the first record not yet emitted, the way ijson reads it
+        yield from _parse_items([b"[", bytes(self.pending)], self.stream, "item")
+
+    def _cut_batch(self) -> list[t.Any] | None:
+        """The whole records at the start of `pending`, removed from it (None: none found)."""
+        ends = [m.start() + 1 for m in _BOUNDARY.finditer(self.pending)][-_BOUNDARY_TRIES:]
+        for end in reversed(ends):
+            try:
+                batch: list[t.Any] = _decode(b"[" + self.pending[:end] + b"]")
+            except _NOT_DECODED:
+                continue
+            del self.pending[:end]
+            # the rest starts with the separator: `,` and blanks
+            start = self.pending.index(b",") + 1
+            del self.pending[:start]
+            return batch
+        return None
+
+    def _decode_tail(self) -> list[t.Any] | None:
+        """The records of the body's last part, which must end the array (None: refused)."""
+        try:
+            tail: list[t.Any] = _decode(b"[" + self.pending)
+        except _NOT_DECODED:
+            return None
+        return tail
 
 
 def _find_array_key(buffered: list[bytes], stream: t.Iterator[bytes]) -> str:
@@ -258,3 +347,46 @@ def iter_enveloped_records(
     except ijson.JSONError as exc:
         raise _failure(exc) from None
     reader.finish()
+
+
+def iter_page_records(
+    chunks: t.Iterable[bytes],
+    *,
+    members: dict[str, t.Any],
+    array_key: str | None = None,
+) -> t.Iterator[dict[str, t.Any]]:
+    """What `iter_enveloped_records` gives, for a page small enough to hold: decoded whole.
+
+    For paged lists (JAICP's pages hold at most 1,000 rows) one msgspec decode of the body
+    beats following its parse events. A body that is not a plain envelope of objects goes
+    through `iter_enveloped_records`, so it is read, or refused, exactly as there.
+    """
+    data = b"".join(chunks)
+    exact = _parsers is not ijson or _LONG_NUMBER.search(data)
+    payload = None if exact else _decode_envelope(data, array_key)
+    if payload is None:
+        yield from iter_enveloped_records([data], members=members, array_key=array_key)
+        return
+    key, records, envelope = payload
+    members.update((name, value) for name, value in envelope.items() if name != key)
+    yield from records
+
+
+def _decode_envelope(
+    data: bytes, array_key: str | None
+) -> tuple[str, list[dict[str, t.Any]], dict[str, t.Any]] | None:
+    """The records member and its objects, if the body is a plain envelope (else None)."""
+    try:
+        payload = _decode(_strip_bom(data))
+    except _NOT_DECODED:
+        return None
+    if not isinstance(payload, dict):
+        return None
+    if array_key is None:
+        array_key = next((k for k, v in payload.items() if isinstance(v, list)), None)
+    records = payload.get(array_key) if array_key else None
+    if not array_key or not isinstance(records, list):
+        return None
+    if not all(isinstance(r, dict) for r in records):
+        return None
+    return array_key, records, payload

@@ -19,7 +19,8 @@ from typing_extensions import override
 from tapkit.limits import too_deep
 from tapkit.values import strip_nul
 
-_NUL_ESCAPE = b"\\u0000"
+#: how a NUL character looks in an encoded line
+NUL_ESCAPE = b"\\u0000"
 
 
 class CleanTextWriter(MsgSpecWriter):
@@ -37,7 +38,7 @@ class CleanTextWriter(MsgSpecWriter):
             line = super().serialize_message(message)
         except RecursionError:
             raise too_deep(getattr(message, "stream", "?")) from None
-        if _NUL_ESCAPE in line and isinstance(message, RecordMessage):
+        if NUL_ESCAPE in line and isinstance(message, RecordMessage):
             record, removed = strip_nul(message.record)
             if removed:
                 self.nul_removed[message.stream] += removed

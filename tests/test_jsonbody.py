@@ -7,7 +7,17 @@ import random
 
 import pytest
 
-from tapkit.jsonbody import BodyError, iter_json_records
+from tapkit.jsonbody import (
+    BodyError,
+    iter_enveloped_records,
+    iter_json_records,
+    iter_page_records,
+)
+
+#: the streaming envelope reader, and the one for pages small enough to decode whole
+ENVELOPE_READERS = pytest.mark.parametrize(
+    "reader", [iter_enveloped_records, iter_page_records], ids=["streamed", "whole page"]
+)
 
 ROWS = [{"id": i, "name": f"ñame {i}", "value": i / 3} for i in range(50)]
 
@@ -64,29 +74,25 @@ def test_a_named_member_is_read_when_given():
     assert list(iter_json_records([body], array_key="clients")) == ROWS[:2]
 
 
+@ENVELOPE_READERS
 @pytest.mark.parametrize("seed", range(3))
-def test_the_envelope_is_read_with_the_records_before_or_after_them(seed):
-    from tapkit.jsonbody import iter_enveloped_records
-
+def test_the_envelope_is_read_with_the_records_before_or_after_them(seed, reader):
     for body in (
         {"paging": {"pageNum": 0, "totalCount": 50}, "status": True, "sessions": ROWS},
         {"sessions": ROWS, "paging": {"pageNum": 0, "totalCount": 50}, "status": True},
     ):
         members: dict = {}
         data = json.dumps(body).encode()
-        records = list(
-            iter_enveloped_records(chunked(data, seed), members=members, array_key="sessions")
-        )
+        records = list(reader(chunked(data, seed), members=members, array_key="sessions"))
         assert records == ROWS
         assert members == {"paging": {"pageNum": 0, "totalCount": 50}, "status": True}
 
 
-def test_an_envelope_member_is_known_before_the_records_that_follow_it():
-    from tapkit.jsonbody import iter_enveloped_records
-
+@ENVELOPE_READERS
+def test_an_envelope_member_is_known_before_the_records_that_follow_it(reader):
     members: dict = {}
     data = json.dumps({"status": False, "rows": ROWS[:2]}).encode()
-    seen = [dict(members) for _ in iter_enveloped_records(chunked(data), members=members)]
+    seen = [dict(members) for _ in reader(chunked(data), members=members)]
     assert seen == [{"status": False}, {"status": False}]
 
 
@@ -97,11 +103,47 @@ def test_an_envelope_member_is_known_before_the_records_that_follow_it():
         (b'{"status": true}', "no list"),
         (b'"text"', "neither"),
         (json.dumps({"rows": ROWS}).encode()[:-30], "cut short"),
+        (json.dumps({"rows": [1, 2]}).encode(), "expected objects"),
     ],
-    ids=["empty", "no list", "not an object", "truncated"],
+    ids=["empty", "no list", "not an object", "truncated", "not objects"],
 )
-def test_an_enveloped_body_that_is_not_the_answer_is_an_error(body, message):
-    from tapkit.jsonbody import iter_enveloped_records
-
+@ENVELOPE_READERS
+def test_an_enveloped_body_that_is_not_the_answer_is_an_error(body, message, reader):
     with pytest.raises(BodyError, match=message):
-        list(iter_enveloped_records(chunked(body), members={}))
+        list(reader(chunked(body), members={}))
+
+
+#: records whose text holds what an object boundary looks like, inside strings and nested
+TRICKY = [
+    {
+        "id": i,
+        "note": 'a "}, {" in text, a \\ and a } , { too' * (i % 3),
+        "nested": {"labels": [{"id": 1}, {"id": 2}]} if i % 2 else {"x": {"y": i}},
+        "values": [i, i / 7, None, True],
+    }
+    for i in range(8000)
+]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_large_array_comes_out_record_for_record_whatever_its_text(seed):
+    data = json.dumps(TRICKY).encode()
+    assert len(data) > 1_000_000  # several batches of 256 KiB
+    rng = random.Random(seed)
+    chunks, position = [], 0
+    while position < len(data):
+        size = rng.choice([1, 7, 1000, 65536, 300_000])
+        chunks.append(data[position : position + size])
+        position += size
+    assert list(iter_json_records(chunks)) == TRICKY
+
+
+def test_a_large_array_cut_short_yields_its_whole_records_then_fails():
+    data = json.dumps(TRICKY).encode()
+    cut = data[: len(data) * 3 // 4]
+    records = []
+    with pytest.raises(BodyError, match="cut short"):
+        for record in iter_json_records([cut[i : i + 65536] for i in range(0, len(cut), 65536)]):
+            records.append(record)
+    assert records == TRICKY[: len(records)]
+    assert len(records) > len(TRICKY) // 2

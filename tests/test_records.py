@@ -109,6 +109,51 @@ def test_timestamps_parse_whatever_iso_flavour_or_rfc_2822(value, iso):
     assert any_to_iso(value) == iso
 
 
+def test_rfc2822_read_fast_gives_what_the_strict_reader_gives():
+    import email.utils
+    import random
+
+    from tapkit.records import rfc2822_to_iso
+    from tapkit.values import strict_rfc2822_datetime
+
+    rng = random.Random(7)
+    texts = [
+        "Wed, 14 Mar 2012 16:16:11 -0000",  # zone unknown: UTC, as before
+        "Wed, 4 Mar 2012 16:16:11 +0100",
+        "Wed, 14 Mar 12 16:16:11 +0100",  # two-digit year
+        "14 Mar 2012 16:16:11 +0100",  # no weekday
+        "Wed, 14 Mar 2012 16:16 +0100",  # no seconds
+    ]
+    for _ in range(2000):
+        instant = dt.datetime(2000, 1, 1) + dt.timedelta(seconds=rng.randrange(10**9))
+        zone = dt.timezone(dt.timedelta(minutes=rng.choice([0, 60, -300, 330, -570, 840])))
+        texts.append(instant.replace(tzinfo=zone).strftime("%a, %d %b %Y %H:%M:%S %z"))
+    texts += ["Wed, +4 Mar 2012 16:16:11 +0100", "Wed, 14 Mar 2012 25:16:11 +0100"]
+    for text in texts:
+        try:
+            expected = strict_rfc2822_datetime(text)
+        except ValueError as exc:  # the strict reader refuses it: so must the fast one
+            with pytest.raises(type(exc)):
+                rfc2822_to_iso(text)
+            continue
+        assert expected == email.utils.parsedate_to_datetime(text)
+        if expected.tzinfo is None:
+            expected = expected.replace(tzinfo=dt.UTC)
+        assert rfc2822_to_iso(text) == expected.isoformat(), text
+
+
+def test_a_cached_date_time_conversion_answers_as_the_conversion_does():
+    from tapkit.records import cached_per_value, rfc2822_to_iso
+
+    cached = cached_per_value(rfc2822_to_iso, size=3)
+    values = [f"Wed, 14 Mar 2012 16:16:{s:02d} +0100" for s in (1, 2, 1, 3, 4, 1, 2)]
+    assert [cached(v) for v in values] == [rfc2822_to_iso(v) for v in values]
+    with pytest.raises(ValueError):
+        cached("not a date")
+    with pytest.raises(ValueError):
+        cached("not a date")
+
+
 NESTED = th.PropertiesList(
     th.Property("id", th.StringType),
     th.Property("count", th.IntegerType),

@@ -258,6 +258,11 @@ class ResponseGuard:
         self.vendor = vendor
         self.stream = stream
         self.started = time.monotonic()
+        #: only a body sent compressed can expand: a plain one is judged by its size alone
+        self.compressed = response.headers.get("Content-Encoding", "").strip().lower() not in (
+            "",
+            "identity",
+        )
         self.expired = False
         self._timer = threading.Timer(limits.max_response_seconds, self._expire)
         self._timer.daemon = True
@@ -313,10 +318,12 @@ class ResponseGuard:
                 f"max_response_mb ({self.limits.max_response_mb:g} MiB); raise that "
                 "setting or use shorter windows (window_days)"
             )
-        if decoded > RATIO_FLOOR_BYTES:
-            wire = max(1, self._wire_bytes())
+        if self.compressed and decoded > RATIO_FLOOR_BYTES:
+            wire = self._wire_bytes()
             ratio = self.limits.max_decompression_ratio
-            if decoded / wire > ratio:
+            # urllib3 counts none of a chunked body's bytes (0): its expansion cannot be
+            # judged, and max_response_mb alone bounds it
+            if wire and decoded / wire > ratio:
                 raise LimitExceededError(
                     f"{self.vendor}: a response of stream '{self.stream}' expands "
                     f"more than max_decompression_ratio ({ratio:g}) times its "

@@ -173,6 +173,33 @@ def test_a_decompression_bomb_is_refused_naming_the_ratio():
         assert len(server.served("/sessions/filter")) == 1  # not retried
 
 
+class ChunkedPlain(JaicpEmulator):
+    """Sends each sessions page uncompressed, chunked, padded past the ratio's first MiB."""
+
+    def handle(self, request: Request) -> Reply:
+        reply = super().handle(request)
+        if "sessions/filter" not in request.path:
+            return reply
+        data = reply.body_bytes()
+        padded = data[:1] + b" " * (2 << 20) + data[1:]
+        return Reply(
+            status=reply.status,
+            body=iter([padded[start : start + 65536] for start in range(0, len(padded), 65536)]),
+        )
+
+
+def test_a_large_plain_chunked_body_is_not_taken_for_a_decompression_bomb():
+    # urllib3 counts no wire bytes of a chunked body: a plain one must not look infinitely expanded
+    with EmulatorServer(ChunkedPlain(api_token=JAICP_TOKEN)) as server:
+        run = run_tap(JAICP.tap, jaicp_config(server), timeout=120)
+        assert run.returncode == 0, run.stderr[-2000:]
+        assert "max_decompression_ratio" not in run.stderr
+    with EmulatorServer(JaicpEmulator(api_token=JAICP_TOKEN)) as plain:
+        reference = run_tap(JAICP.tap, jaicp_config(plain), timeout=120)
+    sessions = {record["sessionId"] for record in run.records("sessions")}
+    assert sessions and sessions == {r["sessionId"] for r in reference.records("sessions")}
+
+
 def test_a_body_larger_than_max_response_mb_fails_naming_the_setting():
     with EmulatorServer(JAICP.make_app()) as server:
         run = run_tap(JAICP.tap, jaicp_config(server, max_response_mb=0.001), timeout=120)

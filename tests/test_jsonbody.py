@@ -147,3 +147,21 @@ def test_a_large_array_cut_short_yields_its_whole_records_then_fails():
             records.append(record)
     assert records == TRICKY[: len(records)]
     assert len(records) > len(TRICKY) // 2
+
+
+def test_long_number_scan_finds_exactly_what_the_pattern_finds() -> None:
+    """The scan that sends a body with a 64-bit-overflowing integer to the exact parser."""
+    import random
+    import re
+
+    from tapkit.jsonbody import _has_long_number
+
+    pattern = re.compile(rb"\d{19,}")
+    rng = random.Random(17)
+    alphabet = b"0123456789" * 8 + b' ,.-e"\xd9\xa3'
+    for _ in range(5000):
+        data = bytes(rng.choice(alphabet) for _ in range(rng.randint(0, 60)))
+        assert _has_long_number(data) is bool(pattern.search(data)), data
+        assert _has_long_number(bytearray(data)) is bool(pattern.search(data)), data
+    assert _has_long_number(b'{"id": 9223372036854775808}')
+    assert not _has_long_number(b'{"id": 922337203685477580, "x": 1}')

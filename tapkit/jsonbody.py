@@ -176,7 +176,7 @@ class _ArrayBatches:
 
     def _cut_batch(self) -> list[t.Any] | None:
         """The whole records at the start of `pending`, removed from it (None: none found)."""
-        ends = [m.start() + 1 for m in _BOUNDARY.finditer(self.pending)][-_BOUNDARY_TRIES:]
+        ends = _last_boundaries(self.pending)
         for end in reversed(ends):
             try:
                 batch: list[t.Any] = _decode(b"[" + self.pending[:end] + b"]")
@@ -196,6 +196,25 @@ class _ArrayBatches:
         except _NOT_DECODED:
             return None
         return tail
+
+
+#: how far back from the end of a batch its last boundaries are looked for first
+_BOUNDARY_WINDOW = 64 * 1024
+
+
+def _last_boundaries(pending: bytearray) -> list[int]:
+    """Where the last `_BOUNDARY_TRIES` boundaries of `pending` end their first object.
+
+    Looked for in the batch's last 64 KiB first: a boundary is `}`, blanks, `,`, blanks,
+    `{`, so no two overlap and a scan from any offset finds exactly those of a whole scan
+    that start there or later; the whole batch is scanned only when the tail holds too few.
+    """
+    start = max(0, len(pending) - _BOUNDARY_WINDOW)
+    while True:
+        ends = [m.start() + 1 for m in _BOUNDARY.finditer(pending, start)]
+        if len(ends) >= _BOUNDARY_TRIES or start == 0:
+            return ends[-_BOUNDARY_TRIES:]
+        start = 0
 
 
 def _find_array_key(buffered: list[bytes], stream: t.Iterator[bytes]) -> str:

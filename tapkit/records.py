@@ -381,6 +381,18 @@ def _convert_inside(
         return None
 
 
+def _convert_inside_field(
+    row: dict[str, t.Any],
+    name: str,
+    value: t.Any,
+    misfits: list[tuple[str, t.Any]],
+    convert: Converter,
+) -> list[tuple[str, t.Any]]:
+    """A compiled typer's call for a field inside an object (see `compile_field_typer`)."""
+    row[name] = _convert_inside(convert, value, name, misfits)
+    return misfits
+
+
 class ObjectConverter:
     """An object property: its declared fields typed, undeclared ones left in place.
 
@@ -397,15 +409,12 @@ class ObjectConverter:
             if (convert := default_converter(inner, datetime_converter=datetime_converter))
             is not keep_as_sent
         )
+        self._type_fields = compile_field_typer(self._conversions)
 
     def __call__(self, value: t.Any) -> dict[str, t.Any]:
         if not isinstance(value, dict):
             raise TypeError("not an object")
-        misfits: list[tuple[str, t.Any]] = []
-        for name, convert in self._conversions:
-            inner = value.get(name)
-            if inner is not None:
-                value[name] = _convert_inside(convert, inner, name, misfits)
+        misfits: list[tuple[str, t.Any]] = self._type_fields(value, [], _convert_inside_field)
         if misfits:
             raise NestedMisfitsError(value, misfits)
         return value

@@ -381,15 +381,20 @@ def _convert_inside(
         return None
 
 
-def _convert_inside_field(
+def _nested_not_fitting(
     row: dict[str, t.Any],
     name: str,
     value: t.Any,
     misfits: list[tuple[str, t.Any]],
-    convert: Converter,
+    error: Exception,
 ) -> list[tuple[str, t.Any]]:
-    """A compiled typer's call for a field inside an object (see `compile_field_typer`)."""
-    row[name] = _convert_inside(convert, value, name, misfits)
+    """A compiled typer's failed field inside an object (see `compile_field_typer`)."""
+    if isinstance(error, NestedMisfitsError):
+        misfits.extend((f"{name}.{inner}", sent) for inner, sent in error.misfits)
+        row[name] = error.value
+    else:
+        misfits.append((name, value))
+        row[name] = None
     return misfits
 
 
@@ -414,7 +419,7 @@ class ObjectConverter:
     def __call__(self, value: t.Any) -> dict[str, t.Any]:
         if not isinstance(value, dict):
             raise TypeError("not an object")
-        misfits: list[tuple[str, t.Any]] = self._type_fields(value, [], _convert_inside_field)
+        misfits: list[tuple[str, t.Any]] = self._type_fields(value, [], _nested_not_fitting)
         if misfits:
             raise NestedMisfitsError(value, misfits)
         return value
@@ -465,6 +470,16 @@ _MISSING = object()
 FieldTyper = t.Callable[[dict[str, t.Any], t.Any, t.Callable[..., t.Any]], t.Any]
 
 
+def _call_lines(key: str, index: int) -> list[str]:
+    """The generated lines calling field `index`'s converter; a failure goes to `slow`."""
+    return [
+        "            try:",
+        f"                row[{key}] = convert_{index}(value)",
+        "            except _ERRORS as exc:",
+        f"                extra = slow(row, {key}, value, extra, exc)",
+    ]
+
+
 def compile_field_typer(conversions: t.Sequence[tuple[str, Converter]]) -> FieldTyper:
     """One function typing a row's declared fields in straight-line code, built per schema.
 
@@ -472,27 +487,28 @@ def compile_field_typer(conversions: t.Sequence[tuple[str, Converter]]) -> Field
     common value that the converter hands back unchanged (an int in range for an integer
     field); the loop and the calls were a fifth of a tap's time. The generated code tests
     each field's common case inline, with the converter's own first lines (`_LEFT_AS_IS`,
-    `_INLINED`, a date-time's cache), and calls `slow(row, name, value, extra, convert)`
-    for anything else, so every value ends exactly as its converter would make it.
+    `_INLINED`, a date-time's cache), calls the converter for anything else, and hands a
+    failure to `slow(row, name, value, extra, error)`, so every value ends exactly as its
+    converter and the typing rule would make it.
     """
-    namespace: dict[str, t.Any] = {"_MISSING": _MISSING}
+    namespace: dict[str, t.Any] = {"_MISSING": _MISSING, "_ERRORS": CONVERSION_ERRORS}
     lines = ["def type_fields(row, extra, slow):", "    get = row.get"]
     for index, (name, convert) in enumerate(conversions):
         namespace[f"convert_{index}"] = convert
         key = repr(name)
-        call = f"extra = slow(row, {key}, value, extra, convert_{index})"
+        call = _call_lines(key, index)
         lines += [f"    value = get({key})", "    if value is not None:"]
         if convert in _LEFT_AS_IS:
             lines += [
                 f"        if not ({_LEFT_AS_IS[convert].format(v='value')}):",
-                f"            {call}",
+                *call,
             ]
         elif convert in _INLINED:
             lines += [
                 "        if value.__class__ is str:",
                 f"            row[{key}] = {_INLINED[convert].format(v='value')}",
                 "        else:",
-                f"            {call}",
+                *call,
             ]
         elif isinstance(convert, CachedConverter):
             namespace[f"cached_{index}"] = convert.cache.get
@@ -501,12 +517,12 @@ def compile_field_typer(conversions: t.Sequence[tuple[str, Converter]]) -> Field
                 "        if value.__class__ is str:",
                 f"            hit = cached_{index}(value, _MISSING)",
                 "        if hit is _MISSING:",
-                f"            {call}",
+                *call,
                 "        else:",
                 f"            row[{key}] = hit",
             ]
         else:
-            lines.append(f"        {call}")
+            lines += [line[4:] for line in call]
     lines.append("    return extra")
     exec(compile("\n".join(lines), f"<typer of {len(conversions)} fields>", "exec"), namespace)  # noqa: S102
     return t.cast("FieldTyper", namespace["type_fields"])
@@ -577,7 +593,7 @@ class RecordTyper:
             counts = self.undeclared_counts
             for key in undeclared:
                 counts[key] = counts.get(key, 0) + 1
-        extra = self._type_fields(row, extra, self._convert_field)
+        extra = self._type_fields(row, extra, self._not_fitting)
         for key in self.required_keys:
             if row.get(key) is None:
                 raise KeyMissingError(self.stream_name, key, row)
@@ -585,26 +601,22 @@ class RecordTyper:
             row[EXTRA] = extra
         return row
 
-    def _convert_field(
+    def _not_fitting(
         self,
         row: dict[str, t.Any],
         name: str,
         value: t.Any,
         extra: dict[str, t.Any] | None,
-        convert: Converter,
+        error: Exception,
     ) -> dict[str, t.Any] | None:
-        """One field through its converter; a value that does not fit goes by the typing rule."""
-        try:
-            row[name] = convert(value)
-        except NestedMisfitsError as exc:
-            row[name] = exc.value
-            extra = self._keep_misfits(extra, [(f"{name}.{p}", v) for p, v in exc.misfits])
-        except CONVERSION_ERRORS:
-            if name in self.key_fields:
-                raise self._key_error(name, value) from None
-            row[name] = None
-            extra = self._keep_misfits(extra, [(name, value)])
-        return extra
+        """A field whose converter failed with `error`, by the typing rule."""
+        if isinstance(error, NestedMisfitsError):
+            row[name] = error.value
+            return self._keep_misfits(extra, [(f"{name}.{p}", v) for p, v in error.misfits])
+        if name in self.key_fields:
+            raise self._key_error(name, value) from None
+        row[name] = None
+        return self._keep_misfits(extra, [(name, value)])
 
     def _keep_misfits(
         self, extra: dict[str, t.Any] | None, misfits: list[tuple[str, t.Any]]

@@ -147,3 +147,33 @@ def test_a_large_array_cut_short_yields_its_whole_records_then_fails():
             records.append(record)
     assert records == TRICKY[: len(records)]
     assert len(records) > len(TRICKY) // 2
+
+
+def test_long_number_scan_finds_exactly_what_the_pattern_finds() -> None:
+    """The scan that sends a body with a 64-bit-overflowing integer to the exact parser."""
+    import re
+
+    from tapkit.jsonbody import _has_long_number
+
+    pattern = re.compile(rb"\d{19,}")
+    rng = random.Random(17)
+    alphabet = b"0123456789" * 8 + b' ,.-e"\xd9\xa3'
+    for _ in range(5000):
+        data = bytes(rng.choice(alphabet) for _ in range(rng.randint(0, 60)))
+        assert _has_long_number(data) is bool(pattern.search(data)), data
+        assert _has_long_number(bytearray(data)) is bool(pattern.search(data)), data
+    assert _has_long_number(b'{"id": 9223372036854775808}')
+    assert not _has_long_number(b'{"id": 922337203685477580, "x": 1}')
+
+
+def test_last_boundaries_are_those_of_a_whole_scan(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The batch cut looks at the tail first; it must pick the very cuts a whole scan picks."""
+    from tapkit import jsonbody
+
+    monkeypatch.setattr(jsonbody, "_BOUNDARY_WINDOW", 40)  # windows that cut boundaries
+    rng = random.Random(11)
+    pieces = [b"}", b",", b"{", b" ", b"\n", b"abc", b"}, {", b"} ,\n{", b'"x": 1']
+    for _ in range(3000):
+        data = bytearray(b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 60))))
+        whole = [m.start() + 1 for m in jsonbody._BOUNDARY.finditer(data)]
+        assert jsonbody._last_boundaries(data) == whole[-jsonbody._BOUNDARY_TRIES :], data

@@ -305,7 +305,6 @@ class ChattonicStream(VendorStream):
     @override
     def window_request(self, context: t.Any, window: DateWindow, page: t.Any) -> WindowRequest:
         """The window as UTC instants, the end being its last millisecond."""
-        self._current_window = window
         start, end = self.request_instants(window)
         return WindowRequest(
             params={"startDate": api_instant(start), "endDate": api_instant(end - ONE_MILLISECOND)}

@@ -1,4 +1,4 @@
-"""The REST stream every tap builds on: the page loop, windows, typing, per-run objects.
+"""The REST stream every tap builds on: HTTP conventions, windows, typing, per-run objects.
 
 What the SDK leaves to each tap (see SDK-NOTES.md), done once, each concern in its module:
 - `tapkit.httperrors`: the error ladder and the waits between attempts (`Retry-After`, up to

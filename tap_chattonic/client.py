@@ -115,7 +115,7 @@ class ChattonicAuthenticator(requests.auth.AuthBase):
         """Whether `request` is the login (its answer is read by this authenticator)."""
         return request is not None and request.url == self.login_url
 
-    def bearer_token(self, send: t.Callable[[requests.PreparedRequest], requests.Response]) -> str:
+    def bearer_token(self, send: t.Callable[[requests.Request], requests.Response]) -> str:
         """The current token, logging in first (the login sent by `send`) if there is none."""
         with self._lock:
             if self._token is None:
@@ -141,14 +141,14 @@ class ChattonicAuthenticator(requests.auth.AuthBase):
             if token is not None and token == self._renewed:
                 self._renewed = None
 
-    def _log_in(self, send: t.Callable[[requests.PreparedRequest], requests.Response]) -> str:
+    def _log_in(self, send: t.Callable[[requests.Request], requests.Response]) -> str:
         login = requests.Request(
             "POST",
             self.login_url,
             json={"username": self.username, "password": self.password},
             headers={"Accept": "application/json"},
         )
-        with send(login.prepare()) as response:
+        with send(login) as response:
             body = self._login_body(response)
         token = body.get("token") if body.get("status", True) is not False else None
         if not isinstance(token, str) or not token:
@@ -280,7 +280,15 @@ class ChattonicStream(VendorStream):
         the authenticator to the attempt.
         """
         send = super().send_request
-        self.authenticator.bearer_token(lambda login: send(login, context))
+
+        def send_login(login: requests.Request) -> requests.Response:
+            # prepared like every request (the session's headers, the SDK's User-Agent)
+            prepared = self.build_prepared_request(
+                login.method, login.url, headers=login.headers, json=login.json
+            )
+            return send(prepared, context)
+
+        self.authenticator.bearer_token(send_login)
         return send(prepared_request, context)
 
     @override

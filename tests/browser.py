@@ -117,10 +117,12 @@ def _flood(content: list[list[bool]], seen: list[list[bool]], x: int, y: int) ->
 
 def coloured_share(image: Image.Image, box: Box) -> float:
     """Share of a box's pixels that are coloured (chart marks), not white, grey or black text."""
-    region = image.crop((box.left, box.top, box.right, box.bottom)).reduce(2)
-    colours = region.getdata()
-    coloured = sum(1 for r, g, b in colours if max(r, g, b) - min(r, g, b) > 60)
-    return coloured / len(colours)
+    region = image.convert("RGB").crop((box.left, box.top, box.right, box.bottom)).reduce(2)
+    # raw RGB bytes: the same on every Pillow (getdata is deprecated in Pillow 13)
+    data = region.tobytes()
+    pixels = [data[i : i + 3] for i in range(0, len(data), 3)]
+    coloured = sum(1 for rgb in pixels if max(rgb) - min(rgb) > 60)
+    return coloured / len(pixels)
 
 
 #: a chart whose card has less than this share of coloured pixels shows nothing

@@ -27,6 +27,8 @@ if t.TYPE_CHECKING:
     import requests
     from singer_sdk.helpers.types import Context
 
+    from tapkit.pageloop import Page
+
 STATS_PATH = "/api/rtstats/stats"
 
 
@@ -108,29 +110,31 @@ class EightByEightStream(VendorStream):
 
     @override
     def validate_response(self, response: requests.Response) -> None:
-        """As every stream, except that a listed id 8x8 does not know is skipped, not fatal."""
-        if response.status_code == HTTPStatus.NOT_FOUND and self._fetching_one_id():
+        """As every stream, except that a listed id 8x8 does not know is skipped, not fatal
+        (with ids listed, every request is for one id: see `partitions`).
+        """
+        if response.status_code == HTTPStatus.NOT_FOUND and self.ids:
             return
         super().validate_response(response)
 
-    def _fetching_one_id(self) -> bool:
-        context = getattr(self, "_request_context", None)
-        return bool(context and context.get("id") is not None)
+    @override
+    def parse_page(self, response: requests.Response, page: Page) -> t.Iterable[dict[str, t.Any]]:
+        """The page's items; a listed id 8x8 does not know (404) is skipped, saying so."""
+        if response.status_code == HTTPStatus.NOT_FOUND:
+            self.logger.warning(
+                "%s: 8x8 does not know %s %r (HTTP 404); check the setting %s. Skipped.",
+                self.name,
+                self.singular,
+                (page.context or {}).get("id"),
+                self.ids_setting,
+            )
+            return ()
+        return self.parse_response(response)
 
     @override
     def parse_response(self, response: requests.Response) -> t.Iterable[dict[str, t.Any]]:
         """The response's items, each stamped with the moment the response arrived."""
         snapshot_at = dt.datetime.now(dt.UTC).isoformat()
-        if response.status_code == HTTPStatus.NOT_FOUND:
-            context = getattr(self, "_request_context", None) or {}
-            self.logger.warning(
-                "%s: 8x8 does not know %s %r (HTTP 404); check the setting %s. Skipped.",
-                self.name,
-                self.singular,
-                context.get("id"),
-                self.ids_setting,
-            )
-            return
         # The whole body is read at once: see tap_8x8/body.py for why that is bounded.
         items = parse_records(response.content, singular=self.singular, plural=self.plural)
         for item in items:

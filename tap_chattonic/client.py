@@ -29,7 +29,6 @@ from typing_extensions import override
 
 from tapkit.httperrors import vendor_message
 from tapkit.jsonbody import BodyError, iter_enveloped_records
-from tapkit.redirects import guard_redirects
 from tapkit.scrub import register_secret, scrub
 from tapkit.stream import VendorStream
 from tapkit.windowing import WindowRequest, ZoneSetting
@@ -66,7 +65,8 @@ class ChattonicAuthenticator(requests.auth.AuthBase):
 
     The SDK applies the authenticator to every attempt of a request, so a token renewed
     after a 401 is sent by the retry, through the SDK's retry and metrics path. Logging in
-    happens lazily, inside the attempt, so a login that meets a 5xx, a reset or a garbled
+    happens lazily, inside the attempt, and is sent by the stream the SDK's way (its session,
+    redirect guard and request timer), so a login that meets a 5xx, a reset or a garbled
     answer is retried like any request; a login refused (401/403, or `status: false`) ends
     the run naming `username` and `password`. A token is renewed once per refusal: a fresh
     token refused again ends the run naming the settings.
@@ -76,15 +76,14 @@ class ChattonicAuthenticator(requests.auth.AuthBase):
         self.base_url = str(config["base_url"]).rstrip("/")
         self.username = config.get("username") or None
         self.password = config.get("password") or None
-        self.timeout = float(config.get("request_timeout", 120))
         self.logger = logger
         self._token: str | None = config.get("access_token") or None
         self.has_access_token = self._token is not None
         #: The token obtained after a refusal and not yet accepted by any request.
         self._renewed: str | None = None
         self._renewing = False
-        self._lock = threading.Lock()
-        self._session = guard_redirects(requests.Session())
+        # re-entrant: the login is sent by a stream, which applies this authenticator to it
+        self._lock = threading.RLock()
 
     @override
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
@@ -107,11 +106,20 @@ class ChattonicAuthenticator(requests.auth.AuthBase):
         names = ("access_token",) if self.has_access_token else ()
         return names + (("username", "password") if self.can_log_in else ())
 
-    def bearer_token(self) -> str:
-        """The current token, logging in first if there is none."""
+    @property
+    def login_url(self) -> str:
+        """Where the token is obtained."""
+        return f"{self.base_url}{LOGIN_PATH}"
+
+    def is_login(self, request: requests.PreparedRequest | None) -> bool:
+        """Whether `request` is the login (its answer is read by this authenticator)."""
+        return request is not None and request.url == self.login_url
+
+    def bearer_token(self, send: t.Callable[[requests.Request], requests.Response]) -> str:
+        """The current token, logging in first (the login sent by `send`) if there is none."""
         with self._lock:
             if self._token is None:
-                self._token = self._log_in()
+                self._token = self._log_in(send)
                 if self._renewing:
                     self._renewed, self._renewing = self._token, False
             return self._token
@@ -133,14 +141,15 @@ class ChattonicAuthenticator(requests.auth.AuthBase):
             if token is not None and token == self._renewed:
                 self._renewed = None
 
-    def _log_in(self) -> str:
-        response = self._session.post(
-            f"{self.base_url}{LOGIN_PATH}",
+    def _log_in(self, send: t.Callable[[requests.Request], requests.Response]) -> str:
+        login = requests.Request(
+            "POST",
+            self.login_url,
             json={"username": self.username, "password": self.password},
             headers={"Accept": "application/json"},
-            timeout=self.timeout,
         )
-        body = self._login_body(response)
+        with send(login) as response:
+            body = self._login_body(response)
         token = body.get("token") if body.get("status", True) is not False else None
         if not isinstance(token, str) or not token:
             raise FatalAPIError(
@@ -267,10 +276,20 @@ class ChattonicStream(VendorStream):
         self, prepared_request: requests.PreparedRequest, context: t.Any
     ) -> requests.Response:
         """Log in first when there is no token (inside the retries, so a failed login is
-        retried); the SDK then applies the authenticator to the attempt.
+        retried; sent the SDK's way, so it is in the request metrics); the SDK then applies
+        the authenticator to the attempt.
         """
-        self.authenticator.bearer_token()
-        return super().send_request(prepared_request, context)
+        send = super().send_request
+
+        def send_login(login: requests.Request) -> requests.Response:
+            # prepared like every request (the session's headers, the SDK's User-Agent)
+            prepared = self.build_prepared_request(
+                login.method, login.url, headers=login.headers, json=login.json
+            )
+            return send(prepared, context)
+
+        self.authenticator.bearer_token(send_login)
+        return send(prepared_request, context)
 
     @override
     def retry_delay(self, exception: BaseException | None, attempt: int) -> float:
@@ -281,7 +300,12 @@ class ChattonicStream(VendorStream):
 
     @override
     def validate_response(self, response: requests.Response) -> None:
-        """A 401 renews the token once (the SDK retries the request); the rest as usual."""
+        """A 401 renews the token once (the SDK retries the request); the rest as usual.
+
+        The login's answer is read by the authenticator (its own refusals name the login).
+        """
+        if self.authenticator.is_login(response.request):
+            return
         header = response.request.headers.get("Authorization", "") if response.request else ""
         token = str(header).removeprefix("Bearer ") or None
         if response.status_code != HTTPStatus.UNAUTHORIZED:
@@ -305,7 +329,6 @@ class ChattonicStream(VendorStream):
     @override
     def window_request(self, context: t.Any, window: DateWindow, page: t.Any) -> WindowRequest:
         """The window as UTC instants, the end being its last millisecond."""
-        self._current_window = window
         start, end = self.request_instants(window)
         return WindowRequest(
             params={"startDate": api_instant(start), "endDate": api_instant(end - ONE_MILLISECOND)}

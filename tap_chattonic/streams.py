@@ -14,6 +14,9 @@ from tapkit.records import extra_property
 from tapkit.windowing import Windowing, WindowRequest
 
 if t.TYPE_CHECKING:
+    import requests
+
+    from tapkit.pageloop import Page
     from tapkit.windows import DateWindow
 
 HOUR_LABEL = "%Y-%m-%d %H"
@@ -72,13 +75,23 @@ class OperatorStatsDailyStream(ChattonicStream):
     ).to_dict()
 
     @override
+    def parse_page(self, response: requests.Response, page: Page) -> t.Iterable[dict[str, t.Any]]:
+        """Each row is stamped with the day of the window it was read for (its `date`)."""
+        if page.window is None:
+            raise TypeError(f"stream '{self.name}' is read by date window only")
+        day = page.window.first.isoformat()
+        for row in super().parse_page(response, page):
+            row["date"] = day
+            yield row
+
+    @override
     def post_process(self, row: dict[str, t.Any], context: t.Any = None) -> dict[str, t.Any] | None:
         """Key the row by operator and day; flatten the name; then type it."""
         operator_id = row.pop("_id", None)
         if operator_id in (None, ""):
             raise FatalAPIError(f"{VENDOR} sent an operator row without `_id`: cannot key it")
         row["operator_id"] = str(operator_id)
-        row["date"] = self._current_window.first.isoformat()
+        row["date"] = row.pop("date")  # after operator_id, the columns' order as always sent
         name = row.get("name")
         if isinstance(name, dict):
             row["given_name"] = name.get("givenName")

@@ -16,16 +16,14 @@ skipped.
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import typing as t
-from dataclasses import dataclass
-from functools import cached_property
 from urllib.parse import quote
 
 from singer_sdk.pagination import BaseAPIPaginator
 from typing_extensions import override
 
 from tapkit.jsonbody import iter_page_records
+from tapkit.pageloop import Page, page_of
 from tapkit.records import any_to_iso, to_int
 from tapkit.stream import VendorStream
 
@@ -37,14 +35,6 @@ DEFAULT_PAGE_SIZE = 100
 #: the largest page the tap asks for (the emulator's limit; the vendor documents none)
 MAX_PAGE_SIZE = 1000
 _CHUNK_BYTES = 64 * 1024
-
-
-@dataclass
-class PageTally:
-    """What one page held: the records parsed, and the vendor's `totalCount` if it said."""
-
-    records: int = 0
-    total: int | None = None
 
 
 def ms_to_seconds(value: t.Any) -> int | None:
@@ -69,22 +59,6 @@ class JaicpStream(VendorStream):
     time_fields: tuple[str, ...] = ()
     #: duration fields, sent in milliseconds
     duration_fields: tuple[str, ...] = ()
-
-    @cached_property
-    def _tallies(self) -> threading.local:
-        return threading.local()
-
-    @property
-    def last_page(self) -> PageTally:
-        """The page parsed last by this thread, read to decide on the next.
-
-        Per thread: messages of several sessions may be read at once (`max_parallel_requests`).
-        """
-        return getattr(self._tallies, "page", None) or PageTally()
-
-    @last_page.setter
-    def last_page(self, tally: PageTally) -> None:
-        self._tallies.page = tally
 
     @property
     def api_style(self) -> str:
@@ -131,20 +105,16 @@ class JaicpStream(VendorStream):
         return {"page": page or 0, "size": self.page_size}
 
     @override
-    def parse_response(self, response: requests.Response) -> t.Iterable[dict[str, t.Any]]:
-        """The records as they stream in; `last_page` tallies them and the `paging` member."""
-        tally = PageTally()
-        self.last_page = tally
+    def parse_page(self, response: requests.Response, page: Page) -> t.Iterable[dict[str, t.Any]]:
+        """The records as they stream in; the `paging` member's `totalCount` is `page.total`."""
         envelope: dict[str, t.Any] = {}
         chunks = response.iter_content(chunk_size=_CHUNK_BYTES)
         # a page holds at most `MAX_PAGE_SIZE` rows: decoded whole
-        for record in iter_page_records(chunks, members=envelope, array_key=self.records_array_key):
-            tally.records += 1
-            yield record
+        yield from iter_page_records(chunks, members=envelope, array_key=self.records_array_key)
         paging = envelope.get("paging")
         if isinstance(paging, dict):
             try:
-                tally.total = to_int(paging.get("totalCount"))
+                page.total = to_int(paging.get("totalCount"))
             except (TypeError, ValueError):  # paging then ends on the first short page
                 self.logger.warning(
                     "%s: paging.totalCount is not a whole number (%r); ignored",
@@ -152,15 +122,16 @@ class JaicpStream(VendorStream):
                     paging.get("totalCount"),
                 )
 
-    def next_page_number(self, page: int | None) -> int | None:
-        """The page after `page`, or None when the last one was short or the total is read."""
-        page = page or 0
-        if self.last_page.records < self.page_size:
+    def next_page_number(self, number: int | None, read: Page) -> int | None:
+        """The page after page `number`, or None when `read` (that page) was short or the
+        total is read.
+        """
+        number = number or 0
+        if read.records < self.page_size:
             return None
-        total = self.last_page.total
-        if total is not None and (page + 1) * self.page_size >= total:
+        if read.total is not None and (number + 1) * self.page_size >= read.total:
             return None
-        return page + 1
+        return number + 1
 
 
 class PageNumberPaginator(BaseAPIPaginator[int]):
@@ -173,7 +144,7 @@ class PageNumberPaginator(BaseAPIPaginator[int]):
     @override
     def get_next(self, response: requests.Response) -> int | None:
         """The next page number, or None."""
-        return self._stream.next_page_number(self.current_value)
+        return self._stream.next_page_number(self.current_value, page_of(response))
 
 
 class JaicpPagedStream(JaicpStream):

@@ -14,6 +14,7 @@ from singer_sdk import typing as th
 from typing_extensions import override
 
 from tap_jaicp.client import JaicpPagedStream, JaicpStream
+from tapkit.pageloop import Page, page_of
 from tapkit.prefetch import Prefetcher
 from tapkit.records import extra_property, to_text
 from tapkit.windowing import Windowing, WindowRequest
@@ -171,7 +172,7 @@ class JaicpWindowedStream(JaicpStream):
     @override
     def next_page_in_window(self, response: requests.Response, token: WindowToken) -> t.Any:
         """The next page of this window, or None."""
-        return self.next_page_number(token.page)
+        return self.next_page_number(token.page, page_of(response))
 
 
 class SessionsStream(JaicpWindowedStream):
@@ -209,30 +210,26 @@ class SessionsStream(JaicpWindowedStream):
     ).to_dict()
 
     @override
-    def parse_response(self, response: requests.Response) -> t.Iterable[dict[str, t.Any]]:
+    def parse_page(self, response: requests.Response, page: Page) -> t.Iterable[dict[str, t.Any]]:
         """A page of sessions; with `max_parallel_requests` above 1, their messages are
         requested before the sessions are emitted (see `tapkit.prefetch`).
         """
-        records = super().parse_response(response)
+        records = super().parse_page(response, page)
         prefetcher = self._messages_prefetcher
         if prefetcher is None:
             yield from records
             return
-        page = list(records)  # one page (at most `page_size` sessions), read whole first
-        for record in page:
+        rows = list(records)  # one page (at most `page_size` sessions), read whole first
+        for record in rows:
             session_id = to_text(record.get("sessionId"))
             if session_id:
                 prefetcher.submit(session_id, {"sessionId": session_id})
-        yield from page
+        yield from rows
 
     @cached_property
     def _messages_prefetcher(self) -> Prefetcher | None:
-        workers = int(self.config.get("max_parallel_requests", 4))
         messages = [s for s in self.child_streams if isinstance(s, MessagesBySessionStream)]
-        if workers <= 1 or not messages or not messages[0].selected:
-            return None
-        messages[0].prefetcher = Prefetcher(messages[0], workers)
-        return messages[0].prefetcher
+        return messages[0].prefetcher if messages else None
 
     @override
     def get_child_context(
@@ -281,8 +278,19 @@ class MessagesBySessionStream(JaicpPagedStream):
 
     #: The SDK would write this child's SCHEMA on every parent record; once is enough.
     schema_once_per_run = True
-    #: set by the parent when messages are read ahead
-    prefetcher: Prefetcher | None = None
+
+    @property
+    def prefetcher(self) -> Prefetcher | None:
+        """The run's reader of messages ahead, shared with the parent through the run scope;
+        None when messages are read one session at a time (`max_parallel_requests` 1) or
+        not selected.
+        """
+        workers = int(self.config.get("max_parallel_requests", 4))
+        if workers <= 1 or not self.selected:
+            return None
+        return self.run_scope.shared(
+            Prefetcher, lambda: Prefetcher(self, workers), key="messages_by_session"
+        )
 
     @override
     def request_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:

@@ -1,13 +1,14 @@
-"""The REST stream every tap builds on: the page loop, windows, typing, per-run objects.
+"""The REST stream every tap builds on: HTTP conventions, windows, typing, per-run objects.
 
 What the SDK leaves to each tap (see SDK-NOTES.md), done once, each concern in its module:
 - `tapkit.httperrors`: the error ladder and the waits between attempts (`Retry-After`, up to
   `max_attempts`, a 429 waits at least the vendor's interval); 401/403 fail at once naming
   the settings to check;
 - `tapkit.throttle` / `tapkit.runscope`: a throttle per credential shared by a run's streams;
-- here, the page loop: bodies are parsed as they stream in, and a body that is not what the
-  endpoint returns (HTML with status 200, cut short, an error object) is re-read, never
-  taken as "no data";
+- `tapkit.pageloop`: the page loop: bodies are parsed as they stream in, and a body that is
+  not what the endpoint returns (HTML with status 200, cut short, an error object) is
+  re-read, never taken as "no data"; each page reaches the stream's `parse_page` hook as a
+  `Page` (context, window, token), never as an attribute of the stream;
 - `tapkit.windowing`: a stream that declares `windowing` is walked over date windows oldest
   first, an empty window does not end it, and a STATE message follows every completed
   window, whose end (never past the open day) is the bookmark;
@@ -19,27 +20,25 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import time
 import typing as t
 from functools import cached_property
 from http import HTTPStatus
 
 import backoff
-from singer_sdk.exceptions import FatalAPIError
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.pagination import SinglePagePaginator
 from singer_sdk.streams.rest import PageContext
 from typing_extensions import override
 
 from tapkit.httperrors import (
-    BODY_FAILURES,
     RETRIABLE_REQUEST_FAILURES,
     backoff_delay,
     check_response,
     describe_failure,
 )
 from tapkit.jsonbody import iter_json_records
-from tapkit.limits import Limits, PageGuard, PageSummary, ResponseGuard, render
+from tapkit.limits import Limits
+from tapkit.pageloop import Page, PageLoop
 from tapkit.records import RecordTyper
 from tapkit.redirects import guard_redirects
 from tapkit.runscope import RunScope
@@ -368,87 +367,19 @@ class VendorStream(CompatStream):
 
     @override
     def request_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
-        """Walk the pages; a page whose body fails mid-way is requested again.
+        """Walk the pages (`tapkit.pageloop`); a page whose body fails mid-way is re-read."""
+        return self.page_loop.records(context)
 
-        The SDK retries only the request itself; a body cut short or malformed is noticed
-        while parsing, after the SDK's retry has returned. Such a page is re-read whole:
-        records are keyed, so rows emitted twice upsert in the warehouse.
-        """
-        self._request_context = context
-        walk = self.window_walk(context)
-        paginator = walk.paginator() if walk else self.get_new_paginator()
-        decorated_request = self.request_decorator(self.send_request)
-        pages = PageGuard(self.limits, self.vendor, self.name)
-        with self.get_http_request_counter() as request_counter:
-            request_counter.with_context(context)
-            while not paginator.finished:
-                pages.next_request(paginator.current_value)
-                response, read = yield from self._read_page(
-                    context, paginator.current_value, decorated_request, request_counter
-                )
-                pages.page_read(paginator.current_value, getattr(response, "page_summary", None))
-                if walk:
-                    walk.records += read
-                paginator.advance(response)
+    @cached_property
+    def page_loop(self) -> PageLoop:
+        """The page loop reading this stream."""
+        return PageLoop(self)
 
-    def _read_page(
-        self,
-        context: Context | None,
-        token: t.Any,
-        decorated_request: t.Callable[..., t.Any],
-        request_counter: t.Any,
-    ) -> t.Generator[dict[str, t.Any], None, tuple[requests.Response, int]]:
-        """Yield one page's records; return its response and the records read (re-reads
-        included).
+    def parse_page(self, response: requests.Response, page: Page) -> t.Iterable[dict[str, t.Any]]:
+        """The records of one page's body; `page` says which page (context, window, token)
+        and takes what the body tells beyond its records (`Page.total`).
         """
-        max_attempts = self.backoff_max_tries()
-        attempt = 1
-        read = 0
-        while True:
-            prepared = self.build_page_request(context, token)
-            response: requests.Response = decorated_request(prepared, context)
-            request_counter.increment()
-            emitted = 0
-            guard = ResponseGuard(response, self.limits, vendor=self.vendor, stream=self.name)
-            summary = PageSummary()
-            try:
-                for record in self.parse_response(response):
-                    emitted += 1
-                    if emitted == 1:
-                        summary.first = render(record, self.name)
-                    summary.last = record
-                    yield record
-                summary.records = emitted
-                response.page_summary = summary  # type: ignore[attr-defined]
-            except BODY_FAILURES as exc:
-                read += emitted
-                response.close()
-                scrub_exception(exc)
-                if attempt >= max_attempts:
-                    raise FatalAPIError(
-                        f"{self.vendor}: stream '{self.name}' could not read a complete "
-                        f"response after {attempt} attempts: {describe_failure(exc)}"
-                    ) from None
-                delay = self.backoff_jitter(self.retry_delay(exc, attempt))
-                self.logger.warning(
-                    "%s: response %s after %d records (%s); re-reading it in %.1f s "
-                    "(rows read twice upsert by key), attempt %d of %d",
-                    self.name,
-                    "broke off" if emitted else "was unusable",
-                    emitted,
-                    describe_failure(exc),
-                    delay,
-                    attempt + 1,
-                    max_attempts,
-                )
-                time.sleep(delay)
-                attempt += 1
-            else:
-                return response, read + emitted
-            finally:
-                guard.close()
-                if self.throttle:
-                    self.throttle.finished()
+        return self.parse_response(response)
 
     def read_all_pages(self, context: Context | None) -> list[dict[str, t.Any]]:
         """Every record of one context, page by page, parsed but not yet post-processed.
@@ -459,25 +390,7 @@ class VendorStream(CompatStream):
         """
         if self.windowing is not None:
             raise TypeError(f"{self.name}: a windowed stream is read by request_records")
-        paginator = self.get_new_paginator()
-        decorated_request = self.request_decorator(self.send_request)
-        counter = _UncountedRequests()
-        pages = PageGuard(self.limits, self.vendor, self.name)
-        records: list[dict[str, t.Any]] = []
-        while not paginator.finished:
-            pages.next_request(paginator.current_value)
-            page = self._read_page(context, paginator.current_value, decorated_request, counter)
-            while True:
-                try:
-                    records.append(next(page))
-                except StopIteration as done:
-                    response = done.value[0]
-                    pages.page_read(
-                        paginator.current_value, getattr(response, "page_summary", None)
-                    )
-                    paginator.advance(response)
-                    break
-        return records
+        return self.page_loop.read_all(context)
 
     def build_page_request(self, context: Context | None, token: t.Any) -> requests.PreparedRequest:
         """The prepared request for one page (through the SDK's `get_http_request`)."""
@@ -492,12 +405,3 @@ class VendorStream(CompatStream):
             headers=http_request.headers,
             **{body_key: http_request.data},
         )
-
-
-class _UncountedRequests:
-    """Stands in for the SDK's request counter in worker threads (its metrics are not
-    thread-safe).
-    """
-
-    def increment(self) -> None:
-        return None

@@ -207,6 +207,19 @@ def test_a_login_that_meets_a_server_error_is_retried(emulator):
     )
 
 
+def test_the_login_is_timed_in_the_sdk_request_metrics_like_every_request(emulator):
+    run = run_tap(TAP, fixed_range(emulator, CHATTONIC_TZ, "2026-11-01", "2026-11-02"))
+
+    assert run.returncode == 0, run.stderr[-3000:]
+    timed = [
+        json.loads(line.split("METRIC: ", 1)[1])
+        for line in run.stderr.splitlines()
+        if "METRIC: " in line and '"http_request_duration"' in line
+    ]
+    assert len(emulator.served("/login")) == 1
+    assert len(timed) == len(emulator.requests), "one timer per request sent, the login's too"
+
+
 def test_a_token_refused_twice_ends_the_run_naming_the_settings():
     server = serve(token_lifetime=0)
     try:

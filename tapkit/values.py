@@ -43,22 +43,6 @@ class KeyMissingError(FatalAPIError):
         )
 
 
-def json_type(value: t.Any) -> str:
-    """The JSON type name of a Python value parsed from JSON or CSV."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, dict):
-        return "object"
-    if isinstance(value, list):
-        return "array"
-    return type(value).__name__
-
 
 def checked_int(value: int) -> int:
     """`value` when it fits a signed 64-bit integer (what warehouses store).

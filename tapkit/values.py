@@ -43,7 +43,6 @@ class KeyMissingError(FatalAPIError):
         )
 
 
-
 def checked_int(value: int) -> int:
     """`value` when it fits a signed 64-bit integer (what warehouses store).
 

@@ -415,6 +415,8 @@ class ObjectConverter:
             is not keep_as_sent
         )
         self._type_fields = compile_field_typer(self._conversions)
+        #: no declared field inside to type (`{"type": "object"}` with no properties)
+        self.free_form = not self._conversions
 
     def __call__(self, value: t.Any) -> dict[str, t.Any]:
         if not isinstance(value, dict):
@@ -433,6 +435,8 @@ class ArrayConverter:
     ) -> None:
         items = prop.get("items") or {}
         self._convert_item = default_converter(items, datetime_converter=datetime_converter)
+        #: items of any type, passed as sent
+        self.free_form = self._convert_item is keep_as_sent
 
     def __call__(self, value: t.Any) -> list[t.Any]:
         if not isinstance(value, list):
@@ -480,6 +484,24 @@ def _call_lines(key: str, index: int) -> list[str]:
     ]
 
 
+def _left_as_is_test(convert: Converter) -> str | None:
+    """The inline test that `convert` would hand a value back unchanged, if there is one."""
+    try:
+        test = _LEFT_AS_IS.get(convert)
+    except TypeError:  # an unhashable converter
+        return None
+    if test is not None:
+        return test
+    # a free-form object, an array of anything, or an empty array: nothing inside to type
+    if isinstance(convert, ObjectConverter) and convert.free_form:
+        return "{v}.__class__ is dict"
+    if isinstance(convert, ArrayConverter):
+        if convert.free_form:
+            return "{v}.__class__ is list"
+        return "{v}.__class__ is list and not {v}"
+    return None
+
+
 def compile_field_typer(conversions: t.Sequence[tuple[str, Converter]]) -> FieldTyper:
     """One function typing a row's declared fields in straight-line code, built per schema.
 
@@ -498,9 +520,10 @@ def compile_field_typer(conversions: t.Sequence[tuple[str, Converter]]) -> Field
         key = repr(name)
         call = _call_lines(key, index)
         lines += [f"    value = get({key})", "    if value is not None:"]
-        if convert in _LEFT_AS_IS:
+        left_as_is = _left_as_is_test(convert)
+        if left_as_is is not None:
             lines += [
-                f"        if not ({_LEFT_AS_IS[convert].format(v='value')}):",
+                f"        if not ({left_as_is.format(v='value')}):",
                 *call,
             ]
         elif convert in _INLINED:

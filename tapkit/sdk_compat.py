@@ -16,18 +16,16 @@ The rest of the code base calls the public-named members defined here (`owning_t
 from __future__ import annotations
 
 import datetime as dt
-import sys
 import typing as t
 from functools import cached_property
 
 import singer_sdk.singerlib as singer
 from singer_sdk import RESTStream, Tap
-from singer_sdk.contrib.msgspec import MsgSpecWriter, serialize_jsonl
 from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.mapper import SameRecordTransform
 from typing_extensions import override
 
-from tapkit.writer import NUL_ESCAPE, CleanTextWriter
+from tapkit.writer import CleanTextWriter
 
 if t.TYPE_CHECKING:
     import requests
@@ -55,7 +53,12 @@ class CompatTap(Tap):
     @override  # type: ignore[misc]
     def sync_all(self) -> None:
         self.before_sync()
-        super().sync_all()
+        try:
+            super().sync_all()
+        finally:  # the RECORD lines read before a failure are written, as the SDK's are
+            flush_records = getattr(self.message_writer, "flush_records", None)
+            if flush_records is not None:
+                flush_records()
         self.after_sync()
 
     def on_termination(self, signum: int, frame: t.Any) -> None:
@@ -175,12 +178,12 @@ class CompatStream(RESTStream[t.Any]):
     def _record_line_stream(self) -> str | None:
         """The stream name of RECORD lines encoded here, byte for byte as the SDK would.
 
-        None (the SDK's path) unless: the SDK's msgspec writer, every property selected, and
-        no stream map or flattening (the one map is the SDK's pass-through).
+        None (the SDK's path) unless: tapkit's writer (it gathers the lines), every property
+        selected, and no stream map or flattening (the one map is the SDK's pass-through).
         """
         maps = self.stream_maps
         if (
-            type(self._tap.message_writer) in (MsgSpecWriter, CleanTextWriter)
+            type(self._tap.message_writer) is CleanTextWriter
             and self._selects_every_property
             and len(maps) == 1
             and type(maps[0]) is SameRecordTransform
@@ -189,12 +192,12 @@ class CompatStream(RESTStream[t.Any]):
             return maps[0].stream_alias
         return None
 
-    # Gap (speed): the SDK builds a message object, a dict from it, and flushes stdout for
-    # every record. Here the line is the SDK's own (`RecordMessage.to_dict` through its
-    # msgspec encoder), written to stdout's buffer and flushed with the next other message
-    # (the SDK flushes each one), so a STATE still follows every record before it
-    # (`make bench`, BENCHMARKS.md). A line holding NUL takes the writer's path (it cleans
-    # and counts them).
+    # Gap (speed): the SDK builds a message object, a dict from it, and writes and flushes
+    # stdout for every record. Here the line is the SDK's own (`RecordMessage.to_dict`
+    # through its msgspec encoder), gathered by the writer and written before the next
+    # other message (`CleanTextWriter.add_record_line`), so a STATE still follows every
+    # record before it (`make bench`, BENCHMARKS.md). A line holding NUL takes the writer's
+    # path (it cleans and counts them).
     @override
     def _write_record_message(self, record: dict[str, t.Any]) -> None:
         stream = self._record_line_stream
@@ -205,15 +208,16 @@ class CompatStream(RESTStream[t.Any]):
         if self._stream_version is not None:
             message["version"] = self._stream_version
         message["time_extracted"] = dt.datetime.now(dt.UTC)
-        try:
-            line = serialize_jsonl(message)
-        except RecursionError:  # the writer names the stream in its error
-            line = None
-        if line is None or NUL_ESCAPE in line:
+        writer = t.cast("CleanTextWriter", self._tap.message_writer)
+        if not writer.add_record_line(message):
             super()._write_record_message(record)
             return
-        sys.stdout.buffer.write(line)
         self.state_manager.is_flushed = False
+
+    @cached_property
+    def _children_to_sync(self) -> bool:
+        """Whether a child stream is read for each record (selection is fixed for a run)."""
+        return any(c.selected or c.has_selected_descendents for c in self.child_streams)
 
     # Gap (speed): for a stream without children or partition keys the SDK's per-record
     # step only copies the record and walks an empty list of children (a twentieth of a
@@ -225,7 +229,7 @@ class CompatStream(RESTStream[t.Any]):
         child_context: Context | None = None,
         partition_context: Context | None = None,
     ) -> None:
-        if self.child_streams or partition_context:
+        if partition_context or self._children_to_sync:
             super()._process_record(
                 record, child_context=child_context, partition_context=partition_context
             )

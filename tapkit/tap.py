@@ -4,13 +4,15 @@
   SDK's own validation messages quote values).
 - Settings are checked before the first request; each message names the setting.
 - The run reads the clock once, so all streams agree on "today" even across midnight.
-- Records are written with msgspec, about twice as fast as the SDK's default writer.
+- Records are written with msgspec, about twice as fast as the SDK's default writer, and the
+  objects that live for the whole run are kept out of the garbage collector's walks.
 - A failure the user can act on (credentials, a rejected request, an unreadable response)
   ends the run with one clear ERROR line; the traceback goes to DEBUG.
 """
 
 from __future__ import annotations
 
+import gc
 import sys
 import typing as t
 
@@ -105,6 +107,10 @@ class VendorTap(CompatTap):
     @override
     def before_sync(self) -> None:
         """Check the catalog and every bookmark before the first request."""
+        # Everything built so far (the SDK, the catalog, the streams) lives for the whole run;
+        # left in the collected generations, each full collection walked it again while the
+        # pages' records were allocated: an eighth of JAICP's time (`make bench`).
+        gc.freeze()
         active = [s for s in self.streams.values() if s.selected or s.has_selected_descendents]
         if not active:
             self.logger.warning("%s", NOTHING_SELECTED)

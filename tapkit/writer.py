@@ -5,14 +5,21 @@ string (a declared field, a nested one, one kept in `_extra`) failed the load of
 Searching the encoded line for the NUL escape costs one C-level scan; only a line that holds
 one is cleaned (`tapkit.values.strip_nul`) and encoded again. The characters removed are
 counted per stream, for the end-of-run log line.
+
+RECORD lines the stream encodes itself (`tapkit.sdk_compat`) are gathered here and written in
+pieces of `RECORD_BUFFER_BYTES`, and before any other message, so a STATE still follows every
+record before it. The SDK writes and flushes stdout once per message; under
+`PYTHONUNBUFFERED=1` (common in containers) stdout has no buffer at all, and a write per
+record into a pipe made the tap 1.65 times slower (`make bench`, BENCHMARKS.md).
 """
 
 from __future__ import annotations
 
 import collections
+import sys
 import typing as t
 
-from singer_sdk.contrib.msgspec import MsgSpecWriter
+from singer_sdk.contrib.msgspec import MsgSpecWriter, encoder
 from singer_sdk.singerlib import RecordMessage
 from typing_extensions import override
 
@@ -21,6 +28,8 @@ from tapkit.values import strip_nul
 
 #: how a NUL character looks in an encoded line
 NUL_ESCAPE = b"\\u0000"
+#: pending RECORD lines are written out once they reach this size
+RECORD_BUFFER_BYTES = 64 * 1024
 
 
 class CleanTextWriter(MsgSpecWriter):
@@ -30,6 +39,48 @@ class CleanTextWriter(MsgSpecWriter):
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
         self.nul_removed: collections.Counter[str] = collections.Counter()
+        self._pending = bytearray()
+
+    def add_record_line(self, message: dict[str, t.Any]) -> bool:
+        """Encode a RECORD message (the dict `RecordMessage.to_dict` gives) after the pending
+        lines, exactly as `serialize_message` would; False, with nothing added, when the line
+        holds a NUL or is nested too deep (the caller then hands the message to
+        `write_message`, which cleans or refuses it).
+        """
+        pending = self._pending
+        start = len(pending)
+        try:
+            encoder.encode_into(message, pending, -1)
+        except RecursionError:
+            del pending[start:]
+            return False
+        if pending.find(NUL_ESCAPE, start) >= 0:
+            del pending[start:]
+            return False
+        pending += b"\n"
+        if len(pending) >= RECORD_BUFFER_BYTES:
+            self.flush_records()
+        return True
+
+    def flush_records(self) -> None:
+        """Write the pending RECORD lines to stdout and flush it."""
+        pending = self._pending
+        if not pending:
+            return
+        out = sys.stdout.buffer
+        view = memoryview(pending)
+        while view:  # an unbuffered stdout may take part of a write
+            written = out.write(view)
+            view = view[written if written is not None else len(view) :]
+        view.release()
+        pending.clear()
+        sys.stdout.flush()
+
+    @override
+    def write_message(self, message: t.Any) -> None:
+        """Write the pending RECORD lines, then `message`."""
+        self.flush_records()
+        super().write_message(message)
 
     @override
     def serialize_message(self, message: t.Any) -> bytearray:

@@ -11,7 +11,6 @@ import io
 import json
 import re
 import signal
-import sys
 import typing as t
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.exceptions import ConfigValidationError, RetriableAPIError
 
 from tapkit.sdk_compat import CompatStream, CompatTap
+from tapkit.writer import RECORD_BUFFER_BYTES
 from tests.cases import oct8ne
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -245,7 +245,7 @@ def sessions_stream(**config_changes):
 def written_line(stream, capfd) -> bytes:
     capfd.readouterr()
     stream._write_record_message(dict(RECORD))
-    sys.stdout.flush()
+    stream._tap.message_writer.flush_records()
     return capfd.readouterr().out.encode()
 
 
@@ -303,10 +303,52 @@ def test_a_record_with_nul_is_cleaned_and_counted_by_the_writer(capfd):
     stream = sessions_stream()
     capfd.readouterr()
     stream._write_record_message(dict(RECORD) | {"agentName": "Ann\x00 Smith"})
-    sys.stdout.flush()
+    stream._tap.message_writer.flush_records()
     line = capfd.readouterr().out
     assert json.loads(line)["record"]["agentName"] == "Ann Smith"
     assert stream._tap.message_writer.nul_removed["sessions"] == 1
+
+
+def test_record_lines_wait_for_the_next_message_and_come_before_it(capfd):
+    """Held lines are written before any other message, so a STATE follows its records."""
+    stream = sessions_stream()
+    capfd.readouterr()
+    for number in range(3):
+        stream._write_record_message(dict(RECORD) | {"sessionId": number})
+    assert capfd.readouterr().out == "", "one write per piece of lines, not per record"
+    stream.write_state_now()
+    messages = [json.loads(line) for line in capfd.readouterr().out.splitlines()]
+    assert [m["type"] for m in messages] == ["RECORD"] * 3 + ["STATE"]
+    assert [m["record"]["sessionId"] for m in messages[:3]] == [0, 1, 2]
+
+
+def test_record_lines_are_written_once_a_piece_is_full(capfd):
+    stream = sessions_stream()
+    capfd.readouterr()
+    line_bytes = len(written_line(stream, capfd))
+    count = 2 * RECORD_BUFFER_BYTES // line_bytes
+    for number in range(count):
+        stream._write_record_message(dict(RECORD) | {"sessionId": number})
+    out = capfd.readouterr().out
+    assert RECORD_BUFFER_BYTES <= len(out) <= 2 * RECORD_BUFFER_BYTES
+    stream._tap.message_writer.flush_records()
+    lines = (out + capfd.readouterr().out).splitlines()
+    assert [json.loads(line)["record"]["sessionId"] for line in lines] == list(range(count))
+
+
+def test_a_failed_run_still_writes_the_records_read_before_the_failure(capfd, monkeypatch):
+    stream = sessions_stream()
+
+    def read_one_then_fail(tap: t.Any) -> None:
+        stream._write_record_message(dict(RECORD))
+        raise RuntimeError("the vendor went away")
+
+    monkeypatch.setattr(singer_sdk.Tap, "sync_all", read_one_then_fail)
+    capfd.readouterr()
+    with pytest.raises(RuntimeError):
+        stream._tap.sync_all()
+    lines = capfd.readouterr().out.splitlines()
+    assert [json.loads(line)["record"]["sessionId"] for line in lines] == [7]
 
 
 # -- the rest of the code base stays off private SDK names --------------------------------

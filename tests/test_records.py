@@ -203,3 +203,62 @@ def test_the_summary_counts_undeclared_fields_per_record():
         "s: undeclared fields kept in _extra: customField7 (1,234 records), other (1 record)"
     )
     assert "no undeclared fields" in RecordTyper(NESTED, stream_name="t").summary()
+
+
+ODD_VALUES = [
+    None, "", "  ", " x ", "x", "7", " 12 ", "1.5", "nan", "true", "no", 0, 1, -1, 2**63,
+    -(2**63) - 1, 2**63 - 1, 1.0, 2.5, float("nan"), float("inf"), True, False, [], [1],
+    [{"id": "3"}], [{"id": "x"}, None], {}, {"id": " 4 ", "name": 5}, {"id": [1]},
+    "2026-01-05T13:45:10Z", "2026-13-45", 1767620710000,
+]  # fmt: skip
+
+
+def test_the_compiled_typer_types_exactly_as_each_converter_called_in_turn():
+    """The inline forms (free-form objects, empty arrays, text, a declared `inline_form`,
+    nested objects) change no value, misfit or `_extra` against calling the converters."""
+    import copy
+    import random
+
+    from tapkit.records import CONVERSION_ERRORS, inline_form, keep_as_sent
+
+    @inline_form("{v}.__class__ is int and 0 <= {v} < 10**12", "round({v} / 1000)")
+    def millis(value):
+        number = to_int(value)
+        return None if number is None else round(number / 1000)
+
+    item = th.ObjectType(
+        th.Property("id", th.IntegerType), th.Property("name", th.StringType),
+        additional_properties=True,
+    )  # fmt: skip
+    schema = th.PropertiesList(
+        th.Property("n", th.IntegerType), th.Property("f", th.NumberType),
+        th.Property("b", th.BooleanType), th.Property("s", th.StringType),
+        th.Property("at", th.DateTimeType), th.Property("ms", th.IntegerType),
+        th.Property("free", th.ObjectType(additional_properties=True)),
+        th.Property("obj", item), th.Property("items", th.ArrayType(item)),
+        th.Property("any", th.ArrayType(th.CustomType({}))),
+        th.Property("_extra", th.ObjectType(additional_properties=True)),
+    ).to_dict()  # fmt: skip
+    compiled = RecordTyper(schema, overrides={"ms": millis}, stream_name="s")
+    called = RecordTyper(schema, overrides={"ms": millis}, stream_name="s")
+
+    def call_each(row):
+        extra = None
+        for name, convert in called.converters.items():
+            value = row.get(name)
+            if convert is keep_as_sent or value is None:
+                continue
+            try:
+                row[name] = convert(value)
+            except CONVERSION_ERRORS as exc:
+                extra = called._not_fitting(row, name, value, extra, exc)
+        row["_extra"] = extra
+        return row
+
+    rng = random.Random(11)
+    names = [n for n in schema["properties"] if n != "_extra"]
+    for _ in range(5000):
+        row = {name: rng.choice(ODD_VALUES) for name in rng.sample(names, rng.randint(1, 10))}
+        expected = call_each(copy.deepcopy(row))
+        assert repr(compiled(copy.deepcopy(row))) == repr(expected), row
+    assert compiled.misfit_counts == called.misfit_counts

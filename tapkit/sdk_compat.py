@@ -208,11 +208,15 @@ class CompatStream(RESTStream[t.Any]):
         if self._stream_version is not None:
             message["version"] = self._stream_version
         message["time_extracted"] = dt.datetime.now(dt.UTC)
-        writer = t.cast("CleanTextWriter", self._tap.message_writer)
-        if not writer.add_record_line(message):
+        if not self._record_writer.add_record_line(message):
             super()._write_record_message(record)
             return
         self.state_manager.is_flushed = False
+
+    @cached_property
+    def _record_writer(self) -> CleanTextWriter:
+        """The writer gathering this stream's RECORD lines (`_record_line_stream` chose it)."""
+        return t.cast("CleanTextWriter", self._tap.message_writer)
 
     @cached_property
     def _children_to_sync(self) -> bool:

@@ -102,7 +102,13 @@ sys.exit(os.waitstatus_to_exitcode(status))
 """
 
 
-def run_tap(command: list[str], config: dict, *, stdout: t.Any = subprocess.DEVNULL) -> TapResult:
+def run_tap(
+    command: list[str],
+    config: dict,
+    *,
+    stdout: t.Any = subprocess.DEVNULL,
+    env: dict[str, str] | None = None,
+) -> TapResult:
     """Run a tap like Meltano does; wall time and the peak RSS of that process alone."""
     with tempfile.TemporaryDirectory() as tmp:
         config_path = Path(tmp) / "config.json"
@@ -112,7 +118,7 @@ def run_tap(command: list[str], config: dict, *, stdout: t.Any = subprocess.DEVN
         with err_path.open("wb") as err:
             started = time.perf_counter()
             process = subprocess.run(
-                [*wrapped, "--config", str(config_path)], stdout=stdout, stderr=err
+                [*wrapped, "--config", str(config_path)], stdout=stdout, stderr=err, env=env
             )
             seconds = time.perf_counter() - started
         rss_kb = int(rss_path.read_text() or 0) if rss_path.exists() else 0
@@ -915,6 +921,45 @@ def comparable_output(path: Path) -> list:
     return output
 
 
+def into_a_pipe(rows: int) -> list[Row]:
+    """tap-jaicp `sessions` and the floor writing into a pipe, as a tap writes to Meltano,
+    with `PYTHONUNBUFFERED=1` (common in containers: stdout then has no buffer) and without.
+    """
+    probe = jaicp_probe("sessions", rows, busy_day())
+    results: dict[tuple[str, str], float] = {}
+    with EmulatorServer(probe.app) as server, tempfile.TemporaryDirectory() as tmp:
+        tap_config, floor_config, _ = probe.configs(server.url)
+        catalog = catalog_selecting(probe.tap, tap_config, probe.stream, Path(tmp))
+        programs = {
+            "tap": ([str(BIN / probe.tap), "--catalog", str(catalog)], tap_config),
+            "floor": (FLOOR, floor_config),
+        }
+        for unbuffered in ("1", ""):
+            env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+            if unbuffered:
+                env["PYTHONUNBUFFERED"] = unbuffered
+            for name, (command, config) in programs.items():
+                with subprocess.Popen(
+                    ["cat"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL
+                ) as reader:
+                    result = run_tap(command, config, stdout=reader.stdin, env=env)
+                    t.cast("t.IO[bytes]", reader.stdin).close()
+                checked(result, f"{name} into a pipe")
+                results[(name, unbuffered)] = rows / result.seconds
+    lines = []
+    for unbuffered, label in (("1", "PYTHONUNBUFFERED=1"), ("", "PYTHONUNBUFFERED unset")):
+        tap, floor = results[("tap", unbuffered)], results[("floor", unbuffered)]
+        lines.append(
+            Row(
+                f"{probe.label} into a pipe (`cat`), {label}",
+                f"tap {tap:,.0f} rec/s, floor {floor:,.0f} rec/s: {tap / floor:.2f} of the floor",
+                "(the way Meltano reads a tap)",
+                None,
+            )
+        )
+    return lines
+
+
 def jaicp_parallel(sessions: int = 600, latency: float = 0.1) -> list[Row]:
     """JAICP messages of `sessions` sessions, each request answered after `latency` s."""
     last = dt.date.today() - dt.timedelta(days=2)
@@ -1028,7 +1073,17 @@ def profile(rows: int, directory: Path, wanted: str = "") -> list[str]:
     return report
 
 
-PARTS = ("identity", "throughput", "memory", "requests", "modes", "oct8ne", "parallel", "e2e")
+PARTS = (
+    "identity",
+    "throughput",
+    "pipe",
+    "memory",
+    "requests",
+    "modes",
+    "oct8ne",
+    "parallel",
+    "e2e",
+)
 
 
 def main() -> None:
@@ -1060,6 +1115,8 @@ def main() -> None:
             sys.exit("bench: the taps' output changed; figures of a different output mean nothing")
     if "throughput" in args.only:
         speed = [measure_probe(probe, args.reps) for probe in probes(args.rows)]
+    if "pipe" in args.only:
+        rows += into_a_pipe(args.rows)
     if "memory" in args.only:
         rows += peak_memory()
     if "requests" in args.only:

@@ -299,6 +299,20 @@ def test_the_sdks_record_step_does_nothing_for_a_stream_without_children_or_part
     assert record == RECORD | {"k": 1}
 
 
+@pytest.mark.parametrize("child_selected", [True, False])
+def test_a_child_is_read_for_each_parent_record_only_when_selected(capsys, child_selected):
+    """The SDK's per-record step is skipped for a parent whose children are all deselected."""
+    catalog = RowsTap(config={"a": "x"}).catalog_dict
+    for entry in catalog["streams"]:
+        for metadata in entry["metadata"]:
+            if metadata["breadcrumb"] == [] and entry["tap_stream_id"] == "children":
+                metadata["metadata"]["selected"] = child_selected
+    messages = sync(RowsTap(config={"a": "x"}, catalog=catalog), capsys)
+    streams = [m["stream"] for m in messages if m["type"] == "RECORD"]
+    assert streams.count("rows") == 2
+    assert streams.count("children") == (2 if child_selected else 0)
+
+
 def test_a_record_with_nul_is_cleaned_and_counted_by_the_writer(capfd):
     stream = sessions_stream()
     capfd.readouterr()

@@ -214,6 +214,41 @@ def test_all_to_postgres_job_loads_every_stream_of_the_five_taps_and_a_rerun_add
             case.tap: table_rows(postgres, database, schema_of(case.tap)) for case in TAP_CASES
         }
     assert_rerun_added_only_snapshots(TAP_CASES, first, second)
+    assert_source_freshness_follows_the_load_time(postgres, database, env, tmp_path / "dbt")
+
+
+def source_freshness(env: dict[str, str], target: Path) -> tuple[int, dict[str, str]]:
+    """`meltano invoke dbt-postgres:freshness`: its exit code, and each source table's
+    status (`pass`, `warn`, `error`) as dbt wrote it to `sources.json`.
+    """
+    result = subprocess.run(
+        [str(MELTANO), "invoke", "dbt-postgres:freshness"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    results = json.loads((target / "sources.json").read_text())["results"]
+    return result.returncode, {r["unique_id"].split(".", 2)[2]: r["status"] for r in results}
+
+
+def assert_source_freshness_follows_the_load_time(
+    postgres, database: str, env: dict[str, str], target: Path
+) -> None:
+    """Just loaded, every source passes; one whose rows were loaded three days ago fails
+    the run (the thresholds: warn after 26 hours, error after 50).
+    """
+    code, fresh = source_freshness(env, target)
+    assert code == 0 and set(fresh.values()) == {"pass"}, fresh
+    assert {"oct8ne.sessions", "cobrowser.conversations", "jaicp.messages"} <= set(fresh)
+    with psycopg.connect(postgres.url(database)) as connection:
+        connection.execute(
+            "update tap_oct8ne.sessions set _sdc_batched_at = _sdc_batched_at - interval '3 days'"
+        )
+    code, stale = source_freshness(env, target)
+    assert code != 0 and stale["oct8ne.sessions"] == "error", stale
+    assert {source for source, status in stale.items() if status != "pass"} == {"oct8ne.sessions"}
 
 
 def _extra_column_type(postgres, database: str, schema: str, table: str) -> str:

@@ -67,6 +67,9 @@ class EightByEightStream(VendorStream):
     ids_setting: str = ""
     #: Documented codes: code field → (label field, {code: label}).
     code_labels: t.ClassVar[dict[str, tuple[str, dict[int, str]]]] = {}
+    #: Code fields whose list each tenant extends: a code beyond the documented ones is
+    #: expected there, and its label is left empty without a warning.
+    tenant_code_fields: t.ClassVar[frozenset[str]] = frozenset()
 
     @property
     @override
@@ -157,7 +160,7 @@ class EightByEightStream(VendorStream):
         for field, (label_field, labels) in self.code_labels.items():
             code = record.get(field)
             record[label_field] = labels.get(code) if code is not None else None
-            if code is not None and code not in labels:
+            if code is not None and code not in labels and field not in self.tenant_code_fields:
                 self._warn_unknown_code(field, code)
         return record
 

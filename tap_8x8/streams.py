@@ -4,6 +4,19 @@ Every documented field is declared in snake_case (the table of the vendor doc, p
 fields of its example item), counts and seconds as integers, percentages as numbers. Ids
 whose type the doc does not give (`queue_id`, `group_id`, `status_code_list_id`) are
 strings; codes with documented meanings (statuses, media) stay integers with their labels.
+
+Compared with what 8x8 publishes beyond that doc (no OpenAPI description of this API exists):
+8x8's help-centre article "Real Time Statistics Reporting API for 8x8 Contact Center" has the
+same text; two public clients of the API (Cognigy/Extensions, `extensions/8x8`, and
+dbaileygsn/CallQueueMonitorDisplay, `Models/QueueList.cs`) declare exactly the 31 queue
+fields here; 8x8's developer docs for the sibling Agent Status API
+(8x8Cloud/public-developer-docs, `cc-managing-agent-status.md`), which says its status ids
+are those of this API, show tenant-defined status code items (`1722`-`1726` in list `801`)
+beside the documented 0-6, so an item id outside 0-6 is a tenant's own code (its meaning is
+`status_code_item_short_code`), not a vendor change. The same docs give `status-code-list-id`
+as a number; it is kept a string here (an identifier, lossless, and changing a loaded
+column's type breaks existing tables). 8x8 now advises new projects to use its Analytics for
+Contact Center real-time metrics API (different endpoints, OAuth and metric names).
 """
 
 from __future__ import annotations
@@ -93,6 +106,8 @@ class AgentsStream(EightByEightStream):
         "phone_line2_status": ("phone_line2_status_label", PHONE_LINE2_STATUS),
         "status_code_item_id": ("status_code_item_label", STATUS_CODE_ITEM),
     }
+    #: tenants define their own status codes beside 8x8's 0-6 (see the module docstring)
+    tenant_code_fields: t.ClassVar = frozenset({"status_code_item_id"})
     converters: t.ClassVar = {"last_login_time": utc_seconds_to_iso}
     schema = th.PropertiesList(
         th.Property("agent_id", th.StringType, required=True, description="Agent login ID."),

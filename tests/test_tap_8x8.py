@@ -358,3 +358,36 @@ def test_two_meltano_runs_load_two_snapshots_of_each_agent_into_postgres(postgre
     assert all(row[1:] == (2, 2, 2) for row in agents), agents
     assert sorted(queues) == sorted((queue_id, 2) for queue_id in ALL_QUEUES)
     assert labels == [("logged out",)]
+
+
+class TenantStatusCodes(EightByEightData):
+    """The first agent on a tenant's own status code (as 8x8's developer docs show them),
+    the second on a media code 8x8 does not document."""
+
+    def agent(self, index: int, tick: int) -> dict:
+        row = super().agent(index, tick)
+        if index == 0:
+            row |= {
+                "agent-status": 4,
+                "status-code-item-id": 1726,
+                "status-code-item-short-code": "Train",
+                "status-code-list-id": 801,
+            }
+        elif index == 1:
+            row["agent-media-id"] = 7
+        return row
+
+
+def test_a_tenant_status_code_loads_without_label_or_warning_an_undocumented_code_warns():
+    with serve(data=TenantStatusCodes()) as emulator:
+        run = run_tap("tap-8x8", config_for(emulator))
+
+    assert run.returncode == 0, run.stderr[-3000:]
+    agents = sorted(run.records("agents"), key=lambda r: r["agent_id"])
+    training, odd_media = agents[0], agents[1]
+    assert training["status_code_item_id"] == 1726 and training["status_code_item_label"] is None
+    assert training["status_code_item_short_code"] == "Train"
+    assert training["status_code_list_id"] == "801", "an identifier, loaded as a string"
+    assert odd_media["agent_media_id"] == 7 and odd_media["agent_media_label"] is None
+    assert "status_code_item_id" not in run.stderr, "a tenant's own codes are expected"
+    assert "agent_media_id 7 is not in 8x8's documented codes" in run.stderr

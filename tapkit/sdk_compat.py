@@ -15,6 +15,7 @@ The rest of the code base calls the public-named members defined here (`owning_t
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import typing as t
 from functools import cached_property
@@ -53,12 +54,16 @@ class CompatTap(Tap):
     @override  # type: ignore[misc]
     def sync_all(self) -> None:
         self.before_sync()
+        flush_records = getattr(self.message_writer, "flush_records", None) or (lambda: None)
         try:
             super().sync_all()
-        finally:  # the RECORD lines read before a failure are written, as the SDK's are
-            flush_records = getattr(self.message_writer, "flush_records", None)
-            if flush_records is not None:
+        except BaseException:
+            # the RECORD lines read before a failure are written, as the SDK's own are; a
+            # stdout that is gone must not hide the failure itself
+            with contextlib.suppress(OSError, ValueError):
                 flush_records()
+            raise
+        flush_records()
         self.after_sync()
 
     def on_termination(self, signum: int, frame: t.Any) -> None:

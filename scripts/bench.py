@@ -654,18 +654,26 @@ def catalog_selecting(tap: str, config: dict, stream: str, directory: Path) -> P
     return path
 
 
+def probe_programs(probe: Probe, url: str, tmp: Path) -> dict[str, tuple[list[str], dict]]:
+    """The tap (its catalog selecting the probed stream), the floor and the baseline of a
+    probe: each one's command and config, for the emulator at `url`.
+    """
+    tap_config, floor_config, base_config = probe.configs(url)
+    catalog = catalog_selecting(probe.tap, tap_config, probe.stream, tmp)
+    return {
+        "tap": ([str(BIN / probe.tap), "--catalog", str(catalog)], tap_config),
+        "floor": (FLOOR, floor_config),
+        "baseline": (BASELINE, base_config),
+    }
+
+
 def measure_probe(probe: Probe, reps: int) -> ProbeResult:
     """Tap, floor and baseline on the same bodies, alternately, `reps` times; best of each."""
     seconds: dict[str, float] = {}
     rss: dict[str, float] = {}
     with EmulatorServer(probe.app) as server, tempfile.TemporaryDirectory() as tmp:
-        tap_config, floor_config, base_config = probe.configs(server.url)
-        catalog = catalog_selecting(probe.tap, tap_config, probe.stream, Path(tmp))
-        programs = {
-            "tap": ([str(BIN / probe.tap), "--catalog", str(catalog)], tap_config),
-            "floor": (FLOOR, floor_config),
-            "baseline": (BASELINE, base_config),
-        }
+        programs = probe_programs(probe, server.url, Path(tmp))
+        tap_config = programs["tap"][1]
         order = list(programs)
         load = os.getloadavg()[0]
         for rep in range(reps):
@@ -933,12 +941,8 @@ def into_a_pipe(rows: int) -> list[Row]:
     probe = jaicp_probe("sessions", rows, busy_day())
     results: dict[tuple[str, str], float] = {}
     with EmulatorServer(probe.app) as server, tempfile.TemporaryDirectory() as tmp:
-        tap_config, floor_config, _ = probe.configs(server.url)
-        catalog = catalog_selecting(probe.tap, tap_config, probe.stream, Path(tmp))
-        programs = {
-            "tap": ([str(BIN / probe.tap), "--catalog", str(catalog)], tap_config),
-            "floor": (FLOOR, floor_config),
-        }
+        programs = probe_programs(probe, server.url, Path(tmp))
+        del programs["baseline"]
         for unbuffered in ("1", ""):
             env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
             if unbuffered:

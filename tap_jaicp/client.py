@@ -24,7 +24,7 @@ from typing_extensions import override
 
 from tapkit.jsonbody import iter_page_records
 from tapkit.pageloop import Page, page_of
-from tapkit.records import any_to_iso, inline_form, to_int
+from tapkit.records import INT64_TEST, any_to_iso, inline_form, to_int
 from tapkit.stream import VendorStream
 
 if t.TYPE_CHECKING:
@@ -37,10 +37,7 @@ MAX_PAGE_SIZE = 1000
 _CHUNK_BYTES = 64 * 1024
 
 
-@inline_form(
-    "{v}.__class__ is int and -9223372036854775808 <= {v} <= 9223372036854775807",
-    "round({v} / 1000)",
-)
+@inline_form(INT64_TEST, "round({v} / 1000)")
 def ms_to_seconds(value: t.Any) -> int | None:
     """A duration in milliseconds (the vendor's unit) as whole seconds."""
     millis = to_int(value)

@@ -461,10 +461,12 @@ def field_of(path: str) -> str:
 
 #: per converter, a test that a value needs no call: the converter would hand it back
 #: unchanged (its own first lines, inlined); `{v}` is the value, `{i}` the field's number
+#: the test that `{v}` is an int within 64 bits (`to_int`'s first lines)
+INT64_TEST = "{v}.__class__ is int and -9223372036854775808 <= {v} <= 9223372036854775807"
 _LEFT_AS_IS: dict[Converter, str] = {
     to_bool: "{v}.__class__ is bool",
     to_seconds: "{v}.__class__ is int",
-    to_int: "{v}.__class__ is int and -9223372036854775808 <= {v} <= 9223372036854775807",
+    to_int: INT64_TEST,
     # a finite float minus itself is 0.0; NaN and ±Infinity give NaN
     to_float: "{v}.__class__ is float and {v} - {v} == 0.0",
 }
@@ -491,8 +493,6 @@ def inline_form(test: str, answer: str) -> t.Callable[[C], C]:
     return declare
 
 
-inline_form("{v}.__class__ is str", "{v}.strip() or None")(to_text)
-
 FieldTyper = t.Callable[[dict[str, t.Any], t.Any, t.Callable[..., t.Any]], t.Any]
 
 
@@ -508,10 +508,7 @@ def _call_lines(key: str, index: int) -> list[str]:
 
 def _left_as_is_test(convert: Converter) -> str | None:
     """The inline test that `convert` would hand a value back unchanged, if there is one."""
-    try:
-        test = _LEFT_AS_IS.get(convert)
-    except TypeError:  # an unhashable converter
-        return None
+    test = _LEFT_AS_IS.get(convert)
     if test is not None:
         return test
     # a free-form object, an array of anything, or an empty array: nothing inside to type

@@ -57,6 +57,11 @@ class TapCase:
     #: path fragments of the windowed requests, when a tap also makes others (child
     #: streams, logins): request counts in resume checks count only these; empty = all
     window_paths: tuple[str, ...] = ()
+    #: settings that make every paged stream's pages hold 1-2 records (empty: the vendor
+    #: sends each list whole)
+    small_pages: dict = field(default_factory=dict)
+    #: settings that choose each way the tap pages (read once each with `small_pages`)
+    paging_modes: tuple[dict, ...] = ({},)
 
     def window_requests(self, server: t.Any) -> int:
         """How many requests of the windowed streams `server` has received."""

@@ -10,11 +10,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import socket
+import sys
+from pathlib import Path
 
 import pytest
 
 from emulators.framework import EmulatorServer, Fault
-from tests.support import run_tap, run_tap_killed_after_states
+from tests.support import BIN, run_tap, run_tap_killed_after_states
 from tests.tap_cases import TAP_CASES, TapCase
 
 DAYS = 9
@@ -108,11 +110,26 @@ def test_a_run_killed_after_its_second_state_resumes_with_no_key_missing(
     case: TapCase, emulator: EmulatorServer
 ):
     windowed_only(case)
-    config = config_for(case, emulator, **case.smallest_window)
+    check_resume_after_kill(case, emulator)
+
+
+def check_resume_after_kill(case: TapCase, emulator: EmulatorServer) -> None:
+    """A run killed after its second STATE, resumed from that STATE: no key is missing, and
+    the resumed run re-reads nothing its bookmarks cover.
+
+    The count is exact: every request of a full run, less one for each window that lies
+    before a stream's bookmark (a window costs at least one request; the other requests, of
+    reference lists and logins, are the same in every run). With no lookback, a resumed run
+    that asks for any bookmarked window again (let alone one that ignores its state) exceeds
+    it.
+    """
+    config = config_for(case, emulator, lookback_days=0, **case.smallest_window)
+    run_tap(case.tap, config)
+    full_run_requests = len(emulator.requests)
     killed = run_tap_killed_after_states(case.tap, config, states=2)
     assert killed.returncode != 0
     state = killed.states()[-1]
-    requests_before = case.window_requests(emulator)
+    requests_before = len(emulator.requests)
 
     resumed = run_tap(case.tap, config, state=state)
 
@@ -121,10 +138,50 @@ def test_a_run_killed_after_its_second_state_resumes_with_no_key_missing(
     for stream, key_fields in case.windowed_streams.items():
         got = killed.keys(stream, key_fields) | resumed.keys(stream, key_fields)
         assert got == truth[stream], f"{stream}: keys missing after resume"
-    resumed_requests = case.window_requests(emulator) - requests_before
-    assert resumed_requests < requests_before + len(case.windowed_streams) * (DAYS + 1), (
-        "the resumed run started over instead of from the bookmark"
+    bookmarked = bookmarked_windows(case, config, state)
+    assert bookmarked > 0, "the killed run should have bookmarked a window"
+    resumed_requests = len(emulator.requests) - requests_before
+    assert resumed_requests <= full_run_requests - bookmarked, (
+        f"the resumed run sent {resumed_requests} requests; a full run sends "
+        f"{full_run_requests} and {bookmarked} window(s) were bookmarked: it started over "
+        "instead of from the bookmark"
     )
+
+
+def bookmarked_windows(case: TapCase, config: dict, state: dict) -> int:
+    """Windows of `smallest_window` length that lie before each stream's bookmark in `state`."""
+    start = dt.datetime.fromisoformat(config["start_date"])
+    window_days = int(config.get("window_days", 1))
+    windows = 0
+    for stream in case.windowed_streams:
+        bookmark = state.get("bookmarks", {}).get(stream, {}).get("replication_key_value")
+        if bookmark:
+            # rounded: a window across a DST change lasts 23 or 25 hours
+            days = round((dt.datetime.fromisoformat(bookmark) - start) / dt.timedelta(days=1))
+            windows += days // window_days
+    return windows
+
+
+def test_the_resume_check_fails_a_tap_that_ignores_its_state(tmp_path: Path):
+    """The resume check can fail: a tap started without its state file reads everything."""
+    case = next(c for c in TAP_CASES if c.tap == "tap-jaicp")
+    forgetful = tmp_path / "tap-forgets-state"
+    forgetful.write_text(
+        f"#!{sys.executable}\n"
+        "import os, sys\n"
+        "args = sys.argv[1:]\n"
+        "if '--state' in args:\n"
+        "    at = args.index('--state')\n"
+        "    del args[at : at + 2]\n"
+        f"os.execv({str(BIN / case.tap)!r}, [{case.tap!r}, *args])\n"
+    )
+    forgetful.chmod(0o755)
+    broken = dataclasses.replace(case, tap=str(forgetful))
+    with (
+        EmulatorServer(case.make_app()) as server,
+        pytest.raises(AssertionError, match="started over instead of from the bookmark"),
+    ):
+        check_resume_after_kill(broken, server)
 
 
 RETRIABLE_FAULTS = {
@@ -204,18 +261,59 @@ def test_secrets_never_appear_in_any_output_even_at_debug(case: TapCase, emulato
             assert secret not in run.output
 
 
-@pytest.mark.parametrize("index", range(9))
+BAD_SETTINGS = [
+    pytest.param(case, changes, setting, id=f"{case.tap}-{index}-{setting}")
+    for case in TAP_CASES
+    for index, (changes, setting) in enumerate(case.bad_settings)
+]
+
+
+@pytest.mark.parametrize(("case", "changes", "setting"), BAD_SETTINGS)
 def test_bad_settings_fail_before_any_request_naming_the_setting(
-    case: TapCase, emulator: EmulatorServer, index: int
+    case: TapCase, emulator: EmulatorServer, changes: dict, setting: str
 ):
-    if index >= len(case.bad_settings):
-        pytest.skip(f"{case.tap} has {len(case.bad_settings)} bad-settings examples")
-    changes, setting = case.bad_settings[index]
     run = run_tap(case.tap, config_for(case, emulator, **changes))
     assert run.returncode != 0
     assert setting in run.stderr
     assert "Traceback" not in run.stderr
     assert emulator.requests == [], "a request was sent before the settings were checked"
+
+
+def test_every_paged_stream_reads_the_same_rows_one_small_page_at_a_time(
+    case: TapCase, emulator: EmulatorServer
+):
+    """Pages of 1-2 records: every stream of the discovered catalog (streams added later
+    included), in each of the tap's paging modes, gives the same keys as with the case's page
+    size, none twice, and pages beyond the first are asked for.
+    """
+    if not case.small_pages:
+        pytest.skip(f"{case.tap}'s vendor sends each list whole (no page size setting)")
+    for mode in case.paging_modes:
+        config = config_for(case, emulator, days=2, **mode)
+        requests_before = len(emulator.requests)
+        normal = run_tap(case.tap, config)
+        normal_requests = len(emulator.requests) - requests_before
+        small = run_tap(case.tap, {**config, **case.small_pages})
+
+        assert normal.returncode == 0, normal.stderr[-3000:]
+        assert small.returncode == 0, small.stderr[-3000:]
+        for stream, key_fields in catalog_keys(case, config).items():
+            keys = [tuple(r[k] for k in key_fields) for r in small.records(stream)]
+            assert len(keys) > 2, f"{mode}: {stream}: too few rows to need a second page"
+            assert len(keys) == len(set(keys)), f"{mode}: {stream}: a row read twice"
+            assert set(keys) == normal.keys(stream, key_fields), f"{mode}: {stream}: keys differ"
+        small_requests = len(emulator.requests) - requests_before - normal_requests
+        assert small_requests > normal_requests, f"{mode}: small pages took no more requests"
+
+
+def catalog_keys(case: TapCase, config: dict) -> dict[str, tuple[str, ...]]:
+    """Stream → key properties, from the tap's discovered catalog."""
+    tap = case.tap_class(config=config, parse_env_config=False, validate_config=False)
+    return {
+        entry["tap_stream_id"]: tuple(entry["key_properties"])
+        for entry in tap.catalog_dict["streams"]
+        if entry.get("key_properties")
+    }
 
 
 def test_rejected_credentials_fail_at_once_naming_the_setting(

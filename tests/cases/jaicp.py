@@ -66,5 +66,8 @@ CASE = TapCase(
     # the resume checks count one request per window: sessions fit one page per day, messages
     # by time take several (their keys are still checked window by window)
     window_paths=("/sessions/filter",),
+    small_pages={"page_size": 2},
+    # messages are paged by time (in windows) or session by session
+    paging_modes=({}, {"messages_mode": "by_session"}),
 )
 JAICP = CASE

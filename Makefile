@@ -12,13 +12,14 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # a .pth file puts the repository root on the venv's path, so the development packages that
 # never ship in the wheel (`emulators`, `tests`) import normally from scripts too. The taps'
 # modules are compiled once, as pip compiles an installed wheel: an editable install is not,
-# and with PYTHONDONTWRITEBYTECODE set every tap start compiled them again.
+# and with PYTHONDONTWRITEBYTECODE set every tap start compiled them again. The taps are
+# those of [project.scripts] (scripts/registry.py).
 $(BIN)/.installed: pyproject.toml requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -r requirements-dev.lock
 	$(BIN)/pip install -q --no-deps -e .
-	$(BIN)/python -m compileall -q tapkit tap_oct8ne tap_cobrowser tap_chattonic tap_8x8 tap_jaicp
+	$(BIN)/python -m compileall -q tapkit $(shell $(PYTHON) scripts/registry.py packages)
 	$(BIN)/python -c 'import pathlib, sysconfig; \
 	  pathlib.Path(sysconfig.get_path("purelib"), "chat_taps_dev.pth").write_text("$(CURDIR)\n")'
 	touch $@

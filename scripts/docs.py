@@ -5,9 +5,10 @@
     python scripts/docs.py meltano TAP    # print the meltano.yml entry of TAP
     python scripts/docs.py readme         # rewrite only the README's generated blocks
 
-Generated from `tap-x --about --format json` (settings, kinds, descriptions, labels,
-capabilities, the SDK's built-in settings included) plus the few facts below that a tap does
-not know about itself (its vendor's name, its keywords, its alternative credentials):
+Generated, for every tap of `[project.scripts]` (scripts/registry.py), from `tap-x --about
+--format json` (settings, kinds, descriptions, labels, capabilities, the SDK's built-in
+settings included) and the tap class's own attributes (its vendor's name, a description, its
+keywords, its alternative credentials):
 
 - the extractor entries of `meltano.yml`, between the `BEGIN/END generated` markers only, so
   the loaders, jobs, environments and comments around them are never touched;
@@ -27,12 +28,11 @@ import json
 import re
 import subprocess
 import sys
-import tomllib
 import typing as t
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
+import registry  # scripts/registry.py: run as `python scripts/docs.py`, this folder is on the path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,52 +53,10 @@ MELTANO_END = "  # END generated\n"
 LABEL_WORDS = {"api": "API", "id": "ID", "ids": "IDs", "url": "URL", "utc": "UTC", "csv": "CSV"}
 
 
-@dataclass(frozen=True)
-class Vendor:
-    """What a plugin definition says about a tap that the tap cannot say about itself."""
-
-    label: str
-    description: str
-    keywords: tuple[str, ...]
-    #: credentials given one of several ways: each tuple completes the schema's required
-    #: settings into one valid group (Meltano's settings_group_validation)
-    credential_groups: tuple[tuple[str, ...], ...] = ((),)
-
-
-VENDORS: dict[str, Vendor] = {
-    "tap-oct8ne": Vendor(
-        label="Oct8ne",
-        description="Oct8ne live chat and video sessions and leads, from the export API",
-        keywords=("oct8ne", "live chat", "customer service"),
-    ),
-    "tap-cobrowser": Vendor(
-        label="CoBrowser.net",
-        description="CoBrowser.net chats, agents and hourly statistics, from the CSV export API",
-        keywords=("cobrowser", "live chat", "customer service"),
-    ),
-    "tap-chattonic": Vendor(
-        label="Chat-Tonic",
-        description="Chat-Tonic operator statistics and the hourly dashboard",
-        keywords=("chattonic", "chat-tonic", "live chat", "customer service"),
-        credential_groups=(("access_token",), ("username", "password")),
-    ),
-    "tap-8x8": Vendor(
-        label="8x8 Contact Center",
-        description="8x8 Contact Center real-time statistics of agents and queues",
-        keywords=("8x8", "contact center", "customer service"),
-    ),
-    "tap-jaicp": Vendor(
-        label="JAICP",
-        description="JAICP (Just AI) Reporter API: chatbot sessions, their messages, clients",
-        keywords=("jaicp", "just ai", "chatbot", "customer service"),
-    ),
-}
-
-
-def project_taps() -> list[str]:
-    """The taps this repository builds: the console scripts of its one distribution."""
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    return list(project["scripts"])
+def tap_facts(tap: str) -> t.Any:
+    """The tap class, whose label, description, keywords and credential groups (attributes
+    of `tapkit.tap.VendorTap`) the plugin definitions carry."""
+    return registry.tap_class(tap)
 
 
 def tap_executable(tap: str) -> str:
@@ -125,7 +83,7 @@ def about(tap: str) -> dict[str, t.Any]:
 
 def prefetch_about() -> None:
     """Start every tap's --about at once: ten interpreters starting one by one take 15 s."""
-    pairs = [(tap, kind) for tap in project_taps() for kind in ("json", "markdown")]
+    pairs = [(tap, kind) for tap in registry.project_taps() for kind in ("json", "markdown")]
     with ThreadPoolExecutor(max_workers=len(pairs)) as pool:
         list(pool.map(lambda pair: run_about(*pair), pairs))
 
@@ -211,7 +169,7 @@ def meltano_settings(tap: str) -> list[dict[str, t.Any]]:
 def settings_group_validation(tap: str) -> list[list[str]]:
     """The sets of settings that make a complete configuration, one per way to log in."""
     required = about(tap)["settings"].get("required", [])
-    groups = VENDORS[tap].credential_groups
+    groups = tap_facts(tap).credential_groups
     return [list(required) + [name for name in group if name not in required] for group in groups]
 
 
@@ -238,7 +196,7 @@ def definition_url(tap: str) -> str:
 
 def plugin_definition(tap: str) -> dict[str, t.Any]:
     """The Meltano Hub-format definition of `tap`, installing the released tag."""
-    vendor = VENDORS[tap]
+    vendor = tap_facts(tap)
     return {
         "name": tap,
         "variant": ORGANISATION,
@@ -297,7 +255,7 @@ def plugin_file(tap: str) -> str:
 
 def meltano_entries() -> str:
     """The generated extractor entries of meltano.yml, indented under `extractors:`."""
-    text = "".join(to_yaml([project_extractor(tap)]) for tap in project_taps())
+    text = "".join(to_yaml([project_extractor(tap)]) for tap in registry.project_taps())
     return "".join(f"  {line}" if line.strip() else line for line in text.splitlines(True))
 
 
@@ -351,7 +309,7 @@ def replace_block(text: str, name: str, body: str) -> str:
 
 def render_readme(text: str) -> str:
     """README text with every generated block regenerated."""
-    for tap in project_taps():
+    for tap in registry.project_taps():
         text = replace_block(text, f"settings:{tap}", readme_settings(tap))
     return replace_block(text, "install", readme_install())
 
@@ -366,7 +324,7 @@ def generated_files() -> dict[Path, str]:
         ROOT / "README.md": render_readme((ROOT / "README.md").read_text()),
         ROOT / "meltano.yml": render_meltano_yml((ROOT / "meltano.yml").read_text()),
     }
-    files.update({PLUGINS / f"{tap}.yml": plugin_file(tap) for tap in project_taps()})
+    files.update({PLUGINS / f"{tap}.yml": plugin_file(tap) for tap in registry.project_taps()})
     return files
 
 
@@ -376,7 +334,9 @@ def stale_files() -> list[str]:
     for path, text in generated_files().items():
         if not path.exists() or path.read_text() != text:
             stale.append(str(path.relative_to(ROOT)))
-    unknown = {p.name for p in PLUGINS.glob("*.yml")} - {f"{tap}.yml" for tap in project_taps()}
+    unknown = {p.name for p in PLUGINS.glob("*.yml")} - {
+        f"{tap}.yml" for tap in registry.project_taps()
+    }
     stale += [f"plugins/extractors/{name} (no such tap)" for name in sorted(unknown)]
     return stale
 

@@ -19,6 +19,9 @@ class Tap8x8(VendorTap):
     """Singer tap for 8x8 Contact Center real-time statistics (agents and queues)."""
 
     name = "tap-8x8"
+    label = "8x8 Contact Center"
+    description = "8x8 Contact Center real-time statistics of agents and queues"
+    keywords = ("8x8", "contact center", "customer service")
     config_jsonschema = th.PropertiesList(
         th.Property(
             "tenant",

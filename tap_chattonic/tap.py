@@ -17,6 +17,10 @@ class TapChattonic(VendorTap):
     """Singer tap for Chat-Tonic's operator statistics and dashboard."""
 
     name = "tap-chattonic"
+    label = "Chat-Tonic"
+    description = "Chat-Tonic operator statistics and the hourly dashboard"
+    keywords = ("chattonic", "chat-tonic", "live chat", "customer service")
+    credential_groups = (("access_token",), ("username", "password"))
     config_jsonschema = th.PropertiesList(
         th.Property(
             "codename",

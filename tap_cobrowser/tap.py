@@ -17,6 +17,9 @@ class TapCoBrowser(VendorTap):
     """Singer tap for CoBrowser.net's CSV export API (`csv.php`)."""
 
     name = "tap-cobrowser"
+    label = "CoBrowser.net"
+    description = "CoBrowser.net chats, agents and hourly statistics, from the CSV export API"
+    keywords = ("cobrowser", "live chat", "customer service")
     config_jsonschema = th.PropertiesList(
         th.Property(
             "user",

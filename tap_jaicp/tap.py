@@ -23,6 +23,9 @@ class TapJaicp(VendorTap):
     """Singer tap for the JAICP Reporter API: sessions, their messages, clients."""
 
     name = "tap-jaicp"
+    label = "JAICP"
+    description = "JAICP (Just AI) Reporter API: chatbot sessions, their messages, clients"
+    keywords = ("jaicp", "just ai", "chatbot", "customer service")
     config_jsonschema = th.PropertiesList(
         th.Property(
             "api_token",

@@ -16,6 +16,9 @@ class TapOct8ne(VendorTap):
     """Singer tap for Oct8ne's sessions and leads export."""
 
     name = "tap-oct8ne"
+    label = "Oct8ne"
+    description = "Oct8ne live chat and video sessions and leads, from the export API"
+    keywords = ("oct8ne", "live chat", "customer service")
     config_jsonschema = th.PropertiesList(
         th.Property(
             "api_token",

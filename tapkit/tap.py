@@ -46,8 +46,17 @@ class VendorTap(CompatTap):
     """Base of the five taps."""
 
     message_writer_class = CleanTextWriter
-    #: All five taps ship in one distribution; its version is theirs.
+    #: All the taps ship in one distribution; its version is theirs.
     package_name = "chat-taps"
+
+    # What the plugin definitions (`make docs`, scripts/docs.py) say about a tap that its
+    # settings schema cannot: Meltano Hub shows the label and description and searches the
+    # keywords; each credential group completes the schema's required settings into one
+    # valid set (Meltano's settings_group_validation), one group per way to log in.
+    label: t.ClassVar[str] = ""
+    description: t.ClassVar[str] = ""
+    keywords: t.ClassVar[tuple[str, ...]] = ()
+    credential_groups: t.ClassVar[tuple[tuple[str, ...], ...]] = ((),)
 
     def __init__(self, *args: t.Any, config: t.Any = None, **kwargs: t.Any) -> None:
         logsafe.install()

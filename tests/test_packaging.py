@@ -7,8 +7,11 @@ import sys
 import zipfile
 from pathlib import Path
 
+from scripts import registry
+
 ROOT = Path(__file__).resolve().parent.parent
-PRODUCT = {"tapkit", "tap_oct8ne", "tap_cobrowser", "tap_chattonic", "tap_8x8", "tap_jaicp"}
+#: the shared core and the package of every tap of [project.scripts]
+PRODUCT = registry.product_packages()
 
 
 def test_the_built_wheel_holds_no_emulator_and_no_test_helper(tmp_path):

@@ -12,6 +12,7 @@ import pytest
 import yaml
 from singer_sdk.exceptions import ConfigValidationError
 
+from scripts import registry
 from tests.support import BIN
 from tests.tap_cases import TAP_CASES, TapCase
 
@@ -28,6 +29,15 @@ def test_about_lists_every_contract_setting_and_marks_secrets(case: TapCase):
     secret = {name for name, prop in properties.items() if prop.get("secret")}
     assert secret == case.secret_settings
     assert all(properties[name].get("description") for name in case.contract_settings)
+
+
+def test_every_tap_of_the_registry_is_under_the_generic_suites_and_says_what_it_is():
+    """A tap of [project.scripts] without a case in tests/cases/ would skip every suite."""
+    assert sorted(case.tap for case in TAP_CASES) == sorted(registry.project_taps())
+    for tap in registry.project_taps():
+        tap_class = registry.tap_class(tap)
+        assert tap_class.name == tap
+        assert tap_class.label and tap_class.description and tap_class.keywords, tap
 
 
 def test_readme_tables_and_meltano_settings_are_generated_from_the_taps():
@@ -60,11 +70,11 @@ def test_meltano_yml_has_the_three_loaders_environments_and_a_postgres_job():
     environments = {e["name"]: e for e in project["environments"]}
     dev_taps = environments["dev"]["config"]["plugins"]["extractors"]
     assert all(t["config"]["base_url"].startswith("http://127.0.0.1:") for t in dev_taps)
-    assert {t["name"] for t in dev_taps} == {case.tap for case in TAP_CASES}
+    assert {t["name"] for t in dev_taps} == set(registry.project_taps())
     jobs = {j["name"]: j for j in project["jobs"]}
     for job, target in [("all-to-postgres", "target-postgres"), ("all-to-duckdb", "target-duckdb")]:
         *loads, transform = jobs[job]["tasks"]
-        assert sorted(loads) == sorted(f"{c.tap} {target}" for c in TAP_CASES)
+        assert sorted(loads) == sorted(f"{tap} {target}" for tap in registry.project_taps())
         # the marts are built once every tap has loaded
         assert transform == f"dbt-{target.removeprefix('target-')}:build"
 

@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export MELTANO_SEND_ANONYMOUS_USAGE_STATS := false
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test bench lint lock docs postgres chromium clean
+.PHONY: demo test bench lint lock docs new-tap postgres chromium clean
 
 # The locked versions (requirements-dev.lock, from PyPI), then the project itself, editable;
 # a .pth file puts the repository root on the venv's path, so the development packages that
@@ -67,6 +67,16 @@ lint: $(BIN)/.installed
 ## definitions in plugins/extractors/ and the README's settings tables and install lines
 docs: $(BIN)/.installed
 	$(BIN)/python scripts/docs.py write
+
+## new-tap: NAME=acme writes tap_acme/, its emulator and its test case, registered and
+## installed; they pass `make lint` and the contract suite as written (what is left to do:
+## docs/ARCHITECTURE.md, "A sixth vendor: checklist")
+new-tap: $(BIN)/.installed
+	@test -n "$(NAME)" || { echo "usage: make new-tap NAME=acme"; exit 1; }
+	$(BIN)/python scripts/new_tap.py $(NAME)
+	$(BIN)/pip install -q --no-deps -e .
+	$(BIN)/python -m compileall -q tap_$(NAME)
+	touch $(BIN)/.installed
 
 clean:
 	rm -rf $(VENV) .meltano output

@@ -15,6 +15,7 @@ import typing as t
 from dataclasses import dataclass
 from functools import cached_property
 from http import HTTPStatus
+from urllib.parse import parse_qs, urlsplit
 
 from singer_sdk.exceptions import FatalAPIError
 from singer_sdk.helpers.conform import TypeConformanceLevel
@@ -152,9 +153,9 @@ class CoBrowserStream(VendorStream):
                 max_csv_line_mb=self.limits.max_csv_line_mb,
             )
         except NotCsvError as exc:
-            self.refused(exc)
+            self.refused(exc, response)
 
-    def refused(self, exc: NotCsvError) -> None:
+    def refused(self, exc: NotCsvError, response: requests.Response) -> None:
         """Act on a vendor message: CCC refusal → warning; credentials/range → fatal.
 
         Any other text is raised again as a body error: it is retried, and the run fails
@@ -181,21 +182,26 @@ class CoBrowserStream(VendorStream):
         if RANGE_REFUSED.search(message):
             raise FatalAPIError(
                 f"CoBrowser refused the date range of stream '{self.name}' "
-                f"({self.describe_last_range()}): lower window_days. CoBrowser said: "
+                f"({self.describe_range(response)}): lower window_days. CoBrowser said: "
                 f"{message!r}"
             )
         raise FatalAPIError(f"CoBrowser refused stream '{self.name}': {message!r}")
 
-    def describe_last_range(self) -> str:
-        """The range of the request that was refused, for the message."""
-        return "no range"
+    def describe_range(self, response: requests.Response) -> str:
+        """The range of the request that was refused, for the message: read from the
+        request itself, so a stream keeps no per-request state.
+        """
+        query = parse_qs(urlsplit(response.request.url or "").query)
+        if not {"start", "stop"} <= query.keys():
+            return "no range"
+        start, stop = int(query["start"][0]), int(query["stop"][0])
+        return f"start={start}, stop={stop}: {start - stop + 1} day(s)"
 
 
 class CoBrowserWindowedStream(CoBrowserStream):
     """A dated command, read over windows of at most 2 whole days of the server's calendar."""
 
     windowing = Windowing(max_days=2, calendar=SERVER_CALENDAR)
-    _last_range: tuple[int, int] | None = None
     _announced_anchor: dt.date | None = None
 
     def now_utc(self) -> dt.datetime:
@@ -229,13 +235,4 @@ class CoBrowserWindowedStream(CoBrowserStream):
     def window_request(self, context: t.Any, window: DateWindow, page: t.Any) -> WindowRequest:
         """The window's first and last dates as days ago."""
         start, stop = days_ago(window, self.server_today())
-        self._last_range = (start, stop)
         return WindowRequest(params={"start": start, "stop": stop})
-
-    @override
-    def describe_last_range(self) -> str:
-        """`start=N&stop=M` of the refused request."""
-        if self._last_range is None:
-            return "no range"
-        start, stop = self._last_range
-        return f"start={start}, stop={stop}: {start - stop + 1} day(s)"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 import zipfile
@@ -14,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PRODUCT = registry.product_packages()
 
 
-def test_the_built_wheel_holds_no_emulator_and_no_test_helper(tmp_path):
+def test_the_built_wheel_holds_no_emulator_and_no_test_helper_and_imports_none(tmp_path):
     subprocess.run(
         [
             sys.executable,
@@ -36,3 +37,23 @@ def test_the_built_wheel_holds_no_emulator_and_no_test_helper(tmp_path):
     assert packages == PRODUCT
     assert not [name for name in names if "emulator" in name.lower()]
     assert "tapkit/sdk_compat.py" in names
+    with zipfile.ZipFile(wheel) as archive:
+        imported = {
+            (name, module)
+            for name in names
+            if name.endswith(".py")
+            for module in top_level_imports(archive.read(name))
+        }
+    development = {"emulators", "tests", "scripts", "loaders"}
+    assert {(name, module) for name, module in imported if module in development} == set()
+
+
+def top_level_imports(source: bytes) -> set[str]:
+    """The top-level packages a module imports (absolute imports, at any depth of the code)."""
+    modules: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            modules |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            modules.add(node.module.split(".")[0])
+    return modules

@@ -26,10 +26,14 @@ from tapkit.scrub import scrub_exception
 from tapkit.windows import DateWindow, WindowToken
 
 if t.TYPE_CHECKING:
+    import logging
+
     import requests
     from singer_sdk.helpers.types import Context
 
-    from tapkit.stream import VendorStream
+    from tapkit.limits import Limits
+    from tapkit.throttle import MinIntervalThrottle
+    from tapkit.windowing import WindowWalk
 
 
 @dataclass
@@ -64,10 +68,54 @@ def page_of(response: requests.Response) -> Page:
     return page
 
 
+class PagedStream(t.Protocol):
+    """What the page loop asks of the stream it reads (`VendorStream` is one): the loop
+    lives below the stream and is handed it, so it never imports it.
+    """
+
+    name: str
+    vendor: str
+
+    @property
+    def logger(self) -> logging.Logger: ...
+
+    @property
+    def limits(self) -> Limits: ...
+
+    @property
+    def throttle(self) -> MinIntervalThrottle | None: ...
+
+    def window_walk(self, context: Context | None) -> WindowWalk | None: ...
+
+    def get_new_paginator(self) -> t.Any: ...
+
+    def request_decorator(self, func: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]: ...
+
+    def send_request(
+        self, prepared_request: requests.PreparedRequest, context: Context | None
+    ) -> requests.Response: ...
+
+    def get_http_request_counter(self) -> t.Any: ...
+
+    def build_page_request(
+        self, context: Context | None, token: t.Any
+    ) -> requests.PreparedRequest: ...
+
+    def parse_page(
+        self, response: requests.Response, page: Page
+    ) -> t.Iterable[dict[str, t.Any]]: ...
+
+    def backoff_max_tries(self) -> int: ...
+
+    def backoff_jitter(self, value: float) -> float: ...
+
+    def retry_delay(self, exception: BaseException | None, attempt: int) -> float: ...
+
+
 class PageLoop:
     """Reads the pages of one stream; composed by `VendorStream`."""
 
-    def __init__(self, stream: VendorStream) -> None:
+    def __init__(self, stream: PagedStream) -> None:
         self.stream = stream
 
     def records(self, context: Context | None) -> t.Iterator[dict[str, t.Any]]:

@@ -82,7 +82,7 @@ class CoBrowserStream(VendorStream):
     #: Commands that only CCC agents may call.
     ccc_only = False
     #: `post_process` already gives every declared column its JSON type (and moves the rest
-    #: to `_extra`); the SDK's second, recursive pass over every value cost more time than
+    #: to `_extra`); the SDK's second, recursive pass over every value costs more time than
     #: reading and typing the CSV (measured on a 277,639-row window).
     TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
 

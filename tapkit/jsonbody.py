@@ -4,7 +4,8 @@ A window can hold hundreds of thousands of rows; `response.json()` would hold al
 memory at once. A bare array is cut into batches of whole records as the chunks arrive and
 each batch decoded by msgspec (`_ArrayBatches`), so memory stays flat at one batch; ijson's
 push parser (C backend) reads object bodies, and takes over any body msgspec does not
-accept, so an odd or broken body is read, or refused, exactly as before. A page small enough
+accept, so one parser has the last word on an odd or broken body (read, or refused) whichever
+path it started on. A page small enough
 to hold (JAICP's, at most 1,000 rows) is decoded whole (`iter_page_records`).
 
 The body must be what the endpoint returns: a JSON array of objects, or an object holding
@@ -31,7 +32,8 @@ _BATCH_LIMIT = 16 * 1024 * 1024
 _BOUNDARY = re.compile(rb"\}\s*,\s*\{")
 _BOUNDARY_TRIES = 4
 #: digits enough for an integer beyond 64 bits (19): such a body is left to ijson, whose
-#: overflow switches the run to exact numbers (`use_exact_numbers`), as it always did
+#: overflow error switches the run to exact numbers (`use_exact_numbers`); msgspec reads
+#: 64-bit integers only
 _LONG_DIGITS = b"0" * 19
 #: every ASCII digit to `0`, every other byte to a blank: a run of 19 digits becomes
 #: `_LONG_DIGITS`
@@ -42,7 +44,7 @@ def _has_long_number(data: bytes | bytearray) -> bool:
     r"""True when `data` holds a run of 19 or more ASCII digits (what `rb"\d{19,}"` finds).
 
     One `translate` and one substring search, both in C, scan a page about fourteen times
-    faster than the regular expression did (it was a sixth of a JAICP page's time).
+    faster than that regular expression, which takes a sixth of a JAICP page's time.
     """
     return _LONG_DIGITS in data.translate(_DIGITS_ONLY)
 
@@ -141,8 +143,8 @@ class _ArrayBatches:
     between two top-level objects (inside a string or a nested value it cannot), so a wrong
     guess costs one failed decode, never a wrong record. Whatever msgspec refuses (a body cut
     short, trailing bytes, a value it does not read the way ijson does) is handed, from the
-    first record not yet emitted, to the ijson parser, which emits or refuses it as it always
-    did.
+    first record not yet emitted, to the ijson parser, which emits or refuses it as it does
+    any body: the outcome never depends on which parser started.
     """
 
     def __init__(self, buffered: list[bytes], stream: t.Iterator[bytes]) -> None:

@@ -68,7 +68,3 @@ class Prefetcher:
             # the run is ending: reads queued behind this one must not hold the exit up
             self._pool.shutdown(wait=False, cancel_futures=True)
             raise
-
-    def close(self) -> None:
-        """Stop the threads (reads still running finish first)."""
-        self._pool.shutdown(wait=True, cancel_futures=True)

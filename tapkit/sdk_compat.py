@@ -159,7 +159,7 @@ class CompatStream(RESTStream[t.Any]):
         return all(self.mask.values())
 
     # Gap (speed): with every property selected, the SDK's `pop_deselected_record_properties`
-    # removes nothing but cost a tenth of a tap's time (`make bench`), and with type
+    # removes nothing but costs a tenth of a tap's time (`make bench`), and with type
     # conformance off it hands the record on unchanged. A catalog that deselects anything
     # takes the SDK's own path.
     @override
@@ -231,7 +231,7 @@ class CompatStream(RESTStream[t.Any]):
     # Gap (speed): for a stream without partition keys and without a selected child the
     # SDK's per-record step only copies the record and asks each child whether it is
     # selected (a twentieth of a tap's time; JAICP `sessions` with `messages` deselected
-    # paid it for every session, `make bench`).
+    # pays it for every session, `make bench`).
     @override
     def _process_record(
         self,

@@ -16,13 +16,11 @@ import typing as t
 if t.TYPE_CHECKING:
     import logging
 
-#: 128 + signal number, as a shell reports a process killed by that signal
-EXIT_SIGINT = 128 + signal.SIGINT
-EXIT_SIGTERM = 128 + signal.SIGTERM
-
 
 def exit_code_for(signum: int) -> int:
-    """The exit code of a run stopped by `signum`."""
+    """The exit code of a run stopped by `signum`: 128 + the signal number, as a shell
+    reports a process killed by that signal.
+    """
     return 128 + int(signum)
 
 

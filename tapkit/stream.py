@@ -70,7 +70,7 @@ class VendorStream(CompatStream):
     extra_retry_statuses = (HTTPStatus.TOO_MANY_REQUESTS,)
     #: `post_process` (the `RecordTyper`) already gives every declared field its JSON type
     #: and moves the rest to `_extra`; the SDK's second, recursive pass over every value
-    #: took a third of a tap's time (`make bench`, BENCHMARKS.md).
+    #: takes a third of a tap's time (`make bench`, BENCHMARKS.md).
     TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
     #: The window loop writes STATE itself; the SDK's every-10,000-records STATE would carry a
     #: half-read window's bookmark.

@@ -29,7 +29,6 @@ from tapkit.signals import stop_on_signal
 from tapkit.writer import CleanTextWriter
 
 if t.TYPE_CHECKING:
-    import datetime as dt
     import logging
 
 #: Errors whose message says all a user needs; no traceback at the default log level.
@@ -43,7 +42,7 @@ USER_FACING_ERRORS: tuple[type[BaseException], ...] = (
 
 
 class VendorTap(CompatTap):
-    """Base of the five taps."""
+    """Base of every tap of the repository."""
 
     message_writer_class = CleanTextWriter
     #: All the taps ship in one distribution; its version is theirs.
@@ -66,15 +65,6 @@ class VendorTap(CompatTap):
             config = numbers_from_strings(config, self.config_jsonschema)
         super().__init__(*args, config=config, **kwargs)
         install_error_hook(self.logger)
-
-    @property
-    def run_started_at(self) -> dt.datetime:
-        """The run's single clock reading."""
-        return self.run_scope.started_at
-
-    @run_started_at.setter
-    def run_started_at(self, value: dt.datetime) -> None:
-        self.run_scope.started_at = value
 
     @classmethod
     def secret_settings(cls) -> list[str]:

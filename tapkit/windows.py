@@ -164,11 +164,6 @@ class DateWindowPaginator(BaseAPIPaginator[WindowToken | None]):
         return not self._windows or super().finished
 
     @override
-    def continue_if_empty(self, response: requests.Response) -> bool:
-        """An empty window (or page) is normal: later windows may hold records."""
-        return True
-
-    @override
     def get_next(self, response: requests.Response) -> WindowToken | None:
         """Return the next page of this window, or the first page of the next window."""
         current = self.current_value

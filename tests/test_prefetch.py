@@ -46,7 +46,6 @@ def test_children_come_back_in_order_with_at_most_ahead_reads_held():
         assert records is not None
         taken.append(records)
         stream.taken += 1
-    prefetcher.close()
     assert [r[0]["key"] for r in taken] == keys
     assert stream.started == keys, "each child read once, in the parents' order"
     assert stream.most_held <= 5
@@ -60,7 +59,6 @@ def test_a_child_taken_before_its_turn_is_read_at_once():
     records = prefetcher.take("c")
     assert records is not None and records[0]["key"] == "c"
     assert prefetcher.take("never submitted") is None
-    prefetcher.close()
 
 
 def test_a_failed_read_is_raised_where_the_child_is_taken():

@@ -132,7 +132,7 @@ def stream_at(run_started_at: dt.datetime, request_time: dt.datetime, window: Da
         config={"user": COBROWSER_USER, "api_key": COBROWSER_KEY, "server_timezone": COBROWSER_TZ},
         validate_config=True,
     )
-    tap.run_started_at = run_started_at
+    tap.run_scope.started_at = run_started_at
     stream = tap.streams["conversations"]
     stream.now_utc = lambda: request_time  # type: ignore[method-assign]
     return stream.get_url_params(None, WindowToken(window))

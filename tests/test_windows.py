@@ -122,7 +122,6 @@ def test_the_paginator_reports_each_window_once_and_continues_over_empty_ones():
     tokens = []
     while not paginator.finished:
         tokens.append(paginator.current_value)
-        assert paginator.continue_if_empty(None)
         paginator.advance(None)
     assert [(t.window.first.day, t.page) for t in tokens] == [
         (1, None),

@@ -155,15 +155,24 @@ def run_tap_killed_after_states(
     state: dict | None = None,
     timeout: float = 300,
     sig: int = signal.SIGKILL,
+    catalog: dict | None = None,
 ) -> TapRun:
     """Run a sync and send it `sig` (SIGKILL) right after its `states`-th bookmark STATE.
 
     What the process prints after the signal (a final STATE, its last log lines) is kept.
+    With `catalog`, only the streams it selects are synced.
     """
+    with tempfile.TemporaryDirectory() as tmp:
+        command = tap_command(tap, config, state, Path(tmp))
+        if catalog is not None:
+            command += ["--catalog", str(_write_json(Path(tmp), "catalog.json", catalog))]
+        return _killed_after_states(command, states, timeout=timeout, sig=sig)
+
+
+def _killed_after_states(command: list[str], states: int, *, timeout: float, sig: int) -> TapRun:
     with (
-        tempfile.TemporaryDirectory() as tmp,
         subprocess.Popen(  # the context closes both pipes (filterwarnings = error)
-            tap_command(tap, config, state, Path(tmp)),
+            command,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

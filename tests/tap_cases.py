@@ -57,6 +57,9 @@ class TapCase:
     #: path fragments of the windowed requests, when a tap also makes others (child
     #: streams, logins): request counts in resume checks count only these; empty = all
     window_paths: tuple[str, ...] = ()
+    #: streams read whole (or by their own stop rule) rather than in date windows, whose
+    #: keys a complete run is also compared with: stream → key fields
+    snapshot_streams: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def window_requests(self, server: t.Any) -> int:
         """How many requests of the windowed streams `server` has received."""

@@ -50,7 +50,7 @@ def truth_for(case: TapCase, server: EmulatorServer, config: dict, days: int = D
 
 def assert_complete(case: TapCase, run, truth) -> None:
     assert run.returncode == 0, run.stderr[-3000:]
-    for stream, key_fields in case.windowed_streams.items():
+    for stream, key_fields in {**case.windowed_streams, **case.snapshot_streams}.items():
         assert run.keys(stream, key_fields) == truth[stream], f"{stream}: keys differ from truth"
 
 

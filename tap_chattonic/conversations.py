@@ -181,7 +181,7 @@ class ConversationsStream(ChattonicStream):
     @override
     def request_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
         """The conversations created since the stop instant; then the bookmark and the
-        oldest one still open are saved (STATE), for the next run's stop instant.
+        oldest one still open are saved in the state, for the next run's stop instant.
         """
         state = self.get_context_state(context)
         stop = self.stop_instant(state)
@@ -231,7 +231,9 @@ class ConversationsStream(ChattonicStream):
         newest: dt.datetime | None,
         oldest_open: dt.datetime | None,
     ) -> None:
-        """Bookmark the newest conversation read and the oldest one still open; STATE now."""
+        """Bookmark the newest conversation read and the oldest one still open, for the
+        STATE the SDK writes when the stream ends (never before the walk is complete).
+        """
         if newest is not None:
             previous = parse_bookmark(state.get("replication_key_value"), stream=self.name)
             if previous is None or newest > previous:
@@ -242,4 +244,3 @@ class ConversationsStream(ChattonicStream):
         else:
             state[OPEN_SINCE] = oldest_open.isoformat()
         state.pop("progress_markers", None)
-        self.write_state_now()

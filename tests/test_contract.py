@@ -109,7 +109,7 @@ def test_a_run_killed_after_its_second_state_resumes_with_no_key_missing(
 ):
     windowed_only(case)
     config = config_for(case, emulator, **case.smallest_window)
-    killed = run_tap_killed_after_states(case.tap, config, states=2)
+    killed = run_tap_killed_after_states(case.tap, config, states=2, streams=case.windowed_streams)
     assert killed.returncode != 0
     state = killed.states()[-1]
     requests_before = case.window_requests(emulator)

@@ -11,7 +11,7 @@ grouped as (
   select
     labels.*,
     {% if target.type == 'snowflake' %}"GROUP"{% else %}"group"{% endif %} as label_group
-  from grouped
+  from labels
 )
 
 select

@@ -14,11 +14,28 @@ What the documentation leaves open, and the emulator (like the tap) assumes:
 - Bearer tokens issued by the login may expire after `token_lifetime` accepted requests
   (401 afterwards); the configured `access_token`, if any, never expires.
 - Failures inside a 200 answer are `{"status": false, "message": ...}` (`fail_next`).
+
+The same conversations are served one by one as the developer wiki's "Queries" page
+describes `GET /api/v1/{codename}/query`: `skip` (default 0) and `limit` (default and
+maximum 100), an optional `query={"status": …}` (pending, progress, resolved), a sort on
+`createdAt` (-1 or 1), and the answer `{"limit", "skip", "objects": [...]}` whose objects
+hold `_id`, `app`, `messageUser`, `message`, `account`, `origins`, `status`, the per-status
+`dates`, `search`, `createdAt`, `updatedAt`. What the wiki leaves open, assumed here:
+- the sort travels as `sort={"createdAt":-1}` (JSON, like `query`); without it the objects
+  come oldest first (MongoDB's natural order);
+- a conversation is `pending` from its creation, `progress` once an operator answers
+  (`first_response` seconds later), `resolved` once done (`duration` more seconds); one that
+  is never resolved stays `pending` (abandoned) or `progress`; `dates` holds the instant
+  each status was reached, `updatedAt` the last of them;
+- there is no total and no time filter; `history_days` of conversations are kept.
+Statuses are computed as of `ChattonicData.until`: moving it later is time passing (new
+conversations arrive, open ones progress or get resolved).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 import typing as t
 from dataclasses import dataclass
@@ -88,9 +105,14 @@ class ChattonicData:
     same for every request to one emulator, so its ground truth does not move during a test.
     """
 
-    def __init__(self, per_hour: int = 4, until: dt.datetime | None = None) -> None:
+    def __init__(
+        self, per_hour: int = 4, until: dt.datetime | None = None, history_days: int = 60
+    ) -> None:
         self.per_hour = per_hour
         self.until = until or dt.datetime.now(dt.UTC)
+        #: how far before `until` the conversation list (`/query`) reaches
+        self.history_days = history_days
+        self._listed: tuple[dt.datetime, list[dict]] | None = None
 
     def conversations_in_hour(self, hour_start: dt.datetime) -> list[Conversation]:
         """The conversations that started in one UTC hour, in time order."""
@@ -149,6 +171,18 @@ class ChattonicData:
         for conversation in self.conversations(start, end):
             by_hour.setdefault(hour_floor(conversation.at), []).append(conversation)
         return [dashboard_row(hour, rows) for hour, rows in sorted(by_hour.items())]
+
+    def query_objects(self) -> list[dict]:
+        """Every conversation of the history as a query object, oldest first, as of `until`."""
+        if self._listed is None or self._listed[0] != self.until:
+            start = hour_floor(self.until - dt.timedelta(days=self.history_days))
+            objects = [
+                query_object(c, self.until)
+                for c in self.conversations(start, self.until)
+                if c.at <= self.until
+            ]
+            self._listed = (self.until, objects)
+        return self._listed[1]
 
     # -- ground truth ----------------------------------------------------------------------
 
@@ -227,6 +261,65 @@ def operator_row(index: int, conversations: list[Conversation]) -> dict:
     return row
 
 
+QUERY_STATUSES = ("pending", "progress", "resolved")
+APP_ID = "59cbf49fd6976e583b5df5d2"
+ACCOUNT_ID = "5820d77d24270e7142e2da34"
+
+
+def api_instant(instant: dt.datetime) -> str:
+    """`2019-10-10T00:00:00.000Z`, as the wiki's examples write instants."""
+    return instant.astimezone(dt.UTC).strftime(API_INSTANT)[:-4] + "Z"
+
+
+def query_id(conversation: Conversation) -> str:
+    """A 24-hex-digit id, like MongoDB's ObjectId: its creation second, then a counter."""
+    seconds = int(conversation.at.timestamp())
+    return f"{seconds:08x}{(seconds * 7919 + conversation.duration) % 16**16:016x}"
+
+
+def query_dates(conversation: Conversation, as_of: dt.datetime) -> dict[str, dt.datetime]:
+    """The instant each status was reached, up to `as_of`."""
+    answered = conversation.at + dt.timedelta(seconds=conversation.first_response)
+    done = answered + dt.timedelta(seconds=conversation.duration)
+    dates = {"pending": conversation.at}
+    if not conversation.failed and answered <= as_of:
+        dates["progress"] = answered
+    if conversation.resolved and done <= as_of:
+        dates["resolved"] = done
+    return dates
+
+
+def query_object(conversation: Conversation, as_of: dt.datetime) -> dict:
+    """A conversation as `GET /query` lists it, its status as of `as_of`."""
+    dates = query_dates(conversation, as_of)
+    status = next(s for s in reversed(QUERY_STATUSES) if s in dates)
+    operator = OPERATORS[conversation.operator]
+    user = int(conversation.at.timestamp()) % 9973
+    row = {
+        "_id": query_id(conversation),
+        "app": APP_ID,
+        "messageUser": {
+            "_id": f"{user:024x}",
+            "firstName": f"User{user}",
+            "lastName": "Example",
+            "platform": ("telegram", "whatsapp", "webchat")[user % 3],
+            "pausedBot": False,
+            "blocked": False,
+        },
+        "message": {"text": "Hola", "receivedAt": api_instant(conversation.at)},
+        "account": {"_id": ACCOUNT_ID},
+        "origins": list(operator.origins),
+        "status": status,
+        "dates": {name: api_instant(at) for name, at in dates.items()},
+        "search": f"user{user} example",
+        "createdAt": api_instant(conversation.at),
+        "updatedAt": api_instant(max(dates.values())),
+    }
+    if conversation.nps is not None:
+        row["originCodename"] = "ventas"  # a field the wiki's current example does not list
+    return row
+
+
 def dashboard_row(hour: dt.datetime, conversations: list[Conversation]) -> dict:
     """A dashboard group as the API sends it, over the given conversations of one hour."""
     hours_since_start = int(hour.timestamp()) // 3600 - _HISTORY_START_HOUR
@@ -270,6 +363,7 @@ class ChattonicEmulator(EmulatorApp):
         access_token: str | None = None,
         token_lifetime: int | None = None,
         data: ChattonicData | None = None,
+        ignore_sort: bool = False,
     ) -> None:
         self.codename = codename
         self.username = username
@@ -277,6 +371,10 @@ class ChattonicEmulator(EmulatorApp):
         self.access_token = access_token
         self.token_lifetime = token_lifetime
         self.data = data or ChattonicData()
+        #: list conversations oldest first whatever `sort` says (a server without the sort)
+        self.ignore_sort = ignore_sort
+        #: after the next page of conversations, this much time passes (`ChattonicData.until`)
+        self.time_passes_after_page: dt.timedelta | None = None
         self._uses: dict[str, int] = {}
         self._issued = 0
         self._status_false: list[str] = []
@@ -286,6 +384,11 @@ class ChattonicEmulator(EmulatorApp):
     def prefix(self) -> str:
         """The path under which the account's endpoints live."""
         return f"/api/v1/{self.codename}/stats/"
+
+    @property
+    def query_path(self) -> str:
+        """The account's conversation list."""
+        return f"/api/v1/{self.codename}/query"
 
     def fail_next(self, times: int, message: str = "BigQuery job failed") -> None:
         """Answer the next `times` stats requests with HTTP 200 and `status: false`."""
@@ -300,6 +403,8 @@ class ChattonicEmulator(EmulatorApp):
             return Reply.json({"status": False, "message": "Not found"}, status=404)
         if not self._authorized(request.headers.get("authorization", "")):
             return Reply.json({"status": False, "message": "Unauthorized"}, status=401)
+        if request.path.rstrip("/") == self.query_path:
+            return self._queries(request)
         if not request.path.startswith(self.prefix):
             return Reply.json({"status": False, "message": "Unknown codename"}, status=404)
         with self._lock:
@@ -317,6 +422,35 @@ class ChattonicEmulator(EmulatorApp):
         if endpoint == "bigquery":
             return self._dashboard(request.query, start, end)
         return Reply.json({"status": False, "message": "Not found"}, status=404)
+
+    def _queries(self, request: Request) -> Reply:
+        """`GET /query`: a page of conversations, optionally of one status, sorted."""
+        if request.method != "GET":
+            return Reply.json({"status": False, "message": "Method not allowed"}, status=405)
+        q = request.query
+        try:
+            skip, limit = int(q.get("skip", "0")), int(q.get("limit", "100"))
+            query = json.loads(q["query"]) if q.get("query") else {}
+            sort = json.loads(q["sort"]) if q.get("sort") else {}
+        except ValueError:
+            return Reply.json({"status": False, "message": "Bad skip, limit, query or sort"}, 400)
+        if skip < 0 or not 1 <= limit <= 100:
+            return Reply.json({"status": False, "message": "limit is 1..100, skip >= 0"}, 400)
+        if not isinstance(query, dict) or query.get("status", "pending") not in QUERY_STATUSES:
+            return Reply.json({"status": False, "message": "Invalid status"}, status=400)
+        if not isinstance(sort, dict) or sort.get("createdAt", 1) not in (1, -1):
+            return Reply.json({"status": False, "message": "createdAt sorts by -1 or 1"}, 400)
+        objects = self.data.query_objects()
+        if "status" in query:
+            objects = [o for o in objects if o["status"] == query["status"]]
+        if sort.get("createdAt") == -1 and not self.ignore_sort:
+            objects = objects[::-1]
+        page = objects[skip : skip + limit]
+        with self._lock:
+            passing, self.time_passes_after_page = self.time_passes_after_page, None
+        if passing:
+            self.data.until += passing
+        return Reply.json({"limit": limit, "skip": skip, "objects": page})
 
     def _login(self, request: Request) -> Reply:
         try:

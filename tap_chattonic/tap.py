@@ -8,13 +8,14 @@ from singer_sdk import typing as th
 from typing_extensions import override
 
 from tap_chattonic.client import CALENDAR
+from tap_chattonic.conversations import ConversationsStream
 from tap_chattonic.streams import DashboardHourlyStream, OperatorStatsDailyStream
 from tapkit.settings import common_properties
 from tapkit.tap import VendorTap
 
 
 class TapChattonic(VendorTap):
-    """Singer tap for Chat-Tonic's operator statistics and dashboard."""
+    """Singer tap for Chat-Tonic's operator statistics, dashboard and conversations."""
 
     name = "tap-chattonic"
     label = "Chat-Tonic"
@@ -66,6 +67,17 @@ class TapChattonic(VendorTap):
                 "day at a time."
             ),
         ),
+        th.Property(
+            "open_conversation_days",
+            th.IntegerType(minimum=0, maximum=366),
+            default=7,
+            description=(
+                "conversations: how far back (days before now) a run re-reads to follow "
+                "conversations that were still pending or in progress at the previous run, "
+                "so their final status arrives. 0: only lookback_days. A conversation "
+                "resolved later than this keeps its last status read until a full refresh."
+            ),
+        ),
         *common_properties(
             default_base_url=None,
             base_url_required=True,
@@ -83,8 +95,12 @@ class TapChattonic(VendorTap):
 
     @override
     def discover_streams(self) -> list[t.Any]:
-        """Operator statistics per day and the hourly dashboard."""
-        return [OperatorStatsDailyStream(self), DashboardHourlyStream(self)]
+        """Operator statistics per day, the hourly dashboard, and the conversations."""
+        return [
+            OperatorStatsDailyStream(self),
+            DashboardHourlyStream(self),
+            ConversationsStream(self),
+        ]
 
 
 def check_credentials(config: t.Mapping[str, t.Any]) -> list[str]:

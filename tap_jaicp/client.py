@@ -32,7 +32,8 @@ if t.TYPE_CHECKING:
 
 DEFAULT_BASE_URL = "https://app.jaicp.com"
 DEFAULT_PAGE_SIZE = 100
-#: the largest page the tap asks for (the emulator's limit; the vendor documents none)
+#: the largest page the tap asks for: the tap's own bound, as a page is decoded whole (the
+#: spec states only `size` >= 1)
 MAX_PAGE_SIZE = 1000
 _CHUNK_BYTES = 64 * 1024
 

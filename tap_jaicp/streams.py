@@ -1,4 +1,6 @@
-"""JAICP streams: sessions and messages (date windows, pages inside), and clients.
+"""JAICP streams: sessions and messages (date windows, pages inside), clients, the message
+label catalog, and two statistics a bot's analyst needs: sessions per session label and
+sessions switched from the bot to an operator, per day.
 
 `messages` is read by message time (`messages_mode: by_time`, the default) or per session
 as a child of `sessions` (`by_session`); both have the same schema.
@@ -14,6 +16,7 @@ from singer_sdk import typing as th
 from typing_extensions import override
 
 from tap_jaicp.client import JaicpPagedStream, JaicpStream
+from tapkit.jsonbody import iter_json_records
 from tapkit.pageloop import Page, page_of
 from tapkit.prefetch import Prefetcher
 from tapkit.records import extra_property, to_text
@@ -50,24 +53,21 @@ SESSION_LABELS = th.ArrayType(
         additional_properties=True,
     )
 )
-#: `MessageLabelDto`, its `group` a `MessageLabelGroupDto`
-MESSAGE_LABELS = th.ArrayType(
-    th.ObjectType(
-        th.Property("id", th.IntegerType),
-        th.Property("name", th.StringType),
-        th.Property("priority", th.IntegerType),
-        th.Property(
-            "group",
-            th.ObjectType(
-                th.Property("id", th.IntegerType),
-                th.Property("name", th.StringType),
-                th.Property("priority", th.IntegerType),
-                additional_properties=True,
-            ),
-        ),
-        additional_properties=True,
-    )
+#: `MessageLabelGroupDto`
+MESSAGE_LABEL_GROUP = th.ObjectType(
+    th.Property("id", th.IntegerType),
+    th.Property("name", th.StringType),
+    th.Property("priority", th.IntegerType),
+    additional_properties=True,
 )
+#: `MessageLabelDto`, its `group` a `MessageLabelGroupDto`
+MESSAGE_LABEL_PROPERTIES = (
+    th.Property("id", th.IntegerType),
+    th.Property("name", th.StringType),
+    th.Property("priority", th.IntegerType),
+    th.Property("group", MESSAGE_LABEL_GROUP),
+)
+MESSAGE_LABELS = th.ArrayType(th.ObjectType(*MESSAGE_LABEL_PROPERTIES, additional_properties=True))
 #: `OperatorInfo` (the live-chat operator who answered)
 OPERATOR_INFO = th.ObjectType(
     th.Property("id", th.StringType),
@@ -143,6 +143,26 @@ def window_instants(window: DateWindow) -> tuple[str, str]:
     return vendor_instant(start), vendor_instant(end - ONE_MS)
 
 
+def range_filter(key: str, window: DateWindow) -> dict[str, t.Any]:
+    """A `FiltersDto` holding one DATE_TIME_RANGE on `key` covering the window."""
+    first, last = window_instants(window)
+    return {"filters": [{"key": key, "type": "DATE_TIME_RANGE", "from": first, "to": last}]}
+
+
+def epoch_ms_to_iso(value: t.Any) -> str | None:
+    """`TimestampToValue.ts` (epoch milliseconds, an interval's start) as a UTC date-time;
+    None when it is not a whole number (the row keeps `ts` as sent, typed by the core).
+    """
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    seconds, millis = divmod(value, 1000)
+    try:
+        instant = dt.datetime.fromtimestamp(seconds, tz=dt.UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+    return (instant + dt.timedelta(milliseconds=millis)).isoformat()
+
+
 #: at most this many requests at once (the keep-alive pool holds 10 connections per host)
 MAX_PARALLEL_REQUESTS = 10
 
@@ -156,17 +176,17 @@ class JaicpWindowedStream(JaicpStream):
     windowing = Windowing(max_days=31)
     #: the `FilterKey` whose range is the window
     filter_key: str = ""
+    #: query parameters sent with every page besides `page` and `size`
+    query_flags: t.ClassVar[dict[str, str]] = {}
 
     @override
     def window_request(
         self, context: Context | None, window: DateWindow, page: t.Any
     ) -> WindowRequest:
         """The page inside the window; the window as a DATE_TIME_RANGE on `filter_key`."""
-        first, last = window_instants(window)
-        time_range = {"key": self.filter_key, "type": "DATE_TIME_RANGE"}
         return WindowRequest(
-            params=self.page_params(page),
-            body={"filters": [{**time_range, "from": first, "to": last}]},
+            params={**self.page_params(page), **self.query_flags},
+            body=range_filter(self.filter_key, window),
         )
 
     @override
@@ -176,11 +196,20 @@ class JaicpWindowedStream(JaicpStream):
 
 
 class SessionsStream(JaicpWindowedStream):
-    """Sessions (`SessionInfo`) by start time."""
+    """Sessions (`SessionInfo`) by start time.
+
+    Sent with the spec's optional flags `needToReturnSessionLabels` and
+    `needToReturnSessionData`: without them a server may leave `labels` and `sessionData`
+    out of every session.
+    """
 
     name = "sessions"
     path = "/sessions/filter"
     filter_key = "SESSION_START_TIME"
+    query_flags: t.ClassVar[dict[str, str]] = {
+        "needToReturnSessionLabels": "true",
+        "needToReturnSessionData": "true",
+    }
     primary_keys = ("sessionId",)
     replication_key = "startTime"
     records_array_key = "sessions"
@@ -382,3 +411,162 @@ class ClientsStream(JaicpPagedStream):
     ) -> dict[str, t.Any]:
         """No filter: every client."""
         return {"filters": []}
+
+
+class JaicpStatsStream(JaicpStream):
+    """A statistics endpoint (no paging), read in windows of whole UTC days.
+
+    No `Timezone` header is sent (the spec names it but not its unit), so days and `ts`
+    are UTC; each daily interval lies inside one window, and a window re-read in the
+    lookback upserts its days.
+    """
+
+    windowing = Windowing(max_days=31)
+    records_array_key = "stats"
+
+    @override
+    def parse_page(self, response: requests.Response, page: Page) -> t.Iterable[dict[str, t.Any]]:
+        """The objects of the `stats` array, as the body streams in."""
+        chunks = response.iter_content(chunk_size=64 * 1024)
+        return iter_json_records(chunks, array_key=self.records_array_key)
+
+
+class MessageLabelsStream(JaicpStream):
+    """The message label catalog (`GET …/message/labels`: an array of `MessageLabelDto`,
+    each with its `group`, a `MessageLabelGroupDto`); a full table.
+    """
+
+    name = "message_labels"
+    path = "/message/labels"
+    http_method = "GET"
+    primary_keys = ("id",)
+    schema = th.PropertiesList(*MESSAGE_LABEL_PROPERTIES, EXTRA).to_dict()
+
+    @override
+    def parse_page(self, response: requests.Response, page: Page) -> t.Iterable[dict[str, t.Any]]:
+        """The labels of the bare array, as the body streams in."""
+        return iter_json_records(response.iter_content(chunk_size=64 * 1024))
+
+
+class SessionLabelStatsStream(JaicpStatsStream):
+    """Sessions per session label and day (`POST …/stats/session-labels`,
+    `SessionLabelStatsDto`: per label a `SessionLabelStats` whose `tsToValues` are
+    `TimestampToValue`s), one row per label and day.
+
+    Asked with `intervalType=DAY&step=1` and the window as a `SESSION_START_TIME` range.
+    A row is the label (`SessionLabelDto`) and one interval (`ts`, `value`), plus the
+    tap's `labelId` (the key) and `intervalStart` (`ts` as a UTC date-time). The spec's
+    `totalCount` sums the request's whole range, which depends on `window_days`: it is not
+    a column (the sum of `value` gives it for any range).
+    """
+
+    name = "session_label_stats"
+    path = "/stats/session-labels"
+    http_method = "POST"
+    primary_keys = ("labelId", "ts")
+    replication_key = "intervalStart"
+    schema = th.PropertiesList(
+        th.Property("labelId", th.IntegerType, required=True, description="label.id"),
+        th.Property("label", SESSION_LABELS.wrapped_type, description="`SessionLabelDto`."),
+        th.Property(
+            "ts", th.IntegerType, required=True, description="Interval start, epoch ms (UTC)."
+        ),
+        th.Property("value", th.NumberType, description="Sessions with the label."),
+        th.Property("intervalStart", th.DateTimeType, description="`ts` as a UTC date-time."),
+        th.Property("intervalType", th.StringType, description="The interval asked: DAY."),
+        EXTRA,
+    ).to_dict()
+
+    @override
+    def window_request(
+        self, context: Context | None, window: DateWindow, page: t.Any
+    ) -> WindowRequest:
+        """Daily intervals over the window's sessions."""
+        return WindowRequest(
+            params={"intervalType": "DAY", "step": 1},
+            body=range_filter("SESSION_START_TIME", window),
+        )
+
+    @override
+    def parse_page(self, response: requests.Response, page: Page) -> t.Iterable[dict[str, t.Any]]:
+        """One row per label and interval."""
+        for stat in super().parse_page(response, page):
+            label = stat.get("label")
+            intervals = stat.get("tsToValues")
+            if not isinstance(intervals, list):
+                intervals = []
+            around = {k: v for k, v in stat.items() if k not in ("tsToValues", "totalCount")}
+            for interval in intervals:
+                ts = interval.get("ts") if isinstance(interval, dict) else None
+                yield {
+                    **around,
+                    **(interval if isinstance(interval, dict) else {"value": interval}),
+                    "labelId": label.get("id") if isinstance(label, dict) else None,
+                    "intervalStart": epoch_ms_to_iso(ts),
+                    "intervalType": "DAY",
+                }
+
+
+class SwitchedSessionsDailyStream(JaicpStatsStream):
+    """Sessions switched from the bot to an operator, per UTC day and transfer method
+    (`GET …/stats/switched-sessions`, `TimestampToValueStatsDto`, whose `stats` are
+    `TimestampToValue`s).
+
+    `transferToOperatorMethod` is required and takes one value per request: each window is
+    asked twice, `SWITCH` (the bot's switch to an operator) then `TEXT` (a bot answer that
+    counts as a transfer, the text given by the optional `transfer_text` setting as
+    `textForTransfer`). `dateFrom`/`dateTo` are `format: date`, both read as inclusive.
+    """
+
+    name = "switched_sessions_daily"
+    path = "/stats/switched-sessions"
+    http_method = "GET"
+    primary_keys = ("transferToOperatorMethod", "date")
+    replication_key = "date"
+    METHODS = ("SWITCH", "TEXT")
+    schema = th.PropertiesList(
+        th.Property(
+            "transferToOperatorMethod",
+            th.StringType,
+            required=True,
+            description="SWITCH or TEXT, as asked.",
+        ),
+        th.Property("date", th.DateType, required=True, description="The UTC day of `ts`."),
+        th.Property("ts", th.IntegerType, description="Day start, epoch ms (UTC)."),
+        th.Property("value", th.NumberType, description="Sessions switched that day."),
+        EXTRA,
+    ).to_dict()
+
+    @override
+    def window_request(
+        self, context: Context | None, window: DateWindow, page: t.Any
+    ) -> WindowRequest:
+        """The window's days, for one transfer method (the page token)."""
+        params: dict[str, t.Any] = {
+            "dateFrom": window.first.isoformat(),
+            "dateTo": window.last.isoformat(),
+            "transferToOperatorMethod": page or self.METHODS[0],
+        }
+        if self.config.get("transfer_text"):
+            params["textForTransfer"] = self.config["transfer_text"]
+        return WindowRequest(params=params)
+
+    @override
+    def next_page_in_window(self, response: requests.Response, token: WindowToken) -> t.Any:
+        """The other method, once the first is read."""
+        method = token.page or self.METHODS[0]
+        following = self.METHODS.index(method) + 1
+        return self.METHODS[following] if following < len(self.METHODS) else None
+
+    @override
+    def parse_page(self, response: requests.Response, page: Page) -> t.Iterable[dict[str, t.Any]]:
+        """Each day, stamped with the method it was asked for."""
+        token = page.token
+        method = getattr(token, "page", None) or self.METHODS[0]
+        for interval in super().parse_page(response, page):
+            start = epoch_ms_to_iso(interval.get("ts"))
+            yield {
+                **interval,
+                "transferToOperatorMethod": method,
+                "date": start[:10] if start else None,
+            }

@@ -11,16 +11,21 @@ from tap_jaicp.client import DEFAULT_BASE_URL, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from tap_jaicp.streams import (
     MAX_PARALLEL_REQUESTS,
     ClientsStream,
+    MessageLabelsStream,
     MessagesBySessionStream,
     MessagesByTimeStream,
+    SessionLabelStatsStream,
     SessionsStream,
+    SwitchedSessionsDailyStream,
 )
 from tapkit.settings import common_properties
 from tapkit.tap import VendorTap
 
 
 class TapJaicp(VendorTap):
-    """Singer tap for the JAICP Reporter API: sessions, their messages, clients."""
+    """Singer tap for the JAICP Reporter API: sessions, their messages, clients, message
+    labels, and daily session-label and bot-to-operator statistics.
+    """
 
     name = "tap-jaicp"
     label = "JAICP"
@@ -54,8 +59,8 @@ class TapJaicp(VendorTap):
             th.IntegerType(minimum=1, maximum=SessionsStream.windowing.max_days),
             default=7,
             description=(
-                "Days per window of sessions (by start time) and of messages by time (one "
-                "STATE each)."
+                "Days per window of sessions (by start time), of messages by time and of "
+                "the daily statistics (one STATE each)."
             ),
         ),
         th.Property(
@@ -79,15 +84,33 @@ class TapJaicp(VendorTap):
                 "order (JAICP documents no rate limit). 1 reads one session at a time."
             ),
         ),
+        th.Property(
+            "transfer_text",
+            th.StringType,
+            description=(
+                "switched_sessions_daily, method TEXT: the bot answer that counts as a "
+                "transfer to an operator (sent as textForTransfer; unset: not sent, the "
+                "server's default applies)."
+            ),
+        ),
         *common_properties(default_base_url=DEFAULT_BASE_URL),
     ).to_dict()
 
     @override
     def discover_streams(self) -> list[t.Any]:
-        """Sessions, messages (by time or per session, per `messages_mode`), clients."""
+        """Sessions, messages (by time or per session, per `messages_mode`), clients, the
+        message label catalog, and the daily statistics.
+        """
         by_session = self.config.get("messages_mode") == "by_session"
         messages = MessagesBySessionStream(self) if by_session else MessagesByTimeStream(self)
-        return [SessionsStream(self), messages, ClientsStream(self)]
+        return [
+            SessionsStream(self),
+            messages,
+            ClientsStream(self),
+            MessageLabelsStream(self),
+            SessionLabelStatsStream(self),
+            SwitchedSessionsDailyStream(self),
+        ]
 
 
 if __name__ == "__main__":

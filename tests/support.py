@@ -155,15 +155,54 @@ def run_tap_killed_after_states(
     state: dict | None = None,
     timeout: float = 300,
     sig: int = signal.SIGKILL,
+    catalog: dict | None = None,
+    streams: t.Collection[str] | None = None,
 ) -> TapRun:
     """Run a sync and send it `sig` (SIGKILL) right after its `states`-th bookmark STATE.
 
     What the process prints after the signal (a final STATE, its last log lines) is kept.
+    With `catalog`, only the streams it selects are synced. With `streams`, only a STATE
+    that moves the bookmark of one of them counts (another stream synced first, and the
+    STATE messages repeating its bookmark, do not).
     """
+    with tempfile.TemporaryDirectory() as tmp:
+        command = tap_command(tap, config, state, Path(tmp))
+        if catalog is not None:
+            command += ["--catalog", str(_write_json(Path(tmp), "catalog.json", catalog))]
+        counts = _is_bookmark_state if streams is None else _BookmarkMoves(streams)
+        return _killed_after_states(command, states, counts, timeout=timeout, sig=sig)
+
+
+class _BookmarkMoves:
+    """Tells whether a STATE line moves the bookmark of one of `streams`."""
+
+    def __init__(self, streams: t.Collection[str]) -> None:
+        self.streams = set(streams)
+        self.seen: dict[str, t.Any] = {}
+
+    def __call__(self, line: str) -> bool:
+        if not _is_bookmark_state(line):
+            return False
+        bookmarks = json.loads(line)["value"]["bookmarks"]
+        moved = False
+        for stream in self.streams & set(bookmarks):
+            value = bookmarks[stream].get("replication_key_value")
+            if value is not None and value != self.seen.get(stream):
+                self.seen[stream], moved = value, True
+        return moved
+
+
+def _killed_after_states(
+    command: list[str],
+    states: int,
+    counts: t.Callable[[str], bool],
+    *,
+    timeout: float,
+    sig: int,
+) -> TapRun:
     with (
-        tempfile.TemporaryDirectory() as tmp,
         subprocess.Popen(  # the context closes both pipes (filterwarnings = error)
-            tap_command(tap, config, state, Path(tmp)),
+            command,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -175,7 +214,7 @@ def run_tap_killed_after_states(
         seen = 0
         for line in process.stdout:
             lines.append(line)
-            if _is_bookmark_state(line):
+            if counts(line):
                 seen += 1
                 if seen >= states:
                     process.send_signal(sig)

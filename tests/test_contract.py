@@ -52,7 +52,7 @@ def truth_for(case: TapCase, server: EmulatorServer, config: dict, days: int = D
 
 def assert_complete(case: TapCase, run, truth) -> None:
     assert run.returncode == 0, run.stderr[-3000:]
-    for stream, key_fields in case.windowed_streams.items():
+    for stream, key_fields in {**case.windowed_streams, **case.snapshot_streams}.items():
         assert run.keys(stream, key_fields) == truth[stream], f"{stream}: keys differ from truth"
 
 
@@ -126,7 +126,7 @@ def check_resume_after_kill(case: TapCase, emulator: EmulatorServer) -> None:
     config = config_for(case, emulator, lookback_days=0, **case.smallest_window)
     run_tap(case.tap, config)
     full_run_requests = len(emulator.requests)
-    killed = run_tap_killed_after_states(case.tap, config, states=2)
+    killed = run_tap_killed_after_states(case.tap, config, states=2, streams=case.windowed_streams)
     assert killed.returncode != 0
     state = killed.states()[-1]
     requests_before = len(emulator.requests)

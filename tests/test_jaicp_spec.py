@@ -12,14 +12,18 @@ fails the test named after its stream.
 from __future__ import annotations
 
 import typing as t
+from pathlib import Path
 
 import pytest
 
 from tap_jaicp.streams import (
     ClientsStream,
+    MessageLabelsStream,
     MessagesBySessionStream,
     MessagesByTimeStream,
+    SessionLabelStatsStream,
     SessionsStream,
+    SwitchedSessionsDailyStream,
 )
 
 DATE_TIME = "date-time"
@@ -144,6 +148,35 @@ CLIENT_EXTENDED_INFO = {
     "blockDate": DATE_TIME,
 }
 
+#: `TimestampToValue` (required `ts`, `value`): `ts` int64, `value` a double
+TIMESTAMP_TO_VALUE = {"ts": "integer", "value": "number"}
+#: `SessionLabelStats` (one per label in `SessionLabelStatsDto.stats`): `label` a
+#: `SessionLabelDto`, `tsToValues` an array of `TimestampToValue`, `totalCount` int64
+SESSION_LABEL_STATS = {
+    "label": SESSION_LABEL_DTO,
+    "tsToValues": [TIMESTAMP_TO_VALUE],
+    "totalCount": "integer",
+}
+
+#: The statistics streams hold one row per interval: the row is the component flattened
+#: (what `tsToValues` holds, beside what it belongs to) plus the tap's own columns named
+#: here, which are not the vendor's (keys and readable dates derived from `ts`).
+SESSION_LABEL_STATS_ROW = {
+    "label": SESSION_LABEL_STATS["label"],
+    **TIMESTAMP_TO_VALUE,
+    # the tap's: the key, `ts` as a date-time, the interval asked
+    "labelId": "integer",
+    "intervalStart": DATE_TIME,
+    "intervalType": "string",
+}
+SWITCHED_SESSIONS_ROW = {
+    **TIMESTAMP_TO_VALUE,
+    # the tap's: the `transferToOperatorMethod` asked (a required query parameter whose
+    # enum is SWITCH, TEXT) and the UTC day of `ts`
+    "transferToOperatorMethod": "string",
+    "date": "date",
+}
+
 #: stream → the fields it must declare: messages are `ExtendedMessage` (by time) and
 #: `Message` (by session) in one schema, the union of both (`Message` adds only `status`),
 #: so the warehouse's columns do not depend on `messages_mode`
@@ -152,6 +185,9 @@ STREAMS = {
     "messages by time": (MessagesByTimeStream, EXTENDED_MESSAGE | MESSAGE),
     "messages by session": (MessagesBySessionStream, EXTENDED_MESSAGE | MESSAGE),
     "clients": (ClientsStream, CLIENT_EXTENDED_INFO),
+    "message_labels": (MessageLabelsStream, MESSAGE_LABEL_DTO),
+    "session_label_stats": (SessionLabelStatsStream, SESSION_LABEL_STATS_ROW),
+    "switched_sessions_daily": (SwitchedSessionsDailyStream, SWITCHED_SESSIONS_ROW),
 }
 
 
@@ -166,6 +202,8 @@ def spec_shape(prop: dict) -> t.Any:
         return {name: spec_shape(inner) for name, inner in prop.get("properties", {}).items()}
     if types == {"string"} and prop.get("format") == "date-time":
         return DATE_TIME
+    if types == {"string"} and prop.get("format") == "date":
+        return "date"
     (single,) = types
     return single
 
@@ -188,3 +226,53 @@ def test_the_stream_declares_the_spec_s_fields_with_the_spec_s_types(stream):
 def test_nested_objects_keep_undeclared_fields():
     client = SessionsStream.schema["properties"]["client"]
     assert client.get("additionalProperties") is True
+
+
+#: the spec's file in the shared vendor folder, when a folder above this checkout has it
+SHARED_SPEC = next(
+    (
+        folder / "shared/vendor-docs/jaicp/reporter-api.yml"
+        for folder in Path(__file__).resolve().parents
+        if (folder / "shared/vendor-docs/jaicp/reporter-api.yml").exists()
+    ),
+    Path("shared/vendor-docs/jaicp/reporter-api.yml"),
+)
+
+
+def published_component(spec: dict[str, t.Any], name: str) -> t.Any:
+    """A component of the published file in the notation above."""
+    return _shape(spec, spec["components"]["schemas"][name])
+
+
+def _shape(spec: dict[str, t.Any], node: dict[str, t.Any]) -> t.Any:
+    if "$ref" in node:
+        target = spec["components"]["schemas"][node["$ref"].rsplit("/", 1)[-1]]
+        if target.get("type") == "object" and "properties" not in target:
+            return FREE_FORM
+        return _shape(spec, target)
+    if node.get("type") == "array":
+        return [_shape(spec, node["items"])]
+    if "properties" in node:
+        return {k: _shape(spec, v) for k, v in node["properties"].items()}
+    if node.get("type") == "object":
+        return FREE_FORM
+    if node.get("type") == "string" and node.get("format") in ("date-time", "date"):
+        return DATE_TIME if node["format"] == "date-time" else "date"
+    return node.get("type", "string")
+
+
+@pytest.mark.parametrize(
+    ("component", "transcribed"),
+    [
+        ("MessageLabelDto", MESSAGE_LABEL_DTO),
+        ("SessionLabelDto", SESSION_LABEL_DTO),
+        ("TimestampToValue", TIMESTAMP_TO_VALUE),
+        ("SessionLabelStats", SESSION_LABEL_STATS),
+    ],
+)
+def test_the_transcribed_components_match_the_shared_copy_of_the_spec(component, transcribed):
+    if not SHARED_SPEC.exists():
+        pytest.skip(f"no shared copy of the spec at {SHARED_SPEC}")
+    yaml = pytest.importorskip("yaml")
+    spec = yaml.safe_load(SHARED_SPEC.read_text())
+    assert published_component(spec, component) == transcribed

@@ -197,6 +197,7 @@ def test_an_expired_token_is_renewed_by_logging_in_again_and_nothing_is_lost():
 
 
 def test_a_login_that_meets_a_server_error_is_retried(emulator):
+    emulator.app.token_lifetime = None  # one login for the run (the conversations walk is long)
     emulator.inject(Fault(kind="status", status=503, times=2, path="/login"))
     run = run_tap(TAP, fixed_range(emulator, CHATTONIC_TZ, "2026-11-01", "2026-11-02"))
 
@@ -208,6 +209,7 @@ def test_a_login_that_meets_a_server_error_is_retried(emulator):
 
 
 def test_the_login_is_timed_in_the_sdk_request_metrics_like_every_request(emulator):
+    emulator.app.token_lifetime = None  # one login for the run (the conversations walk is long)
     run = run_tap(TAP, fixed_range(emulator, CHATTONIC_TZ, "2026-11-01", "2026-11-02"))
 
     assert run.returncode == 0, run.stderr[-3000:]
@@ -256,6 +258,7 @@ def test_an_access_token_is_sent_as_bearer_without_any_login():
 
 
 def test_a_refused_access_token_is_replaced_by_a_login_when_a_password_is_given(emulator):
+    emulator.app.token_lifetime = None  # one login for the run (the conversations walk is long)
     config = fixed_range(emulator, "UTC", "2026-11-01", "2026-11-02")
     config["access_token"] = "test-chattonic-stale-token-0000"
     run = run_tap(TAP, config)

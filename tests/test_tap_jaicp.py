@@ -9,13 +9,15 @@ import math
 import re
 import subprocess
 import tempfile
+import typing as t
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+import requests
 
 from emulators.framework import EmulatorServer, Fault
-from emulators.jaicp import JaicpData, JaicpEmulator, parse_iso_ms
+from emulators.jaicp import JaicpData, JaicpEmulator, parse_iso_ms, without_nulls
 from tests.meltano_support import meltano_env, meltano_run, warehouse_keys
 from tests.support import TapRun, _parse, run_tap_killed_after_states, tap_command, tap_env
 from tests.tap_cases import TAP_CASES
@@ -251,10 +253,11 @@ def test_messages_that_keep_failing_fail_the_run_without_bookmarking_their_windo
 
 def test_a_killed_run_resumes_with_every_message(emulator):
     settings = by_session(emulator, days_back=6, window_days=1)
-    killed = run_tap_killed_after_states("tap-jaicp", settings, states=2)
+    catalog = catalog_selecting(settings, {"sessions", "messages"})
+    killed = run_tap_killed_after_states("tap-jaicp", settings, states=2, catalog=catalog)
     assert killed.returncode != 0
 
-    resumed = run(settings, state=killed.states()[-1])
+    resumed = run(settings, state=killed.states()[-1], catalog=catalog)
 
     assert resumed.returncode == 0
     keys = ("sessionId", "questionId")
@@ -304,7 +307,8 @@ def test_records_are_typed_and_keep_unknown_fields(emulator):
         assert isinstance(session["duration"], int) and isinstance(session["questionCount"], int)
         if session["sessionId"] in raw:
             assert session["duration"] == round(raw[session["sessionId"]]["duration"] / 1000)
-            assert session["client"] == raw[session["sessionId"]]["client"], "nothing lost"
+            # nothing lost (the emulator leaves out members that would be null)
+            assert session["client"] == without_nulls(raw[session["sessionId"]]["client"])
     assert {"experimentId": 7} in [s["_extra"] for s in sessions]
     messages = result.records("messages")
     assert {"nluIntent": "/greeting"} in [m["_extra"] for m in messages]
@@ -361,9 +365,9 @@ def test_one_kept_alive_connection_serves_a_stream_s_many_requests(emulator, par
     assert result.returncode == 0
     connections = len(re.findall(r"Starting new HTTP connection", result.stderr))
     assert len(emulator.served(MESSAGES)) > 20
-    # one connection per stream (sessions, messages, clients); messages read ahead keep one
-    # per request in flight
-    assert connections <= 2 + parallel
+    # one connection per stream (sessions, messages, clients, message_labels and the two
+    # statistics); messages read ahead keep one per request in flight
+    assert connections <= 5 + parallel
 
 
 def _output(result: TapRun) -> list:
@@ -402,10 +406,11 @@ def test_messages_read_in_parallel_give_exactly_the_serial_output(emulator):
 
 def test_a_killed_parallel_run_resumes_with_every_message(emulator):
     settings = by_session(emulator, days_back=6, window_days=1, max_parallel_requests=8)
-    killed = run_tap_killed_after_states("tap-jaicp", settings, states=2)
+    catalog = catalog_selecting(settings, {"sessions", "messages"})
+    killed = run_tap_killed_after_states("tap-jaicp", settings, states=2, catalog=catalog)
     assert killed.returncode != 0
 
-    resumed = run(settings, state=killed.states()[-1])
+    resumed = run(settings, state=killed.states()[-1], catalog=catalog)
 
     assert resumed.returncode == 0
     keys = ("sessionId", "questionId")
@@ -611,3 +616,170 @@ def test_meltano_loads_sessions_messages_by_time_and_clients_with_string_ids(
     assert all(isinstance(key, str) for (key,) in clients), "client ids load as text"
     assert any(not key.isdigit() for (key,) in clients)
     assert emulator.served(MESSAGES) == [], "messages were read by time"
+
+
+# -- issue 22: the spec's optional flags, its shapes, and the statistics streams -------------
+
+STATS_LABELS = "/stats/session-labels"
+SWITCHED = "/stats/switched-sessions"
+LABELS = "/message/labels"
+
+
+def emulator_post(server: EmulatorServer, route: str, body: t.Any = None, **params: t.Any):
+    """A v1 request to the emulator, as any client of the published spec would send it."""
+    url = f"{server.url}/api/v1/reporter/{route}"
+    headers = {"Authorization": f"Bearer {JAICP_TOKEN}"}
+    if body is None:
+        return requests.post(url, params=params, headers=headers, timeout=10)
+    return requests.post(url, params=params, json=body, headers=headers, timeout=10)
+
+
+def day_filter(first: str, last: str, key: str = "SESSION_START_TIME") -> dict:
+    return {"filters": [{"key": key, "type": "DATE_TIME_RANGE", "from": first, "to": last}]}
+
+
+def test_sessions_ask_for_labels_and_session_data_which_a_server_leaves_out_otherwise(emulator):
+    yesterday = (today() - dt.timedelta(days=1)).isoformat()
+    body = day_filter(f"{yesterday}T00:00:00.000Z", f"{yesterday}T23:59:59.999Z")
+    bare = emulator_post(emulator, "sessions/filter", body).json()["sessions"]
+    assert bare and not any("labels" in s or "sessionData" in s for s in bare)
+    asked_before = len(emulator.served(SESSIONS))
+
+    result = run(config(emulator, days_back=2))
+
+    assert result.returncode == 0, result.stderr[-2000:]
+    for request in emulator.served(SESSIONS)[asked_before:]:
+        assert request.query["needToReturnSessionLabels"] == "true"
+        assert request.query["needToReturnSessionData"] == "true"
+    sessions = result.records("sessions")
+    assert any(s["labels"] for s in sessions), "labels arrive when asked for"
+    assert any(s["sessionData"] for s in sessions), "session data arrives when asked for"
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "{day}T00:00:00.000Z",
+        "{day}t00:00:00z",
+        "{day}T00:00:00Z",
+        "{day}T02:00:00.000000+02:00",
+        "{prev}T23:59:60Z",
+        "{day}T00:00:00.000000001Z",
+    ],
+)
+def test_the_emulator_takes_every_rfc_3339_spelling_of_a_filter_date_time(emulator, spelling):
+    day = today() - dt.timedelta(days=1)
+    start = spelling.format(day=day.isoformat(), prev=(day - dt.timedelta(days=1)).isoformat())
+    body = day_filter(start, f"{day.isoformat()}T23:59:59.999Z")
+    reply = emulator_post(emulator, "sessions/filter", body, size=1000)
+    assert reply.status_code == 200, reply.text
+    got = {s["sessionId"] for s in reply.json()["sessions"]}
+    assert got == {s["sessionId"] for s in emulator.app.data.sessions_on_days(day, day)}
+
+
+def test_the_emulator_answers_as_the_spec_declares(emulator):
+    # the filter body is optional, and `size` has no upper bound in the spec
+    reply = emulator_post(emulator, "sessions/filter", size=5000)
+    assert reply.status_code == 200, reply.text
+    body = reply.json()
+    assert set(body) == {"paging", "sessions", "filterSetId"}
+    assert len(body["sessions"]) == body["paging"]["totalCount"] > 0
+
+    def nulls(value: t.Any) -> int:
+        if isinstance(value, dict):
+            return sum((v is None) + nulls(v) for v in value.values())
+        if isinstance(value, list):
+            return sum(nulls(v) for v in value)
+        return 0
+
+    assert nulls(body) == 0, "the spec declares no nullable property"
+    orders = {tuple(s) for s in body["sessions"]}
+    assert len(orders) > 1, "members come in no fixed order"
+    # by session (v1: GET) the reply is `MessagesForSessionDto`, its session included
+    session = next(s for s in body["sessions"] if s["questionCount"])
+    url = f"{emulator.url}/api/v1/reporter/messages/by-session"
+    headers = {"Authorization": f"Bearer {JAICP_TOKEN}"}
+    by_session = requests.get(url, params={"sessionId": session["sessionId"]}, headers=headers)
+    assert by_session.status_code == 200
+    assert by_session.json()["session"]["sessionId"] == session["sessionId"]
+    posted = requests.post(url, params={"sessionId": session["sessionId"]}, headers=headers)
+    assert posted.status_code == 405, "the spec's method is GET"
+
+
+def test_message_labels_are_the_whole_catalog_with_groups_in_one_request(emulator):
+    result = run(config(emulator, days_back=1))
+    assert result.returncode == 0, result.stderr[-2000:]
+    labels = result.records("message_labels")
+    assert {label["id"] for label in labels} == {11, 12, 13, 14, 15}
+    assert {label["group"]["name"] for label in labels} == {"topics", "escalation"}
+    served = emulator.served(LABELS)
+    assert len(served) == 1 and served[0].method == "GET"
+
+
+def test_session_label_stats_count_each_labels_sessions_per_day_window_by_window(emulator):
+    days = 9
+    result = run(config(emulator, days_back=days, window_days=4))
+    assert result.returncode == 0, result.stderr[-2000:]
+    first = today() - dt.timedelta(days=days)
+    sessions = emulator.app.data.sessions_on_days(first, today())
+    expected: dict[tuple[int, str], int] = {}
+    for n in range(1, 5):
+        for offset in range(days + 1):
+            day = first + dt.timedelta(days=offset)
+            expected[(n, day.isoformat())] = sum(
+                1
+                for s in sessions
+                if s["startTime"].startswith(day.isoformat())
+                and any(str(label["id"]) == str(n) for label in s.get("labels", []))
+            )
+    rows = result.records("session_label_stats")
+    got = {(r["labelId"], r["intervalStart"][:10]): r["value"] for r in rows}
+    assert got == expected
+    assert sum(expected.values()) > 0
+    assert all(r["intervalStart"].endswith("T00:00:00+00:00") for r in rows)
+    served = emulator.served(STATS_LABELS)
+    assert len(served) == 3, "10 days in windows of 4"
+    for request in served:
+        assert request.method == "POST"
+        assert request.query == {"intervalType": "DAY", "step": "1"}
+        assert request.json()["filters"][0]["key"] == "SESSION_START_TIME"
+    assert result.bookmarks("session_label_stats")[-1].startswith(today().isoformat())
+
+
+def test_switched_sessions_are_read_for_both_methods_per_window_and_match_each_day(emulator):
+    days = 6
+    settings = config(emulator, days_back=days, window_days=7, transfer_text="Connecting you")
+    result = run(settings)
+    assert result.returncode == 0, result.stderr[-2000:]
+    first = today() - dt.timedelta(days=days)
+    served = emulator.served(SWITCHED)
+    assert [r.query["transferToOperatorMethod"] for r in served] == ["SWITCH", "TEXT"]
+    for request in served:
+        assert request.method == "GET"
+        assert (request.query["dateFrom"], request.query["dateTo"]) == (
+            first.isoformat(),
+            today().isoformat(),
+        )
+        assert request.query["textForTransfer"] == "Connecting you"
+    got = {
+        (r["transferToOperatorMethod"], r["date"]): r["value"]
+        for r in result.records("switched_sessions_daily")
+    }
+    expected = {
+        (method, (first + dt.timedelta(days=n)).isoformat()): len(
+            emulator.app.data.switched_on_day(first + dt.timedelta(days=n), method)
+        )
+        for method in ("SWITCH", "TEXT")
+        for n in range(days + 1)
+    }
+    assert got == expected
+    assert sum(v for (m, _), v in expected.items() if m == "SWITCH") > 0
+    assert sum(v for (m, _), v in expected.items() if m == "TEXT") > 0
+
+
+def test_a_statistics_window_that_keeps_failing_is_not_bookmarked(emulator):
+    emulator.inject(Fault(kind="status", status=500, times=1000, path=SWITCHED))
+    result = run(config(emulator, days_back=3, window_days=1, max_attempts=2))
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert result.bookmarks("switched_sessions_daily") == []

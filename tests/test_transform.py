@@ -40,9 +40,20 @@ STAGING = {
             "ccc_slots_activity",
         )
     },
-    "chattonic": {"stg_chattonic__operator_stats_daily", "stg_chattonic__dashboard_hourly"},
+    "chattonic": {
+        "stg_chattonic__operator_stats_daily",
+        "stg_chattonic__dashboard_hourly",
+        "stg_chattonic__conversations",
+    },
     "eight_by_eight": {"stg_eight_by_eight__agents", "stg_eight_by_eight__queues"},
-    "jaicp": {"stg_jaicp__sessions", "stg_jaicp__messages", "stg_jaicp__clients"},
+    "jaicp": {
+        "stg_jaicp__sessions",
+        "stg_jaicp__messages",
+        "stg_jaicp__clients",
+        "stg_jaicp__message_labels",
+        "stg_jaicp__session_label_stats",
+        "stg_jaicp__switched_sessions_daily",
+    },
 }
 MARTS = {"fct_conversations", "fct_messages", "fct_agent_days", "fct_queue_snapshots", "dim_agents"}
 

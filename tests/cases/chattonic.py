@@ -42,10 +42,17 @@ def chattonic_config(base_url: str, start: dt.date) -> dict:
 
 
 def chattonic_truth(app: ChattonicEmulator, first: dt.date, last: dt.date) -> dict[str, set]:
-    """Every operator on every local day; every UTC hour with a conversation on those days."""
+    """Every operator on every local day; every UTC hour with a conversation on those days;
+    every conversation created since the first day's local midnight (`/query` has no end)."""
     tz = ZoneInfo(CHATTONIC_TZ)
     days = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+    since = dt.datetime.combine(first, dt.time(), tzinfo=tz)
     return {
+        "conversations": {
+            (row["_id"],)
+            for row in app.data.query_objects()
+            if dt.datetime.fromisoformat(row["createdAt"]) >= since
+        },
         "dashboard_hourly": {
             (hour.isoformat(),) for hour in app.data.dashboard_hours(first, last, tz)
         },
@@ -67,6 +74,7 @@ CASE = TapCase(
         "dashboard_hourly": ("hour",),
         "operator_stats_daily": ("operator_id", "date"),
     },
+    snapshot_streams={"conversations": ("_id",)},
     truth=chattonic_truth,
     today=lambda config: dt.datetime.now(ZoneInfo(config["timezone"])).date(),
     secrets=(CHATTONIC_PASSWORD, ISSUED_TOKEN_PREFIX),
@@ -74,6 +82,7 @@ CASE = TapCase(
     bad_settings=[
         ({"username": None, "password": None}, "access_token"),
         ({"password": None}, "password"),
+        ({"open_conversation_days": -1}, "open_conversation_days"),
         ({"timezone": "Mars/Olympus_Mons"}, "timezone"),
         ({"codename": None}, "codename"),
         ({"base_url": None}, "base_url"),
@@ -86,7 +95,7 @@ CASE = TapCase(
     rejected_credentials=({"password": "wrong-password-0000"}, "password"),
     rejected_credentials_requests=1,
     contract_settings=CONTRACT_COMMON
-    | {"codename", "access_token", "username", "password", "timezone"},
+    | {"codename", "access_token", "username", "password", "timezone", "open_conversation_days"},
     secret_settings=frozenset({"access_token", "password"}),
     # the logins are not window requests
     window_paths=("/stats/",),

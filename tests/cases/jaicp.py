@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from emulators.jaicp import JaicpEmulator
+from emulators.jaicp import SESSION_LABELS, TRANSFER_METHODS, JaicpEmulator, epoch_ms
 from tap_jaicp.tap import TapJaicp
 from tests.tap_cases import CONTRACT_COMMON, TapCase
 
@@ -29,7 +29,18 @@ def jaicp_truth(
         messages = {
             (m["sessionId"], m["questionId"]) for m in app.data.messages_on_days(first, last)
         }
-    return {"sessions": {(s["sessionId"],) for s in sessions}, "messages": messages}
+    days = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+    return {
+        "sessions": {(s["sessionId"],) for s in sessions},
+        "messages": messages,
+        # every label and every day, a day without labelled sessions included (value 0)
+        "session_label_stats": {
+            (n, epoch_ms(day)) for n in range(1, SESSION_LABELS + 1) for day in days
+        },
+        "switched_sessions_daily": {
+            (method, day.isoformat()) for method in TRANSFER_METHODS for day in days
+        },
+    }
 
 
 CASE = TapCase(
@@ -42,7 +53,12 @@ CASE = TapCase(
         "page_size": JAICP_PAGE_SIZE,
         "start_date": f"{start.isoformat()}T00:00:00Z",
     },
-    windowed_streams={"sessions": ("sessionId",), "messages": ("sessionId", "questionId")},
+    windowed_streams={
+        "sessions": ("sessionId",),
+        "messages": ("sessionId", "questionId"),
+        "session_label_stats": ("labelId", "ts"),
+        "switched_sessions_daily": ("transferToOperatorMethod", "date"),
+    },
     truth=jaicp_truth,
     today=lambda config: dt.datetime.now(dt.UTC).date(),
     secrets=(JAICP_TOKEN,),

@@ -119,8 +119,12 @@ def _xml_records(body: bytes, *, singular: str, plural: str) -> list[dict[str, t
 
 
 def _xml_item(element: ET.Element) -> dict[str, t.Any]:
-    # An empty element (<status-code-item-id/>) is "no value", like "" in JSON.
-    return {child.tag: (child.text or "").strip() for child in element}
+    # XML has no null: an empty element (<status-code-item-id/>), or one holding only the
+    # blanks of a layout, is "no value"; any other text is kept exactly as sent
+    # (docs/values.md).
+    return {
+        child.tag: child.text if child.text and child.text.strip() else None for child in element
+    }
 
 
 def _snippet(body: bytes) -> str:

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from singer_sdk import typing as th
 
+from tapkit.csvbody import iter_csv_records
 from tapkit.records import (
     KeyTypeError,
     RecordTyper,
@@ -30,17 +31,12 @@ SCHEMA = th.PropertiesList(
 ).to_dict()
 
 
-def test_csv_strings_become_their_declared_types_and_blanks_become_null():
-    typer = RecordTyper(SCHEMA)
-    row = typer(
-        {
-            "id": "12",
-            "avg": "3.5",
-            "disabled": "1",
-            "name": "",
-            "at": "Wed, 14 Mar 2012 16:16:11 +0100",
-        }
-    )
+def test_csv_strings_become_their_declared_types_and_an_empty_cell_is_null():
+    # the CSV rule (docs/values.md): an empty cell is CSV's only "no value", so the CSV
+    # parser gives None for it; the typer itself changes no blank (the JSON rule)
+    body = b"id;avg;disabled;name;at\n12;3.5;1;;Wed, 14 Mar 2012 16:16:11 +0100\n"
+    (cells,) = list(iter_csv_records([body], delimiter=";"))
+    row = RecordTyper(SCHEMA)(cells)
     assert row == {
         "id": 12,
         "avg": 3.5,
@@ -67,14 +63,27 @@ def test_a_value_that_does_not_fit_is_null_and_kept_in_extra_with_one_warning(ca
 
 @pytest.mark.parametrize(
     ("value", "seconds"),
-    [("00:05:12", 312), ("1.02:00:00", 93600), ("5:07", 307), (312, 312), ("312", 312), ("", None)],
+    [("00:05:12", 312), ("1.02:00:00", 93600), ("100:00:00", 360000), (312, 312), ("312", 312)],
 )
 def test_durations_become_whole_seconds(value, seconds):
     assert to_seconds(value) == seconds
 
 
+@pytest.mark.parametrize(
+    "value",
+    # issue 27 item 4: beyond 64 bits, four parts, a sign, a fraction, hours or minutes?,
+    # hours beyond a day after days, a blank JSON string
+    [2**64, -(2**63) - 1, "1:2:3:4", "-0:05:00", "00:00:01.5", "5:07", "1.24:00:00", ""],
+)
+def test_a_duration_the_rules_cannot_read_exactly_does_not_fit(value):
+    with pytest.raises(ValueError):
+        to_seconds(value)
+
+
 def test_scalar_conversions():
-    assert to_int("7.0") == 7 and to_int(" 8 ") == 8 and to_int("") is None
+    assert to_int("7.0") == 7 and to_int(" 8 ") == 8
+    with pytest.raises(ValueError):  # a blank JSON string is a value, not a null
+        to_int("")
     assert to_float("2,5") == 2.5 and to_float(3) == 3.0
     assert to_bool("0") is False and to_bool("yes") is True
     with pytest.raises(ValueError):
@@ -90,9 +99,13 @@ def test_local_times_gain_the_offset_and_rfc2822_keeps_its_own():
 def test_fast_paths_give_the_same_values_as_the_general_ones():
     # ints, floats and strings already of their type skip the general conversion
     assert to_int(5) == 5 and to_int(True) == 1 and to_int(" 12 ") == 12 and to_int("-3") == -3
-    assert to_float(1.5) == 1.5 and to_float(" 2.5 ") == 2.5 and to_float("   ") is None
+    assert to_float(1.5) == 1.5 and to_float(" 2.5 ") == 2.5
     assert to_bool(False) is False and to_seconds(90) == 90 and to_seconds("00:01:30") == 90
-    assert to_text("  Ana ") == "Ana" and to_text("   ") is None and to_text(7) == "7"
+    # text exactly as sent (issue 22): never stripped, a blank string stays itself
+    assert to_text("  Ana ") == "  Ana " and to_text("   ") == "   " and to_text("") == ""
+    assert to_text(7) == "7" and to_text(True) == "true"
+    with pytest.raises(ValueError):
+        to_float("   ")
 
 
 @pytest.mark.parametrize(

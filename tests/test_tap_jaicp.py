@@ -578,7 +578,7 @@ def test_values_that_do_not_fit_are_kept_in_extra_under_their_dotted_path():
 def test_a_key_that_does_not_fit_fails_the_stream_before_any_null_key_is_written():
     app = JaicpEmulator(api_token=JAICP_TOKEN, data=JaicpData(odd={"client_key"}))
     with EmulatorServer(app) as server:
-        result = run(config(server, days_back=1))
+        result = run(config(server, days_back=1, on_invalid_key="fail"))
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     errors = [line for line in result.stderr.splitlines() if "ERROR" in line]

@@ -214,7 +214,10 @@ class SessionWithBadId(JaicpEmulator):
         if self.how == "missing":
             del first["sessionId"]
         else:
-            first["sessionId"] = {"null": None, "empty": "", "blank": " \t "}[self.how]
+            padded = f" {first['sessionId']} "
+            first["sessionId"] = {"null": None, "empty": "", "blank": " \t ", "padded": padded}[
+                self.how
+            ]
         return Reply.json(body)
 
 
@@ -241,6 +244,21 @@ def test_a_row_without_a_usable_key_no_longer_stops_the_pipeline(how):
         assert len(skipped) == 1 and "WARNING" in skipped[0], skipped
         example = {"missing": "missing", "null": "null", "empty": "''", "blank": "' \\t '"}
         assert f"sessionId {example[how]} in a row of {{" in skipped[0], skipped[0]
+
+
+def test_a_key_with_blanks_around_is_emitted_and_asked_for_exactly_as_sent():
+    """Issue 22: a stripped id asked `by_session` for another session, whose messages were lost."""
+    with EmulatorServer(SessionWithBadId(api_token=JAICP_TOKEN, how="padded")) as server:
+        config = {**jaicp_config(server), "messages_mode": "by_session"}
+        run = run_tap(JAICP.tap, config, timeout=120)
+        asked = [r.json().get("sessionId") for r in server.served("/messages/by-session")]
+    assert run.returncode == 0, run.stderr[-3000:]
+    padded = [
+        r["sessionId"] for r in run.records("sessions") if r["sessionId"] != r["sessionId"].strip()
+    ]
+    assert padded, "the padded id is emitted as sent"
+    assert all(f"{p}" in asked for p in padded), "and asked for exactly as sent"
+    assert all(p.strip() not in asked for p in padded), "never its stripped spelling"
 
 
 class DeepLabels(JaicpEmulator):

@@ -735,30 +735,40 @@ class RecordTyper:
         """
         if not self.skip_invalid_keys:
             return self._typed(row)
-        sent = dict(row)  # the row as sent, for the example (typing changes it in place)
         try:
             return self._typed(row)
         except (KeyTypeError, KeyMissingError) as exc:
-            self._count_skipped(getattr(exc, "field", ""), sent)
+            self._count_skipped(getattr(exc, "field", ""), row)
             return None
 
     def _typed(self, row: dict[str, t.Any]) -> dict[str, t.Any]:
-        extra = None
+        undeclared_values = None
         # a set comparison in C settles the common case (no undeclared field) per row
         if self.keep_extra and not row.keys() <= self.declared:
             undeclared = [key for key in row if key not in self.declared]
-            extra = {key: row.pop(key) for key in undeclared}
+            undeclared_values = {key: row.pop(key) for key in undeclared}
             counts = self.undeclared_counts
             for key in undeclared:
                 counts[key] = counts.get(key, 0) + 1
-        extra = self._type_fields(row, extra, self._not_fitting)
-        for key in self.required_keys:
-            value = row.get(key)
-            if value is None or (value.__class__ is str and not value.strip()):
-                raise KeyMissingError(self.stream_name, key, row)
+        try:
+            extra = self._type_fields(row, undeclared_values, self._not_fitting)
+            self._check_required_keys(row, undeclared_values)
+        except (KeyTypeError, KeyMissingError):
+            # the row is not written: its undeclared fields back, for the message or example
+            row.update(undeclared_values or {})
+            raise
         if self.keep_extra:
             row[EXTRA] = extra
         return row
+
+    def _check_required_keys(
+        self, row: dict[str, t.Any], undeclared: dict[str, t.Any] | None
+    ) -> None:
+        """`KeyMissingError` for a required key missing, null, empty or only blanks."""
+        for key in self.required_keys:
+            value = row.get(key)
+            if value is None or (value.__class__ is str and not value.strip()):
+                raise KeyMissingError(self.stream_name, key, {**row, **(undeclared or {})})
 
     def _not_fitting(
         self,

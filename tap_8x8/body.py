@@ -79,7 +79,7 @@ def _json_records(
             if isinstance(inner, dict) and singular in inner:
                 return _as_items(inner[singular], singular, body)
         if f"{singular}-id" in payload:  # the bare object of a single item
-            return [payload]
+            return [no_value_as_null(payload)]
     if isinstance(payload, list):
         return _as_items(payload, "the top-level list", body)
     raise BodyError(f"the response holds no {singular} list: {_snippet(body)!r}")
@@ -91,7 +91,7 @@ def _as_items(value: t.Any, where: str, body: bytes) -> list[dict[str, t.Any]]:
     items = [value] if isinstance(value, dict) else value
     if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
         raise BodyError(f"expected objects under {where!r}: {_snippet(body)!r}")
-    return items
+    return [no_value_as_null(item) for item in items]
 
 
 def _xml_records(body: bytes, *, singular: str, plural: str) -> list[dict[str, t.Any]]:
@@ -119,8 +119,22 @@ def _xml_records(body: bytes, *, singular: str, plural: str) -> list[dict[str, t
 
 
 def _xml_item(element: ET.Element) -> dict[str, t.Any]:
-    # An empty element (<status-code-item-id/>) is "no value", like "" in JSON.
-    return {child.tag: (child.text or "").strip() for child in element}
+    return no_value_as_null({child.tag: child.text for child in element})
+
+
+def no_value_as_null(item: dict[str, t.Any]) -> dict[str, t.Any]:
+    """8x8's "no value", read as null; any other value kept exactly as sent.
+
+    XML has no null: an empty element (`<status-code-item-id/>`), or one holding only the
+    blanks of a layout, is "no value". 8x8's JSON is the same document rendered as JSON (the
+    documentation shows the XML item; the JSON answers carry `""` where the XML has an empty
+    element), so an empty or blank string there is "no value" too, and both formats give the
+    same records (docs/values.md).
+    """
+    for name, value in item.items():
+        if value is None or (value.__class__ is str and not value.strip()):
+            item[name] = None
+    return item
 
 
 def _snippet(body: bytes) -> str:

@@ -13,7 +13,6 @@ import datetime as dt
 import re
 import typing as t
 from dataclasses import dataclass
-from functools import cached_property
 from http import HTTPStatus
 from urllib.parse import parse_qs, urlsplit
 
@@ -22,7 +21,7 @@ from singer_sdk.helpers.conform import TypeConformanceLevel
 from typing_extensions import override
 
 from tapkit.csvbody import NotCsvError, declared_charset, iter_csv_records
-from tapkit.records import RecordTyper, rfc2822_to_iso
+from tapkit.records import rfc2822_to_iso
 from tapkit.stream import VendorStream
 from tapkit.windowing import Windowing, WindowRequest, ZoneSetting
 from tapkit.windows import DateWindow, local_today
@@ -91,17 +90,11 @@ class CoBrowserStream(VendorStream):
         """The CSV separator asked for (and expected back)."""
         return str(self.config.get("csv_separator", ";"))
 
-    @cached_property
+    @property
     @override
-    def record_typer(self) -> RecordTyper:
+    def datetime_converter(self) -> t.Callable[[t.Any], t.Any]:
         """Date-times are RFC 2822 ("Wed, 14 Mar 2012 16:16:11 +0100"); emitted in UTC."""
-        return RecordTyper(
-            self.schema,
-            overrides=self.converters,
-            datetime_converter=rfc2822_to_utc_iso,
-            stream_name=self.name,
-            key_fields=self.key_fields,
-        )
+        return rfc2822_to_utc_iso
 
     @override
     def validate_response(self, response: requests.Response) -> None:

@@ -24,8 +24,9 @@ from typing_extensions import override
 
 from tapkit.jsonbody import iter_page_records
 from tapkit.pageloop import Page, page_of
-from tapkit.records import INT64_TEST, any_to_iso, inline_form, to_int
+from tapkit.records import INT64_TEST, any_to_utc_iso, inline_form, to_int
 from tapkit.stream import VendorStream
+from tapkit.values import DoesNotFitError
 
 if t.TYPE_CHECKING:
     import requests
@@ -38,18 +39,29 @@ MAX_PAGE_SIZE = 1000
 _CHUNK_BYTES = 64 * 1024
 
 
-@inline_form(INT64_TEST, "round({v} / 1000)")
+@inline_form(INT64_TEST, "({v} + 500) // 1000")
 def ms_to_seconds(value: t.Any) -> int | None:
-    """A duration in milliseconds (the vendor's unit) as whole seconds."""
+    """A duration in milliseconds (the vendor's unit) as whole seconds, half a second up.
+
+    In integer arithmetic: a float division is off by a second for values beyond 2^53.
+    """
     millis = to_int(value)
-    return None if millis is None else round(millis / 1000)
+    return None if millis is None else (millis + 500) // 1000
+
+
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 def epoch_ms_or_iso(value: t.Any) -> str | None:
-    """A date-time as ISO 8601 with offset, from ISO text or epoch milliseconds."""
+    """A date-time as ISO 8601 in UTC (the spec's times are UTC), from ISO text (every
+    RFC 3339 spelling, any offset) or epoch milliseconds (exact: no float division).
+    """
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return dt.datetime.fromtimestamp(value / 1000, tz=dt.UTC).isoformat()
-    return any_to_iso(value)
+        try:
+            return (EPOCH + dt.timedelta(milliseconds=value)).isoformat()
+        except OverflowError:
+            raise DoesNotFitError(f"{value!r} ms is out of the date range") from None
+    return any_to_utc_iso(value)
 
 
 class JaicpStream(VendorStream):
@@ -89,6 +101,14 @@ class JaicpStream(VendorStream):
     def page_size(self) -> int:
         """Records asked per page."""
         return int(self.config.get("page_size", DEFAULT_PAGE_SIZE))
+
+    @property
+    @override
+    def datetime_converter(self) -> t.Callable[[t.Any], t.Any]:
+        """Every date-time in UTC (the schemas describe JAICP's times as UTC), epoch
+        milliseconds accepted.
+        """
+        return epoch_ms_or_iso
 
     @property
     @override

@@ -251,7 +251,7 @@ class SessionsStream(JaicpWindowedStream):
         rows = list(records)  # one page (at most `page_size` sessions), read whole first
         for record in rows:
             session_id = to_text(record.get("sessionId"))
-            if session_id:
+            if session_id and session_id.strip():  # a blank id is skipped or fails as a key
                 prefetcher.submit(session_id, {"sessionId": session_id})
         yield from rows
 

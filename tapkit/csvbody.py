@@ -138,8 +138,10 @@ def iter_csv_records(
     encoding: str = "utf-8",
     max_field_mb: float = DEFAULT_MAX_FIELD_MB,
     max_csv_line_mb: float = DEFAULT_MAX_CSV_LINE_MB,
-) -> t.Iterator[dict[str, str]]:
-    """Yield one dict per data row, keyed by the header's column names as sent.
+) -> t.Iterator[dict[str, str | None]]:
+    """Yield one dict per data row, keyed by the header's column names as sent; a cell is
+    its text exactly as sent, an empty cell None (CSV's only way to say "no value";
+    docs/values.md).
 
     `expected_columns`: columns the header must contain (e.g. the stream's key); a first
     line without them is taken for a vendor message and raises `NotCsvError`. A repeated
@@ -168,8 +170,8 @@ def iter_csv_records(
         for row in reader:
             if field_limit < csv.field_size_limit() and any(len(v) > field_limit for v in row):
                 raise _field_too_large(field_limit)
-            if len(row) == width:
-                yield dict(zip(header, row, strict=True))
+            if len(row) == width:  # CSV has no null: an empty cell is "no value"
+                yield dict(zip(header, [value or None for value in row], strict=True))
             elif row and any(value.strip() for value in row):
                 raise BodyError(
                     f"CSV row {reader.line_num} has {len(row)} fields where the header has "

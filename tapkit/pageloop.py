@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from singer_sdk.exceptions import FatalAPIError
 
+from tapkit.drift import SAMPLE_RECORDS, DriftGuard
 from tapkit.httperrors import BODY_FAILURES, describe_failure
 from tapkit.limits import PageGuard, PageSummary, ResponseGuard, render
 from tapkit.scrub import scrub_exception
@@ -34,6 +35,9 @@ if t.TYPE_CHECKING:
     from tapkit.limits import Limits
     from tapkit.throttle import MinIntervalThrottle
     from tapkit.windowing import WindowWalk
+
+
+_UNCHECKED = object()
 
 
 @dataclass
@@ -85,6 +89,9 @@ class PagedStream(t.Protocol):
     @property
     def throttle(self) -> MinIntervalThrottle | None: ...
 
+    @property
+    def drift_guard(self) -> DriftGuard: ...
+
     def window_walk(self, context: Context | None) -> WindowWalk | None: ...
 
     def get_new_paginator(self) -> t.Any: ...
@@ -127,13 +134,20 @@ class PageLoop:
         paginator = walk.paginator() if walk else stream.get_new_paginator()
         decorated_request = stream.request_decorator(stream.send_request)
         pages = PageGuard(stream.limits, stream.vendor, stream.name)
+        drift = stream.drift_guard
+        checked: t.Any = _UNCHECKED  # the window (None: the list) whose records were checked
         with stream.get_http_request_counter() as request_counter:
             request_counter.with_context(context)
             while not paginator.finished:
-                pages.next_request(paginator.current_value)
-                response, read = yield from self.read_page(
-                    context, paginator.current_value, decorated_request, request_counter
-                )
+                token = paginator.current_value
+                pages.next_request(token)
+                page = self.read_page(context, token, decorated_request, request_counter)
+                window = token.window if isinstance(token, WindowToken) else None
+                if window != checked:  # a window's (a list's) first page: held and checked
+                    checked = window
+                    where = f"in window {window}" if window else "in its first page"
+                    page = drift.held(page, where)
+                response, read = yield from page
                 pages.page_read(paginator.current_value, page_of(response).summary)
                 if walk:
                     walk.records += read
@@ -160,6 +174,7 @@ class PageLoop:
                     pages.page_read(paginator.current_value, page_of(response).summary)
                     paginator.advance(response)
                     break
+        stream.drift_guard.check(records[:SAMPLE_RECORDS], f"for {context}")
         return records
 
     def read_page(

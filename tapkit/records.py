@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import typing as t
 
 from singer_sdk import typing as th
@@ -27,9 +28,11 @@ from singer_sdk.exceptions import FatalAPIError
 from tapkit.values import (
     INT64_MAX,
     INT64_MIN,
+    DoesNotFitError,
     KeyMissingError,
     checked_float,
     checked_int,
+    datetime_notes,
     int_from_float,
     json_safe,
     strict_iso_datetime,
@@ -61,6 +64,9 @@ class KeyTypeError(FatalAPIError):
     Loading it as null would upsert every such record onto one null key, so the stream
     stops instead, before the record is written.
     """
+
+    #: the key field
+    field: str = ""
 
 
 class NestedMisfitsError(ValueError):
@@ -94,14 +100,6 @@ def json_type_name(value: t.Any) -> str:
     return type(value).__name__
 
 
-def _blank_to_none(value: t.Any) -> t.Any:
-    if isinstance(value, str):
-        value = value.strip()
-        if value == "":
-            return None
-    return value
-
-
 def _parse_iso(text: str) -> dt.datetime:
     """ISO 8601 through the standard library's C parser; dateutil for what it refuses.
 
@@ -115,9 +113,11 @@ def _parse_iso(text: str) -> dt.datetime:
 
 
 def to_int(value: t.Any) -> int | None:
-    """Integer from int, float with no fraction, or numeric string; blank → None.
+    """Integer from int, float with no fraction, or numeric string.
 
-    A fraction, a non-finite number or an integer outside 64 bits does not fit (`DoesNotFitError`).
+    A fraction, a non-finite number, an integer outside 64 bits or a blank string does not
+    fit (`DoesNotFitError`): in JSON a blank string is a value the vendor sent, not a null
+    (a CSV or XML parser gives None for an empty cell; see docs/values.md).
     """
     if value.__class__ is int:  # the common cases, first and cheap
         if INT64_MIN <= value <= INT64_MAX:
@@ -128,7 +128,6 @@ def to_int(value: t.Any) -> int | None:
             return checked_int(int(value))  # surrounding blanks are accepted, as below
         except ValueError:
             pass
-    value = _blank_to_none(value)
     if value is None or isinstance(value, bool):
         return None if value is None else int(value)
     if isinstance(value, int):
@@ -143,7 +142,7 @@ def to_int(value: t.Any) -> int | None:
 
 
 def to_float(value: t.Any) -> float | None:
-    """Number from int, float or numeric string (a decimal comma is accepted); blank → None.
+    """Number from int, float or numeric string (a decimal comma is accepted).
 
     NaN, ±Infinity and numbers beyond a double (`1e309`) do not fit (`DoesNotFitError`).
     """
@@ -154,7 +153,6 @@ def to_float(value: t.Any) -> float | None:
             return checked_float(float(value))
         except ValueError:
             pass
-    value = _blank_to_none(value)
     if value is None:
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -167,11 +165,10 @@ _FALSE = {"0", "false", "no", "n", "f"}
 
 
 def to_bool(value: t.Any) -> bool | None:
-    """Boolean from bool, 0/1 or yes/no/true/false strings; blank → None."""
+    """Boolean from bool, 0/1 or yes/no/true/false strings (a blank string does not fit)."""
     if value.__class__ is bool:
         return value
-    value = _blank_to_none(value)
-    if value is None or isinstance(value, bool):
+    if value is None:
         return value
     text = str(value).strip().lower()
     if text in _TRUE:
@@ -181,24 +178,30 @@ def to_bool(value: t.Any) -> bool | None:
     raise ValueError(f"not a boolean: {value!r}")
 
 
+#: "[d.]hh:mm:ss[.fffffff]" (.NET's TimeSpan, Oct8ne's `durationFormat=0`): no sign, minutes
+#: and seconds below 60, hours below 24 when days are given
+_DURATION = re.compile(r"(?:(\d+)\.([01]\d|2[0-3])|(\d+)):([0-5]\d):([0-5]\d)(?:\.(\d+))?")
+
+
 def to_seconds(value: t.Any) -> int | None:
-    """Duration in whole seconds from a number or an "[d.]hh:mm:ss" string; blank → None."""
+    """Duration in whole seconds from a number of seconds or an "[d.]hh:mm:ss" string.
+
+    Strict like every value (issue 27): beyond 64 bits, a fraction of a second, a negative
+    duration (`"-0:05:00"`) or another shape (`"1:2:3:4"`, `"5:07"`: minutes or hours?)
+    does not fit, and goes to `_extra` with a warning rather than being computed.
+    """
     if value.__class__ is int:
-        return value
-    value = _blank_to_none(value)
-    if value is None:
-        return None
+        return checked_int(value)
     if isinstance(value, str) and ":" in value:
-        days = 0
-        text = value
-        if "." in text.split(":")[0]:
-            day_text, text = text.split(".", 1)
-            days = int(day_text)
-        parts = [float(p) for p in text.split(":")]
-        while len(parts) < 3:
-            parts.insert(0, 0.0)
-        hours, minutes, seconds = parts[-3:]
-        return round(days * 86400 + hours * 3600 + minutes * 60 + seconds)
+        match = _DURATION.fullmatch(value)
+        if not match:
+            raise DoesNotFitError(f"{value!r} is not a duration [d.]hh:mm:ss")
+        days, day_hours, hours, minutes, seconds, fraction = match.groups()
+        if (fraction or "").strip("0"):
+            raise DoesNotFitError(f"{value!r} is not a whole number of seconds")
+        hours = day_hours or hours
+        total = int(days or 0) * 86400 + int(hours) * 3600 + int(minutes) * 60 + int(seconds)
+        return checked_int(total)
     return to_int(value)
 
 
@@ -206,7 +209,6 @@ def naive_local_to_iso(tz: dt.tzinfo) -> Converter:
     """Converter: a timestamp without offset, in `tz`, to ISO 8601 with its offset."""
 
     def convert(value: t.Any) -> str | None:
-        value = _blank_to_none(value)
         if value is None:
             return None
         parsed = value if isinstance(value, dt.datetime) else _parse_iso(str(value))
@@ -260,8 +262,7 @@ def _parse_rfc2822_exact(text: str) -> dt.datetime | None:
 
 
 def rfc2822_to_iso(value: t.Any) -> str | None:
-    """'Wed, 14 Mar 2012 16:16:11 +0100' → '2012-03-14T16:16:11+01:00'; blank → None."""
-    value = _blank_to_none(value)
+    """'Wed, 14 Mar 2012 16:16:11 +0100' → '2012-03-14T16:16:11+01:00'."""
     if value is None:
         return None
     parsed = _parse_rfc2822_exact(value) if value.__class__ is str else None
@@ -275,8 +276,9 @@ def rfc2822_to_iso(value: t.Any) -> str | None:
 
 
 def any_to_iso(value: t.Any) -> str | None:
-    """Lenient: ISO 8601 or RFC 2822 in, ISO 8601 with offset out (UTC when none given)."""
-    value = _blank_to_none(value)
+    """ISO 8601 (every RFC 3339 spelling) or RFC 2822 in, ISO 8601 with offset out (UTC
+    when none given).
+    """
     if value is None:
         return None
     try:
@@ -288,14 +290,36 @@ def any_to_iso(value: t.Any) -> str | None:
     return parsed.isoformat()
 
 
+def any_to_utc_iso(value: t.Any) -> str | None:
+    """As `any_to_iso`, emitted in UTC: for fields the vendor describes as UTC."""
+    if value is None:
+        return None
+    try:
+        parsed = _parse_iso(str(value))
+    except ValueError:
+        text = rfc2822_to_iso(value)
+        if text is None:
+            return None
+        parsed = dt.datetime.fromisoformat(text)
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=dt.UTC).isoformat()
+    return parsed.astimezone(dt.UTC).isoformat()
+
+
 def to_text(value: t.Any) -> str | None:
-    """String; blank → None (vendors send "" for "no value")."""
-    if value.__class__ is str:
-        return value.strip() or None
+    """A string exactly as sent: never stripped, a blank string stays a blank string.
+
+    Stripping changed free text and merged keys that differ only by blanks (`"a"`, `" a"`);
+    a blank JSON string is a value the vendor sent, not a null. A number becomes its text; a
+    boolean its JSON spelling; an object or array does not fit.
+    """
+    if value.__class__ is str or value is None:
+        return value
     if isinstance(value, (dict, list)):
         raise TypeError("an object or array is not a string")
-    value = _blank_to_none(value)
-    return None if value is None else str(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def _json_types(prop: dict[str, t.Any]) -> set[str]:
@@ -307,11 +331,19 @@ def _json_types(prop: dict[str, t.Any]) -> set[str]:
 
 
 def default_converter(
-    prop: dict[str, t.Any], *, datetime_converter: Converter = any_to_iso
+    prop: dict[str, t.Any],
+    *,
+    datetime_converter: Converter = any_to_iso,
+    path: str = "",
+    stream: str = "",
 ) -> Converter:
-    """Pick the converter for one JSON-schema property."""
+    """Pick the converter for one JSON-schema property (at dotted `path` of `stream`, for
+    the messages of a nested date-time).
+    """
     types = _json_types(prop)
     if "string" in types and prop.get("format") == "date-time":
+        if path:  # nested: cached and noted per field, as `RecordTyper` does for top level
+            return cached_per_value(datetime_converter, field=path, stream=stream)
         return datetime_converter
     if "integer" in types:
         return to_int
@@ -322,30 +354,39 @@ def default_converter(
     if types == {"string"}:
         return to_text
     if types == {"object"}:
-        return ObjectConverter(prop, datetime_converter=datetime_converter)
+        return ObjectConverter(
+            prop, datetime_converter=datetime_converter, path=path, stream=stream
+        )
     if types == {"array"}:
-        return ArrayConverter(prop, datetime_converter=datetime_converter)
+        return ArrayConverter(prop, datetime_converter=datetime_converter, path=path, stream=stream)
     return keep_as_sent
 
 
-def cached_per_value(convert: Converter, size: int = 4096) -> Converter:
+def cached_per_value(
+    convert: Converter, size: int = 4096, *, field: str = "", stream: str = ""
+) -> Converter:
     """`convert`, remembering its answer for each text value (the last `size` or so).
 
     For date-time fields: rows of a window share their seconds (hourly stats, a busy
     minute), and parsing and formatting a timestamp costs more than a dict lookup. Only
     pure conversions may be cached (the answer depends on the value alone); a value that
-    fails is not remembered and fails again.
+    fails is not remembered and fails again. What a conversion could not keep (digits
+    beyond microseconds, a leap second) is said once per `field` of `stream`.
     """
-    return CachedConverter(convert, size)
+    return CachedConverter(convert, size, field=field, stream=stream)
 
 
 class CachedConverter:
     """What `cached_per_value` returns; its `cache` is read directly by a compiled typer."""
 
-    def __init__(self, convert: Converter, size: int) -> None:
+    def __init__(self, convert: Converter, size: int, *, field: str = "", stream: str = "") -> None:
         self.convert = convert
         self.size = size
         self.cache: dict[str, t.Any] = {}
+        self.field = field
+        self.stream = stream
+        #: the notes (`datetime_notes`) already logged for this field
+        self.noted: set[str] = set()
 
     def __call__(self, value: t.Any) -> t.Any:
         if value.__class__ is not str:
@@ -356,10 +397,26 @@ class CachedConverter:
         except KeyError:
             pass
         converted = self.convert(value)
+        if len(value) > 26 or ":60" in value:  # shorter: no 7th fraction digit, no leap
+            self._note(value, converted)
         if len(cache) >= self.size:
             cache.clear()
         cache[value] = converted
         return converted
+
+    def _note(self, value: str, converted: t.Any) -> None:
+        """Say once per field what reading `value` could not keep."""
+        for note in datetime_notes(value):
+            if note not in self.noted:
+                self.noted.add(note)
+                logger.warning(
+                    "%s: field %r: %s (for example %r became %r); said once per field",
+                    self.stream or "stream",
+                    self.field,
+                    note,
+                    value,
+                    converted,
+                )
 
 
 def keep_as_sent(value: t.Any) -> t.Any:
@@ -406,12 +463,24 @@ class ObjectConverter:
     """
 
     def __init__(
-        self, prop: dict[str, t.Any], *, datetime_converter: Converter = any_to_iso
+        self,
+        prop: dict[str, t.Any],
+        *,
+        datetime_converter: Converter = any_to_iso,
+        path: str = "",
+        stream: str = "",
     ) -> None:
         self._conversions = tuple(
             (name, convert)
             for name, inner in (prop.get("properties") or {}).items()
-            if (convert := default_converter(inner, datetime_converter=datetime_converter))
+            if (
+                convert := default_converter(
+                    inner,
+                    datetime_converter=datetime_converter,
+                    path=f"{path}.{name}" if path else name,
+                    stream=stream,
+                )
+            )
             is not keep_as_sent
         )
         #: types the declared fields of an object in place; returns the misfits
@@ -432,10 +501,17 @@ class ArrayConverter:
     """An array property: each item typed as the schema's `items` say."""
 
     def __init__(
-        self, prop: dict[str, t.Any], *, datetime_converter: Converter = any_to_iso
+        self,
+        prop: dict[str, t.Any],
+        *,
+        datetime_converter: Converter = any_to_iso,
+        path: str = "",
+        stream: str = "",
     ) -> None:
         items = prop.get("items") or {}
-        self._convert_item = default_converter(items, datetime_converter=datetime_converter)
+        self._convert_item = default_converter(
+            items, datetime_converter=datetime_converter, path=path or "item", stream=stream
+        )
         #: items of any type, passed as sent
         self.free_form = self._convert_item is keep_as_sent
 
@@ -465,8 +541,9 @@ def field_of(path: str) -> str:
 INT64_TEST = "{v}.__class__ is int and -9223372036854775808 <= {v} <= 9223372036854775807"
 _LEFT_AS_IS: dict[Converter, str] = {
     to_bool: "{v}.__class__ is bool",
-    to_seconds: "{v}.__class__ is int",
+    to_seconds: INT64_TEST,
     to_int: INT64_TEST,
+    to_text: "{v}.__class__ is str",
     # a finite float minus itself is 0.0; NaN and ±Infinity give NaN
     to_float: "{v}.__class__ is float and {v} - {v} == 0.0",
 }
@@ -550,15 +627,6 @@ def compile_field_typer(conversions: t.Sequence[tuple[str, Converter]]) -> Field
                 f"        if not ({left_as_is.format(v='value')}):",
                 *call,
             ]
-        elif convert is to_text:  # the commonest field: stored only when stripping changed it
-            lines += [
-                "        if value.__class__ is str:",
-                "            text = value.strip()",
-                "            if text is not value or not text:",
-                f"                row[{key}] = text or None",
-                "        else:",
-                *call,
-            ]
         elif convert in _INLINED:
             test, answer = _INLINED[convert]
             lines += [
@@ -601,6 +669,9 @@ class RecordTyper:
     Built once per stream from its schema; `overrides` names fields whose conversion the
     schema cannot tell (a duration given as "hh:mm:ss", a local timestamp...);
     `key_fields` are the primary and replication keys, which must never load as null.
+    A row whose key is unusable (missing, null, blank, or not of its type) stops the
+    stream, or with `skip_invalid_keys` (the setting `on_invalid_key: skip`) is dropped,
+    counted per field with one masked example for the end-of-stream line.
     """
 
     def __init__(
@@ -611,6 +682,7 @@ class RecordTyper:
         datetime_converter: Converter = any_to_iso,
         stream_name: str = "",
         key_fields: t.Iterable[str | None] = (),
+        skip_invalid_keys: bool = False,
     ) -> None:
         properties = dict(schema.get("properties", {}))
         self.keep_extra = EXTRA in properties
@@ -624,13 +696,16 @@ class RecordTyper:
             name for name in self.key_fields if name in schema.get("required", ())
         )
         self.converters: dict[str, Converter] = {
-            name: default_converter(prop, datetime_converter=datetime_converter)
+            name: default_converter(
+                prop, datetime_converter=datetime_converter, path=name, stream=stream_name
+            )
             for name, prop in properties.items()
         }
         self.converters.update(overrides or {})
         for name, prop in properties.items():  # every date-time conversion here is pure
-            if prop.get("format") == "date-time":
-                self.converters[name] = cached_per_value(self.converters[name])
+            convert = self.converters[name]
+            if prop.get("format") == "date-time" and not isinstance(convert, CachedConverter):
+                self.converters[name] = cached_per_value(convert, field=name, stream=stream_name)
         #: fields passed on as sent are skipped; the rest typed by code built for this schema
         self._type_fields = compile_field_typer(
             [
@@ -644,29 +719,56 @@ class RecordTyper:
         self.undeclared_counts: dict[str, int] = {}
         #: declared field (dotted) → records where its value did not fit its type
         self.misfit_counts: dict[str, int] = {}
+        self.skip_invalid_keys = skip_invalid_keys
+        #: key field → rows skipped for an unusable key, and one masked example of each
+        self.skipped_counts: dict[str, int] = {}
+        self.skipped_examples: dict[str, str] = {}
 
-    def __call__(self, row: dict[str, t.Any]) -> dict[str, t.Any]:
-        """Return the typed record (the input dict is reused).
+    def __call__(self, row: dict[str, t.Any]) -> dict[str, t.Any] | None:
+        """Return the typed record (the input dict is reused), or None for a row skipped
+        for its key.
 
         A value that does not fit its declared type becomes null and is kept, as sent, in
         `_extra` under its dotted path (one warning per field), so odd vendor data neither
-        stops a sync nor is lost; in a key field it raises `KeyTypeError`.
+        stops a sync nor is lost; in a key field it raises `KeyTypeError` (or the row is
+        skipped, with `skip_invalid_keys`).
         """
-        extra = None
+        if not self.skip_invalid_keys:
+            return self._typed(row)
+        try:
+            return self._typed(row)
+        except (KeyTypeError, KeyMissingError) as exc:
+            self._count_skipped(getattr(exc, "field", ""), row)
+            return None
+
+    def _typed(self, row: dict[str, t.Any]) -> dict[str, t.Any]:
+        undeclared_values = None
         # a set comparison in C settles the common case (no undeclared field) per row
         if self.keep_extra and not row.keys() <= self.declared:
             undeclared = [key for key in row if key not in self.declared]
-            extra = {key: row.pop(key) for key in undeclared}
+            undeclared_values = {key: row.pop(key) for key in undeclared}
             counts = self.undeclared_counts
             for key in undeclared:
                 counts[key] = counts.get(key, 0) + 1
-        extra = self._type_fields(row, extra, self._not_fitting)
-        for key in self.required_keys:
-            if row.get(key) is None:
-                raise KeyMissingError(self.stream_name, key, row)
+        try:
+            extra = self._type_fields(row, undeclared_values, self._not_fitting)
+            self._check_required_keys(row, undeclared_values)
+        except (KeyTypeError, KeyMissingError):
+            # the row is not written: its undeclared fields back, for the message or example
+            row.update(undeclared_values or {})
+            raise
         if self.keep_extra:
             row[EXTRA] = extra
         return row
+
+    def _check_required_keys(
+        self, row: dict[str, t.Any], undeclared: dict[str, t.Any] | None
+    ) -> None:
+        """`KeyMissingError` for a required key missing, null, empty or only blanks."""
+        for key in self.required_keys:
+            value = row.get(key)
+            if value is None or (value.__class__ is str and not value.strip()):
+                raise KeyMissingError(self.stream_name, key, {**row, **(undeclared or {})})
 
     def _not_fitting(
         self,
@@ -704,12 +806,21 @@ class RecordTyper:
 
     def _key_error(self, name: str, value: t.Any) -> KeyTypeError:
         declared = " or ".join(self._types.get(name, [])) or "its declared type"
-        return KeyTypeError(
+        error = KeyTypeError(
             f"stream '{self.stream_name}': key field '{name}' got a JSON {json_type_name(value)} "
             f"({_preview(value)}) that does not fit its declared type ({declared}). The stream "
-            "stops here so that no record is loaded with a null key; please report the value "
-            "so the schema can follow what the vendor sends."
+            "stops here so that no record is loaded with a null key (with the setting "
+            "on_invalid_key: skip, such rows are skipped and counted instead); please report "
+            "the value so the schema can follow what the vendor sends."
         )
+        error.field = name
+        return error
+
+    def _count_skipped(self, field: str, row: dict[str, t.Any]) -> None:
+        """One more row skipped for `field`; the first one kept as a masked example."""
+        self.skipped_counts[field] = self.skipped_counts.get(field, 0) + 1
+        if field not in self.skipped_examples:
+            self.skipped_examples[field] = masked_example(row, field)
 
     def _warn_once(self, field: str, path: str, value: t.Any) -> None:
         if field in self._warned:
@@ -725,11 +836,21 @@ class RecordTyper:
         )
 
     def summary(self) -> str:
-        """The end-of-stream line: undeclared fields seen, and values that did not fit."""
+        """The end-of-stream line: undeclared fields seen, values that did not fit, rows
+        skipped for their key.
+        """
         name = self.stream_name or "stream"
-        if not self.undeclared_counts and not self.misfit_counts:
+        if not self.undeclared_counts and not self.misfit_counts and not self.skipped_counts:
             return f"{name}: no undeclared fields seen (every field sent is in the schema)"
         parts = []
+        if self.skipped_counts:
+            examples = "; ".join(
+                f"{field}: {self.skipped_examples[field]}" for field in sorted(self.skipped_counts)
+            )
+            parts.append(
+                f"rows skipped for an unusable key (on_invalid_key: skip): "
+                f"{_tally(self.skipped_counts)}; for example {examples}"
+            )
         if self.undeclared_counts:
             parts.append(f"undeclared fields kept in _extra: {_tally(self.undeclared_counts)}")
         if self.misfit_counts:
@@ -738,6 +859,29 @@ class RecordTyper:
                 f"{_tally(self.misfit_counts)}"
             )
         return f"{name}: " + "; ".join(parts)
+
+
+def masked_example(row: t.Mapping[str, t.Any], field: str) -> str:
+    """A row skipped for its key `field`, told without its data: the key's value when it
+    is blank or null (nothing personal in that), else only its JSON type and length, and
+    the names and JSON types of the row's other fields (never their values, which may be
+    personal data or secrets).
+    """
+    if field not in row:
+        key = "missing"
+    else:
+        value = row[field]
+        if value is None or (isinstance(value, str) and not value.strip()):
+            key = repr(value) if value is not None else "null"
+        else:
+            key = f"a JSON {json_type_name(value)}" + (
+                f" of {len(value)} characters" if isinstance(value, str) else ""
+            )
+    others = [f"{name}: {json_type_name(value)}" for name, value in row.items() if name != field]
+    shown = ", ".join(others[:12]) + (
+        f", ... ({len(others) - 12} more)" if len(others) > 12 else ""
+    )
+    return f"{field} {key} in a row of {{{shown}}}"
 
 
 def _tally(counts: dict[str, int]) -> str:

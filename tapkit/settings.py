@@ -73,6 +73,38 @@ def common_properties(
             ),
         ),
         *limit_properties(),
+        *value_rule_properties(),
+    ]
+
+
+#: the defaults of the value rules' settings, argued in docs/values.md
+DEFAULT_ON_INVALID_KEY = "skip"
+DEFAULT_ON_SCHEMA_DRIFT = "fail"
+
+
+def value_rule_properties() -> list[th.Property[t.Any]]:
+    """What a tap does with a row it cannot key, and with a stream that looks renamed."""
+    return [
+        th.Property(
+            "on_invalid_key",
+            th.StringType(allowed_values=["fail", "skip"]),
+            default=DEFAULT_ON_INVALID_KEY,
+            description=(
+                "A row whose key is missing, null, empty or does not fit its type: skip it "
+                "(counted in the end-of-stream warning, with one masked example per field; "
+                "the run succeeds) or fail the stream. See docs/values.md."
+            ),
+        ),
+        th.Property(
+            "on_schema_drift",
+            th.StringType(allowed_values=["fail", "warn"]),
+            default=DEFAULT_ON_SCHEMA_DRIFT,
+            description=(
+                "When most declared fields of a stream never appear in a window's first "
+                "records while undeclared fields do (a renamed API): fail before writing the "
+                "window, or warn once and load (values kept in _extra). See docs/values.md."
+            ),
+        ),
     ]
 
 

@@ -30,6 +30,7 @@ from singer_sdk.pagination import SinglePagePaginator
 from singer_sdk.streams.rest import PageContext
 from typing_extensions import override
 
+from tapkit.drift import DriftGuard
 from tapkit.httperrors import (
     RETRIABLE_REQUEST_FAILURES,
     backoff_delay,
@@ -39,13 +40,17 @@ from tapkit.httperrors import (
 from tapkit.jsonbody import iter_json_records
 from tapkit.limits import Limits
 from tapkit.pageloop import Page, PageLoop
-from tapkit.records import RecordTyper
+from tapkit.records import RecordTyper, any_to_iso
 from tapkit.redirects import guard_redirects
 from tapkit.runscope import RunScope
 from tapkit.sanity import clamp_future_bookmark, parse_bookmark
 from tapkit.scrub import scrub_exception
 from tapkit.sdk_compat import CompatStream
-from tapkit.settings import parse_datetime_setting
+from tapkit.settings import (
+    DEFAULT_ON_INVALID_KEY,
+    DEFAULT_ON_SCHEMA_DRIFT,
+    parse_datetime_setting,
+)
 from tapkit.windowing import Windowing, WindowRequest, WindowWalk
 from tapkit.windows import DateWindow, WindowPlan, WindowToken, plan_windows
 
@@ -319,14 +324,33 @@ class VendorStream(CompatStream):
             response.iter_content(chunk_size=64 * 1024), array_key=self.records_array_key
         )
 
+    @property
+    def datetime_converter(self) -> t.Callable[[t.Any], t.Any]:
+        """How the vendor's date-time fields become ISO 8601 (a vendor's `client.py` may
+        say UTC, or RFC 2822).
+        """
+        return any_to_iso
+
     @cached_property
     def record_typer(self) -> RecordTyper:
         """Types declared fields and keeps undeclared ones in `_extra`."""
         return RecordTyper(
             self.schema,
             overrides=self.converters,
+            datetime_converter=self.datetime_converter,
             stream_name=self.name,
             key_fields=self.key_fields,
+            skip_invalid_keys=self.config.get("on_invalid_key", DEFAULT_ON_INVALID_KEY) == "skip",
+        )
+
+    @cached_property
+    def drift_guard(self) -> DriftGuard:
+        """Checks the first records of each window against the schema (`tapkit.drift`)."""
+        return DriftGuard(
+            self.name,
+            self.record_typer.declared,
+            str(self.config.get("on_schema_drift", DEFAULT_ON_SCHEMA_DRIFT)),
+            self.logger,
         )
 
     @property
@@ -348,10 +372,15 @@ class VendorStream(CompatStream):
                     stream.log_schema_findings()
 
     def log_schema_findings(self) -> None:
-        """The end-of-stream line of `RecordTyper.summary` (if any record was typed)."""
+        """The end-of-stream line of `RecordTyper.summary` (if any record was typed): a
+        warning when rows were skipped for their key.
+        """
         typer = self.__dict__.get("record_typer")
         if isinstance(typer, RecordTyper):
-            self.logger.info("%s", typer.summary())
+            if typer.skipped_counts:
+                self.logger.warning("%s", typer.summary())
+            else:
+                self.logger.info("%s", typer.summary())
 
     @override
     def post_process(

@@ -78,7 +78,17 @@ class TapCase:
 
 
 CONTRACT_COMMON = frozenset(
-    {"start_date", "end_date", "lookback_days", "base_url", "request_timeout", "max_attempts"}
+    {
+        "start_date",
+        "end_date",
+        "lookback_days",
+        "base_url",
+        "request_timeout",
+        "max_attempts",
+        # the "no single row stops a pipeline" and "a renamed API is caught" clauses
+        "on_invalid_key",
+        "on_schema_drift",
+    }
 )
 
 

@@ -32,7 +32,7 @@ def test_quotes_separators_newlines_bom_and_non_ascii_survive_any_chunking(size:
     rows = parse(TRICKY, size, expected_columns=("id",))
     assert rows == [
         {"id": "1", "name": "Chloé; Jürgen", "note": "line one\r\nline two"},
-        {"id": "2", "name": 'say "hi"', "note": ""},
+        {"id": "2", "name": 'say "hi"', "note": None},  # an empty cell: no value (docs/values.md)
         {"id": "3", "name": "山田", "note": "a;b|c:d,e"},
     ]
 

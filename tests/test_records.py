@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from singer_sdk import typing as th
 
+from tapkit.csvbody import iter_csv_records
 from tapkit.records import (
     KeyTypeError,
     RecordTyper,
@@ -30,17 +31,12 @@ SCHEMA = th.PropertiesList(
 ).to_dict()
 
 
-def test_csv_strings_become_their_declared_types_and_blanks_become_null():
-    typer = RecordTyper(SCHEMA)
-    row = typer(
-        {
-            "id": "12",
-            "avg": "3.5",
-            "disabled": "1",
-            "name": "",
-            "at": "Wed, 14 Mar 2012 16:16:11 +0100",
-        }
-    )
+def test_csv_strings_become_their_declared_types_and_an_empty_cell_is_null():
+    # the CSV rule (docs/values.md): an empty cell is CSV's only "no value", so the CSV
+    # parser gives None for it; the typer itself changes no blank (the JSON rule)
+    body = b"id;avg;disabled;name;at\n12;3.5;1;;Wed, 14 Mar 2012 16:16:11 +0100\n"
+    (cells,) = list(iter_csv_records([body], delimiter=";"))
+    row = RecordTyper(SCHEMA)(cells)
     assert row == {
         "id": 12,
         "avg": 3.5,
@@ -67,14 +63,27 @@ def test_a_value_that_does_not_fit_is_null_and_kept_in_extra_with_one_warning(ca
 
 @pytest.mark.parametrize(
     ("value", "seconds"),
-    [("00:05:12", 312), ("1.02:00:00", 93600), ("5:07", 307), (312, 312), ("312", 312), ("", None)],
+    [("00:05:12", 312), ("1.02:00:00", 93600), ("100:00:00", 360000), (312, 312), ("312", 312)],
 )
 def test_durations_become_whole_seconds(value, seconds):
     assert to_seconds(value) == seconds
 
 
+@pytest.mark.parametrize(
+    "value",
+    # issue 27 item 4: beyond 64 bits, four parts, a sign, a fraction, hours or minutes?,
+    # hours beyond a day after days, a blank JSON string
+    [2**64, -(2**63) - 1, "1:2:3:4", "-0:05:00", "00:00:01.5", "5:07", "1.24:00:00", ""],
+)
+def test_a_duration_the_rules_cannot_read_exactly_does_not_fit(value):
+    with pytest.raises(ValueError):
+        to_seconds(value)
+
+
 def test_scalar_conversions():
-    assert to_int("7.0") == 7 and to_int(" 8 ") == 8 and to_int("") is None
+    assert to_int("7.0") == 7 and to_int(" 8 ") == 8
+    with pytest.raises(ValueError):  # a blank JSON string is a value, not a null
+        to_int("")
     assert to_float("2,5") == 2.5 and to_float(3) == 3.0
     assert to_bool("0") is False and to_bool("yes") is True
     with pytest.raises(ValueError):
@@ -90,9 +99,13 @@ def test_local_times_gain_the_offset_and_rfc2822_keeps_its_own():
 def test_fast_paths_give_the_same_values_as_the_general_ones():
     # ints, floats and strings already of their type skip the general conversion
     assert to_int(5) == 5 and to_int(True) == 1 and to_int(" 12 ") == 12 and to_int("-3") == -3
-    assert to_float(1.5) == 1.5 and to_float(" 2.5 ") == 2.5 and to_float("   ") is None
+    assert to_float(1.5) == 1.5 and to_float(" 2.5 ") == 2.5
     assert to_bool(False) is False and to_seconds(90) == 90 and to_seconds("00:01:30") == 90
-    assert to_text("  Ana ") == "Ana" and to_text("   ") is None and to_text(7) == "7"
+    # text exactly as sent (issue 22): never stripped, a blank string stays itself
+    assert to_text("  Ana ") == "  Ana " and to_text("   ") == "   " and to_text("") == ""
+    assert to_text(7) == "7" and to_text(True) == "true"
+    with pytest.raises(ValueError):
+        to_float("   ")
 
 
 @pytest.mark.parametrize(
@@ -210,6 +223,11 @@ ODD_VALUES = [
     -(2**63) - 1, 2**63 - 1, 1.0, 2.5, float("nan"), float("inf"), True, False, [], [1],
     [{"id": "3"}], [{"id": "x"}, None], {}, {"id": " 4 ", "name": 5}, {"id": [1]},
     "2026-01-05T13:45:10Z", "2026-13-45", 1767620710000,
+    # issue 22: blanks kept, every RFC 3339 spelling, integer millisecond arithmetic
+    "\t", " a", "a ", "2026-01-05t13:45:10z", "2026-12-31T23:59:60Z",
+    "2026-01-05T13:45:10.1234567891+02:00", 2**53 + 1, 9007199254740993500, 2**64, 1500, 2500,
+    # issue 27 item 4: durations read strictly
+    "1:2:3:4", "-0:05:00", "00:05:00", "1.02:00:00", "00:00:01.5",
 ]  # fmt: skip
 
 
@@ -219,6 +237,7 @@ def test_the_compiled_typer_types_exactly_as_each_converter_called_in_turn():
     import copy
     import random
 
+    from tap_jaicp.client import ms_to_seconds
     from tapkit.records import CONVERSION_ERRORS, inline_form, keep_as_sent
 
     @inline_form("{v}.__class__ is int and 0 <= {v} < 10**12", "round({v} / 1000)")
@@ -237,10 +256,12 @@ def test_the_compiled_typer_types_exactly_as_each_converter_called_in_turn():
         th.Property("free", th.ObjectType(additional_properties=True)),
         th.Property("obj", item), th.Property("items", th.ArrayType(item)),
         th.Property("any", th.ArrayType(th.CustomType({}))),
+        th.Property("jaicp_ms", th.IntegerType), th.Property("dur", th.IntegerType),
         th.Property("_extra", th.ObjectType(additional_properties=True)),
     ).to_dict()  # fmt: skip
-    compiled = RecordTyper(schema, overrides={"ms": millis}, stream_name="s")
-    called = RecordTyper(schema, overrides={"ms": millis}, stream_name="s")
+    overrides = {"ms": millis, "jaicp_ms": ms_to_seconds, "dur": to_seconds}
+    compiled = RecordTyper(schema, overrides=overrides, stream_name="s")
+    called = RecordTyper(schema, overrides=overrides, stream_name="s")
 
     def call_each(row):
         extra = None
@@ -262,3 +283,71 @@ def test_the_compiled_typer_types_exactly_as_each_converter_called_in_turn():
         expected = call_each(copy.deepcopy(row))
         assert repr(compiled(copy.deepcopy(row))) == repr(expected), row
     assert compiled.misfit_counts == called.misfit_counts
+
+
+def test_jaicp_milliseconds_become_seconds_in_integer_arithmetic():
+    """Issue 22: a float division was a second off beyond 2^53 ms."""
+    from tap_jaicp.client import ms_to_seconds
+
+    huge = (2**53 + 1) * 1000  # 2^53 + 1 seconds, in milliseconds
+    assert ms_to_seconds(huge) == 2**53 + 1 != round(huge / 1000)
+    assert [ms_to_seconds(v) for v in (0, 499, 500, 1500, 2500, "2500")] == [0, 0, 1, 2, 3, 3]
+    with pytest.raises(ValueError):
+        ms_to_seconds(2**64)
+
+
+@pytest.mark.parametrize(
+    ("value", "iso"),
+    [
+        # RFC 3339 section 5.6: "T" and "Z" may be lowercase
+        ("2026-01-05t13:45:10z", "2026-01-05T13:45:10+00:00"),
+        # a leap second is the instant after second 59 (as PostgreSQL reads it)
+        ("2016-12-31T23:59:60Z", "2017-01-01T00:00:00+00:00"),
+        ("2016-12-31T15:59:60-08:00", "2016-12-31T16:00:00-08:00"),
+        # any fraction length: beyond microseconds truncated, never rounded into another day
+        ("2026-01-05T23:59:59.9999999999Z", "2026-01-05T23:59:59.999999+00:00"),
+        ("2026-01-05T13:45:10.1Z", "2026-01-05T13:45:10.100000+00:00"),
+    ],
+)
+def test_every_rfc_3339_spelling_is_read(value, iso):
+    assert any_to_iso(value) == iso
+
+
+@pytest.mark.parametrize("value", [" 2026-01-05T13:45:10Z", "2026-01-05T13:45:10Z ", "", "  "])
+def test_a_date_time_with_blanks_around_or_blank_does_not_fit(value):
+    with pytest.raises(ValueError):
+        any_to_iso(value)
+
+
+def test_what_a_date_time_loses_is_said_once_per_field(caplog):
+    typer = RecordTyper(SCHEMA, stream_name="s")
+    for second in range(3):
+        typer({"id": 1, "at": f"2026-01-05T13:45:0{second}.123456789Z"})
+    typer({"id": 2, "at": "2016-12-31T23:59:60Z"})
+    notes = [r.getMessage() for r in caplog.records if "field 'at'" in r.getMessage()]
+    assert len(notes) == 2, notes
+    assert "3 digit(s) beyond microseconds are dropped" in notes[0]
+    assert "'2026-01-05T13:45:00.123456789Z' became '2026-01-05T13:45:00.123456+00:00'" in notes[0]
+    assert "leap second" in notes[1] and "'2017-01-01T00:00:00+00:00'" in notes[1]
+
+
+def test_utc_fields_are_emitted_in_utc():
+    from tap_jaicp.client import epoch_ms_or_iso
+
+    assert epoch_ms_or_iso("2026-01-05T15:45:10+02:00") == "2026-01-05T13:45:10+00:00"
+    assert epoch_ms_or_iso(1767620710123) == "2026-01-05T13:45:10.123000+00:00"
+
+
+def test_keys_differing_only_by_blanks_are_two_rows_and_a_blank_key_is_skipped():
+    typer = RecordTyper(
+        {"properties": {"id": {"type": ["string"]}}, "required": ["id"]},
+        stream_name="s",
+        key_fields=("id",),
+        skip_invalid_keys=True,
+    )
+    rows = [typer({"id": v}) for v in ("a", " a", "a ", "", "  ", None)]
+    assert [row and row["id"] for row in rows] == ["a", " a", "a ", None, None, None]
+    assert typer.skipped_counts == {"id": 3}
+    assert "rows skipped for an unusable key (on_invalid_key: skip): id (3 records)" in (
+        typer.summary()
+    )

@@ -208,3 +208,33 @@ def test_a_fixed_range_backfill_stops_at_end_date_and_bookmarks_it(emulator):
 def test_the_region_chooses_the_oct8ne_server(region: str, host: str):
     tap = TapOct8ne(config={"api_token": OCT8NE_TOKEN, "domain_id": "1", "region": region})
     assert {stream.url_base for stream in tap.streams.values()} == {host}
+
+
+class OddDurations(Oct8neEmulator):
+    """The first sessions carry durations the strict rules refuse (issue 27 item 4)."""
+
+    ODD = (2**70, "1:2:3:4", "-0:05:00", "00:01:30")
+
+    def _rows(self, kind: str, first: dt.date, last: dt.date, offset: int, q: dict) -> list[dict]:
+        rows = super()._rows(kind, first, last, offset, q)
+        if kind == "sessions":
+            for row, odd in zip(rows, self.ODD, strict=False):
+                row["duration"] = odd
+        return rows
+
+
+def test_odd_durations_go_to_extra_with_a_warning_instead_of_being_computed():
+    """Beyond 64 bits failed every PostgreSQL load; "1:2:3:4" became 7384, "-0:05:00" +300."""
+    app = OddDurations(api_token=OCT8NE_TOKEN, domain_id=OCT8NE_DOMAIN, interval=0.1)
+    with EmulatorServer(app) as server:
+        run = run_tap("tap-oct8ne", config(server, days_back=0))
+    assert run.returncode == 0, run.stderr[-2000:]
+    by_sent = {
+        s["_extra"]["duration"]: s["duration"]
+        for s in run.records("sessions")
+        if s["_extra"] and "duration" in s["_extra"]
+    }
+    assert by_sent == {2**70: None, "1:2:3:4": None, "-0:05:00": None}
+    assert any(s["duration"] == 90 for s in run.records("sessions")), "hh:mm:ss still read"
+    warnings = [line for line in run.stderr.splitlines() if "field 'duration'" in line]
+    assert len(warnings) == 1 and "WARNING" in warnings[0], "one warning for the field"

@@ -164,13 +164,26 @@ def test_odd_values_are_kept_in_extra_and_nul_is_removed_with_a_count():
         assert run.keys("sessions", ["sessionId"]) == truth
 
 
-def test_a_key_that_is_not_a_date_stops_the_stream_before_writing_it():
+def test_a_key_that_is_not_a_date_stops_the_stream_before_writing_it_when_told_to():
     with EmulatorServer(OddValues(api_token=JAICP_TOKEN, bad_key=True)) as server:
-        run = run_tap(JAICP.tap, jaicp_config(server), timeout=120)
+        config = {**jaicp_config(server), "on_invalid_key": "fail"}
+        run = run_tap(JAICP.tap, config, timeout=120)
         assert run.returncode != 0
         assert "key field 'startTime'" in run.stderr and "'Tuesday'" in run.stderr
         assert "Traceback" not in run.stderr
         assert all(r["startTime"] != "Tuesday" for r in run.records("sessions"))
+
+
+def test_a_key_that_is_not_a_date_skips_only_its_row_by_default():
+    with EmulatorServer(OddValues(api_token=JAICP_TOKEN, bad_key=True)) as server:
+        run = run_tap(JAICP.tap, jaicp_config(server), timeout=120)
+        assert run.returncode == 0, run.stderr[-3000:]
+        sessions = run.records("sessions")
+        assert sessions and all(r["startTime"] != "Tuesday" for r in sessions)
+        assert "rows skipped for an unusable key (on_invalid_key: skip): startTime (" in run.stderr
+        # the example is masked: the key's type and length, the other fields' names only
+        assert "startTime a JSON string of 7 characters in a row of {" in run.stderr
+        assert "'Tuesday'" not in run.stderr
 
 
 def test_a_number_beyond_64_bits_switches_to_the_exact_parser_instead_of_failing(monkeypatch):
@@ -185,22 +198,67 @@ def test_a_number_beyond_64_bits_switches_to_the_exact_parser_instead_of_failing
     assert record["a"] == 2**70 and str(record["b"]) == "1E+309"
 
 
-class SessionWithoutId(JaicpEmulator):
+class SessionWithBadId(JaicpEmulator):
+    """The first session of every page has its id removed, null, empty or only blanks."""
+
+    def __init__(self, *, how: str = "missing", **kw) -> None:
+        super().__init__(**kw)
+        self.how = how
+
     def _page(self, member: str, rows: list[dict], page: int, size: int) -> Reply:
         reply = super()._page(member, rows, page, size)
         if member != "sessions" or not rows:
             return reply
         body = json.loads(reply.body_bytes())
-        del body["sessions"][0]["sessionId"]
+        first = body["sessions"][0]
+        if self.how == "missing":
+            del first["sessionId"]
+        else:
+            padded = f" {first['sessionId']} "
+            first["sessionId"] = {"null": None, "empty": "", "blank": " \t ", "padded": padded}[
+                self.how
+            ]
         return Reply.json(body)
 
 
-def test_a_row_without_its_key_stops_the_stream_with_one_line():
-    with EmulatorServer(SessionWithoutId(api_token=JAICP_TOKEN)) as server:
-        run = run_tap(JAICP.tap, jaicp_config(server), timeout=120)
+@pytest.mark.parametrize("how", ["missing", "null", "empty", "blank"])
+def test_a_row_without_a_usable_key_stops_the_stream_with_one_line_when_told_to(how):
+    with EmulatorServer(SessionWithBadId(api_token=JAICP_TOKEN, how=how)) as server:
+        config = {**jaicp_config(server), "on_invalid_key": "fail"}
+        run = run_tap(JAICP.tap, config, timeout=120)
         assert run.returncode != 0
-        assert "a row came without its key field 'sessionId'" in run.stderr
+        assert "a row came with" in run.stderr and "key field 'sessionId'" in run.stderr
+        assert "on_invalid_key: skip" in run.stderr, "the way out is named"
         assert "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize("how", ["missing", "null", "empty", "blank"])
+def test_a_row_without_a_usable_key_no_longer_stops_the_pipeline(how):
+    """Issue 22: one such row, served on every run, stopped the pipeline for good."""
+    with EmulatorServer(SessionWithBadId(api_token=JAICP_TOKEN, how=how)) as server:
+        run = run_tap(JAICP.tap, jaicp_config(server), timeout=120)
+        assert run.returncode == 0, run.stderr[-3000:]
+        sessions = run.records("sessions")
+        assert sessions and all(str(r["sessionId"]).strip() for r in sessions)
+        skipped = [line for line in run.stderr.splitlines() if "rows skipped" in line]
+        assert len(skipped) == 1 and "WARNING" in skipped[0], skipped
+        example = {"missing": "missing", "null": "null", "empty": "''", "blank": "' \\t '"}
+        assert f"sessionId {example[how]} in a row of {{" in skipped[0], skipped[0]
+
+
+def test_a_key_with_blanks_around_is_emitted_and_asked_for_exactly_as_sent():
+    """Issue 22: a stripped id asked `by_session` for another session, whose messages were lost."""
+    with EmulatorServer(SessionWithBadId(api_token=JAICP_TOKEN, how="padded")) as server:
+        config = {**jaicp_config(server), "messages_mode": "by_session"}
+        run = run_tap(JAICP.tap, config, timeout=120)
+        asked = [r.json().get("sessionId") for r in server.served("/messages/by-session")]
+    assert run.returncode == 0, run.stderr[-3000:]
+    padded = [
+        r["sessionId"] for r in run.records("sessions") if r["sessionId"] != r["sessionId"].strip()
+    ]
+    assert padded, "the padded id is emitted as sent"
+    assert all(f"{p}" in asked for p in padded), "and asked for exactly as sent"
+    assert all(p.strip() not in asked for p in padded), "never its stripped spelling"
 
 
 class DeepLabels(JaicpEmulator):

@@ -18,6 +18,7 @@ of local days sent as UTC instants, and JSON bodies that can report a failure wi
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 import typing as t
 from http import HTTPStatus
@@ -27,7 +28,7 @@ import requests
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 from typing_extensions import override
 
-from tapkit.httperrors import vendor_message
+from tapkit.httperrors import read_capped, vendor_message
 from tapkit.jsonbody import BodyError, iter_enveloped_records
 from tapkit.scrub import register_secret, scrub
 from tapkit.stream import VendorStream
@@ -40,6 +41,8 @@ VENDOR = "Chat-Tonic"
 #: Chat-Tonic's days are those of the account's `timezone`.
 CALENDAR = ZoneSetting("timezone", default="UTC")
 LOGIN_PATH = "/api/v1/user/login"
+#: the most of a login answer read (it holds a token and a status)
+LOGIN_BODY_BYTES = 64 * 1024
 ONE_MILLISECOND = dt.timedelta(milliseconds=1)
 #: Members of a JSON envelope that tell whether the vendor's query worked.
 
@@ -182,11 +185,20 @@ class ChattonicAuthenticator(requests.auth.AuthBase):
                 f"{VENDOR} answered the login with an HTML page (a proxy or maintenance page?)",
                 response,
             )
-        try:
-            body = response.json()
-        except ValueError:
+        data, more = read_capped(response, LOGIN_BODY_BYTES)
+        if more:
             raise RetriableAPIError(
-                f"{VENDOR} answered the login with a body that is not JSON (cut short?)", response
+                f"{VENDOR} answered the login with more than {LOGIN_BODY_BYTES // 1024} KiB "
+                "(a token answer is a few hundred bytes): not read",
+                response,
+            )
+        try:
+            body = json.loads(data)
+        except (ValueError, RecursionError):
+            raise RetriableAPIError(
+                f"{VENDOR} answered the login with a body that is not JSON (cut short, or "
+                "nested too deep)",
+                response,
             ) from None
         if not isinstance(body, dict):
             raise RetriableAPIError(f"{VENDOR} answered the login with no token", response)

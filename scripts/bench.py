@@ -7,7 +7,8 @@ subprocess the way Meltano runs it, and printed as one markdown table (see BENCH
 - Oct8ne's rate-limited wall time against its floor, (requests - 1) x interval;
 - records per second of the tap process (stdout to /dev/null), against a plain `singer-sdk`
   stream reading the same body with default settings;
-- peak RSS of a tap reading one response of 100,000 and 1,000,000 rows.
+- peak RSS of a tap reading one response of 100,000 and 1,000,000 rows;
+- peak RSS of the taps that decode a body whole, at the largest body each accepts.
 
 Bulk bodies are the emulator's own answer for the request, its rows repeated to the size
 wanted and streamed in chunks, so the bench process never holds a large body and the tap
@@ -50,6 +51,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 BIN = Path(sys.executable).parent
 CHUNK_ROWS = 2000
+MB = 1 << 20
 JAICP_MAX_PAGE = 1000
 #: The reference: a plain singer-sdk stream with default settings (scripts/bench_baseline.py).
 BASELINE = [sys.executable, str(ROOT / "scripts" / "bench_baseline.py")]
@@ -747,6 +749,85 @@ def peak_memory() -> list[Row]:
     return rows
 
 
+class OnePageApp(JaicpBulkApp):
+    """JAICP answering the first sessions page with every session at once (a hostile page)."""
+
+    def __init__(self, sessions: list[dict]) -> None:
+        super().__init__(sessions[:1])
+        self.pages[0, JAICP_MAX_PAGE] = self._page_body("sessions", sessions, 0, len(sessions))
+
+
+class EightByEightBulkApp(EmulatorApp):
+    """8x8's agents list, the emulator's agents repeated (unique ids) to `megabytes` MB."""
+
+    name = "8x8-bulk"
+
+    def __init__(self, megabytes: float) -> None:
+        from emulators.eight_by_eight import EightByEightData
+
+        agents = EightByEightData().agents_at(1)
+        rows = []
+        size = 0
+        while size < megabytes * MB:
+            row = agents[len(rows) % len(agents)] | {"agent-id": f"bulk{len(rows)}"}
+            rows.append(row)
+            size += len(json.dumps(row)) + 1
+        self.body = json.dumps({"agent": rows}).encode()
+
+    def handle(self, request: Request) -> Reply:
+        if request.path.endswith("/agents.json"):
+            return Reply(body=self.body)
+        return Reply.json({"error": "Not Found"}, status=404)
+
+
+def largest_body_runs(day: dt.date) -> dict[str, tuple[TapResult, int]]:
+    """tap-jaicp reading one 32 MB sessions page, tap-8x8 one agents body just under the
+    16 MiB it parses at once and one of 24 MB (refused): each run and its body's size.
+    """
+    from tests.cases import eight_by_eight
+
+    runs: dict[str, tuple[TapResult, int]] = {}
+    sessions = jaicp_bulk_sessions(64_000, day)
+    app: EmulatorApp = OnePageApp(sessions)
+    size = len(app.pages[0, JAICP_MAX_PAGE])  # type: ignore[attr-defined]
+    with EmulatorServer(app) as server, tempfile.TemporaryDirectory() as tmp:
+        config = one_day_config(jaicp.CASE, server.url, day, page_size=JAICP_MAX_PAGE)
+        catalog = catalog_selecting("tap-jaicp", config, "sessions", Path(tmp))
+        command = [str(BIN / "tap-jaicp"), "--catalog", str(catalog)]
+        runs["tap-jaicp, one sessions page"] = (run_tap(command, config), size)
+    for label, megabytes in (("accepted", 15.5), ("refused", 24)):
+        app = EightByEightBulkApp(megabytes)
+        size = len(app.body)
+        with EmulatorServer(app) as server, tempfile.TemporaryDirectory() as tmp:
+            config = eight_by_eight.CASE.config(server.url, day)
+            catalog = catalog_selecting("tap-8x8", config, "agents", Path(tmp))
+            command = [str(BIN / "tap-8x8"), "--catalog", str(catalog)]
+            runs[f"tap-8x8, one agents body ({label})"] = (run_tap(command, config), size)
+    return runs
+
+
+#: what a tap reading one body may take, whatever the body (issue 27)
+BODY_RSS_TARGET_MB = 150
+
+
+def largest_bodies() -> list[Row]:
+    """Peak RSS of the taps that decode a body whole, at the largest body each accepts (the
+    streaming taps' flat memory is `peak_memory`'s).
+    """
+    rows = []
+    for label, (result, size) in largest_body_runs(busy_day()).items():
+        outcome = "read" if result.returncode == 0 else "refused"
+        rows.append(
+            Row(
+                f"peak RSS, {label} of {size / MB:.0f} MB ({outcome})",
+                f"{result.peak_rss_mb:.0f} MB",
+                f"≤ {BODY_RSS_TARGET_MB} MB",
+                result.peak_rss_mb <= BODY_RSS_TARGET_MB,
+            )
+        )
+    return rows
+
+
 # -- output identity: the tap as optimised against the tap before ------------------------------
 
 #: The commit whose taps the identity check compares against: the record path before this
@@ -1089,6 +1170,7 @@ PARTS = (
     "throughput",
     "pipe",
     "memory",
+    "bodies",
     "requests",
     "modes",
     "oct8ne",
@@ -1130,6 +1212,8 @@ def main() -> None:
         rows += into_a_pipe(args.rows)
     if "memory" in args.only:
         rows += peak_memory()
+    if "bodies" in args.only:
+        rows += largest_bodies()
     if "requests" in args.only:
         rows += all_request_ratios()
     if "modes" in args.only:

@@ -20,6 +20,7 @@ from typing_extensions import override
 
 from tap_8x8.body import parse_records, snake_case
 from tapkit import scrub
+from tapkit.limits import read_whole
 from tapkit.records import to_int
 from tapkit.stream import VendorStream
 
@@ -139,7 +140,8 @@ class EightByEightStream(VendorStream):
         """The response's items, each stamped with the moment the response arrived."""
         snapshot_at = dt.datetime.now(dt.UTC).isoformat()
         # The whole body is read at once: see tap_8x8/body.py for why that is bounded.
-        items = parse_records(response.content, singular=self.singular, plural=self.plural)
+        body = read_whole(response, self.limits, vendor=self.vendor, stream=self.name)
+        items = parse_records(body, singular=self.singular, plural=self.plural)
         for item in items:
             row = {snake_case(name): value for name, value in item.items()}
             row["snapshot_at"] = snapshot_at

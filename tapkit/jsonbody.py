@@ -14,6 +14,7 @@ cut short) raises `BodyError`, which the caller retries, never "no data".
 
 from __future__ import annotations
 
+import itertools
 import re
 import typing as t
 
@@ -26,6 +27,9 @@ _SNIPPET = 200
 _BATCH_BYTES = 256 * 1024
 #: a batch that finds no record boundary in this much hands the body over to ijson
 _BATCH_LIMIT = 16 * 1024 * 1024
+#: a page body decoded whole up to this size (decoded objects take ten to twenty times their
+#: bytes); a larger one is streamed (`iter_page_records`)
+WHOLE_PAGE_BYTES = 8 * 1024 * 1024
 #: where one object of an array ends and the next begins (may also match inside a record:
 #: a batch cut there does not decode, and an earlier boundary is tried)
 _BOUNDARY = re.compile(rb"\}\s*,\s*\{")
@@ -391,10 +395,24 @@ def iter_page_records(
     """What `iter_enveloped_records` gives, for a page small enough to hold: decoded whole.
 
     For paged lists (JAICP's pages hold at most 1,000 rows) one msgspec decode of the body
-    beats following its parse events. A body that is not a plain envelope of objects goes
+    beats following its parse events. A body beyond `WHOLE_PAGE_BYTES` is streamed instead:
+    held whole, a 32 MB page took 600 MB. A body that is not a plain envelope of objects goes
     through `iter_enveloped_records`, so it is read, or refused, exactly as there.
     """
-    data = b"".join(chunks)
+    stream = iter(chunks)
+    buffered: list[bytes] = []
+    size = 0
+    for chunk in stream:
+        buffered.append(chunk)
+        size += len(chunk)
+        if size > WHOLE_PAGE_BYTES:
+            # a page larger than any sane one: streamed, so memory stays at one record
+            yield from iter_enveloped_records(
+                itertools.chain(buffered, stream), members=members, array_key=array_key
+            )
+            return
+    data = b"".join(buffered)
+    del buffered
     exact = _parsers is not ijson or _has_long_number(data)
     payload = None if exact else _decode_envelope(data, array_key)
     if payload is None:

@@ -346,6 +346,31 @@ class ResponseGuard:
             return 1 << 62
 
 
+#: the largest body a stream may decode whole (`read_whole`): parsed at once, a body takes
+#: ten to twenty times its size (a 24 MB 8x8 body took 357 MB)
+WHOLE_BODY_MB = 16.0
+
+
+def read_whole(response: requests.Response, limits: Limits, *, vendor: str, stream: str) -> bytes:
+    """The body of a response a stream must parse at once, refused before it is parsed when
+    larger than `WHOLE_BODY_MB` (or `max_response_mb`, if lower).
+    """
+    cap = min(limits.max_response_mb, WHOLE_BODY_MB)
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_content(chunk_size=64 * 1024):
+        size += len(chunk)
+        if size > cap * MB:
+            response.close()
+            raise LimitExceededError(
+                f"{vendor}: a response of stream '{stream}' is larger than {cap:g} MiB, the "
+                f"most this stream parses at once (max_response_mb, at most {WHOLE_BODY_MB:g} "
+                "MiB for such a body): refused before parsing"
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 class _Inflater:
     """gzip (several members too) or deflate (zlib-wrapped or raw), decoded piecewise."""
 

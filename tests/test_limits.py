@@ -259,3 +259,20 @@ def test_a_tap_reading_whole_bodies_is_bounded_by_max_response_mb_too():
         run = run_tap(EIGHT_BY_EIGHT.tap, config, timeout=120)
         assert run.returncode != 0
         assert "max_response_mb (0.0001 MiB)" in run.stderr
+
+
+def test_bodies_decoded_whole_are_streamed_or_refused_before_they_take_memory():
+    from scripts import bench
+
+    runs = bench.largest_body_runs(bench.busy_day())
+    page, size = runs["tap-jaicp, one sessions page"]
+    assert size > 30 << 20
+    assert page.returncode == 0, page.stderr[-2000:]
+    accepted, _ = runs["tap-8x8, one agents body (accepted)"]
+    assert accepted.returncode == 0, accepted.stderr[-2000:]
+    refused, _ = runs["tap-8x8, one agents body (refused)"]
+    assert refused.returncode != 0
+    assert "larger than 16 MiB, the most this stream parses at once" in refused.stderr
+    for label, (run, size) in runs.items():
+        print(f"\n[memory probe] {label} of {size / (1 << 20):.0f} MiB: {run.peak_rss_mb:.0f} MB")
+        assert run.peak_rss_mb < bench.BODY_RSS_TARGET_MB, label

@@ -12,9 +12,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import sys
 import typing as t
+from urllib.parse import urlsplit
 
 import requests
 from singer_sdk.exceptions import ConfigValidationError, FatalAPIError, RetriableAPIError
@@ -134,6 +136,10 @@ class VendorTap(CompatTap):
         """Secrets are registered before the SDK's validation messages can quote them."""
         for name in self.secret_settings():
             scrub.register_secret(self.config.get(name))
+        scrub.install()  # a URL's user-info is masked even with no secret setting given
+        # a password in a URL's user-info is a secret wherever it is printed on its own
+        with contextlib.suppress(ValueError):
+            scrub.register_secret(urlsplit(str(self.config.get("base_url") or "")).password)
 
     @override
     def extra_config_errors(self) -> list[str]:

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import gc
 import sys
 import typing as t
@@ -24,9 +25,16 @@ from typing_extensions import override
 
 from tapkit import inputs, logsafe, scrub
 from tapkit.runscope import RunScope
-from tapkit.sanity import NOTHING_SELECTED, StateError, unknown_setting_warnings
+from tapkit.sanity import (
+    NOTHING_SELECTED,
+    StateError,
+    foreign_bookmark_warnings,
+    future_start_warning,
+    unknown_setting_warnings,
+    unwrapped_state,
+)
 from tapkit.sdk_compat import CompatTap
-from tapkit.settings import check_common
+from tapkit.settings import check_common, parse_datetime_setting
 from tapkit.signals import stop_on_signal
 from tapkit.writer import CleanTextWriter
 
@@ -107,6 +115,18 @@ class VendorTap(CompatTap):
         )
 
     @override
+    def load_state(self, state: dict[str, t.Any]) -> None:
+        """The state checked before use (`tapkit.sanity`): a Meltano-wrapped state unwrapped,
+        bookmarks of unknown streams or of another replication key set aside, each said.
+        """
+        state, warnings = unwrapped_state(copy.deepcopy(state))
+        keys = {name: stream.replication_key for name, stream in self.streams.items()}
+        warnings += foreign_bookmark_warnings(state, keys)
+        for warning in warnings:
+            self.logger.warning("%s", warning)
+        super().load_state(state)
+
+    @override
     def before_sync(self) -> None:
         """Check the catalog and every bookmark before the first request."""
         # Everything built so far (the SDK, the catalog, the streams) lives for the whole run;
@@ -116,6 +136,11 @@ class VendorTap(CompatTap):
         active = [s for s in self.streams.values() if s.selected or s.has_selected_descendents]
         if not active:
             self.logger.warning("%s", NOTHING_SELECTED)
+        if any(getattr(stream, "windowing", None) is not None for stream in active):
+            start = parse_datetime_setting(self.config.get("start_date"))
+            future = future_start_warning(start, self.run_started_at)
+            if future:
+                self.logger.warning("%s", future)
         for stream in active:
             check = getattr(stream, "checked_bookmark", None)
             if check is not None and not stream.parent_stream_type:

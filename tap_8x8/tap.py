@@ -19,6 +19,8 @@ class Tap8x8(VendorTap):
     """Singer tap for 8x8 Contact Center real-time statistics (agents and queues)."""
 
     name = "tap-8x8"
+    path_settings = ("agent_ids", "queue_ids")
+    header_settings = ("tenant", "api_token")
     config_jsonschema = th.PropertiesList(
         th.Property(
             "tenant",

@@ -22,7 +22,6 @@ import json
 import threading
 import typing as t
 from http import HTTPStatus
-from urllib.parse import quote
 
 import requests
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
@@ -31,6 +30,7 @@ from typing_extensions import override
 from tapkit.httperrors import read_capped, vendor_message
 from tapkit.jsonbody import BodyError, iter_enveloped_records
 from tapkit.scrub import register_secret, scrub
+from tapkit.settings import path_segment
 from tapkit.stream import VendorStream
 from tapkit.windowing import WindowRequest, ZoneSetting
 
@@ -52,8 +52,9 @@ ONE_MILLISECOND = dt.timedelta(milliseconds=1)
 
 def api_instant(instant: dt.datetime) -> str:
     """An instant as the API takes it: `2021-11-01T03:00:00.000Z`."""
-    utc = instant.astimezone(dt.UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    # isoformat, not strftime: glibc's %Y writes year 999 as "999"
+    utc = instant.astimezone(dt.UTC).replace(tzinfo=None)
+    return utc.isoformat(timespec="milliseconds") + "Z"
 
 
 # -- credentials ---------------------------------------------------------------------------
@@ -160,6 +161,13 @@ class ChattonicAuthenticator(requests.auth.AuthBase):
                 f"username and password. {VENDOR} said: {_message(body) or 'no token'}"
             )
         register_secret(token)
+        try:
+            token.encode("latin-1")
+        except UnicodeEncodeError:
+            raise FatalAPIError(
+                f"{VENDOR} answered the login with a token an HTTP header cannot carry "
+                "(characters beyond Latin-1); check base_url"
+            ) from None
         self.logger.info("Logged in to %s as %s", VENDOR, self.username)
         return token
 
@@ -260,7 +268,7 @@ class ChattonicStream(VendorStream):
     @override
     def path(self) -> str:  # type: ignore[override]
         """The endpoint of the account named by `codename`."""
-        return f"/api/v1/{quote(str(self.config['codename']), safe='')}/stats/{self.endpoint}"
+        return f"/api/v1/{path_segment(self.config['codename'])}/stats/{self.endpoint}"
 
     @property
     @override

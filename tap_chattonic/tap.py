@@ -17,6 +17,8 @@ class TapChattonic(VendorTap):
     """Singer tap for Chat-Tonic's operator statistics and dashboard."""
 
     name = "tap-chattonic"
+    path_settings = ("codename",)
+    header_settings = ("access_token",)
     config_jsonschema = th.PropertiesList(
         th.Property(
             "codename",

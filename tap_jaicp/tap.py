@@ -23,6 +23,7 @@ class TapJaicp(VendorTap):
     """Singer tap for the JAICP Reporter API: sessions, their messages, clients."""
 
     name = "tap-jaicp"
+    path_settings = ("api_token",)
     config_jsonschema = th.PropertiesList(
         th.Property(
             "api_token",

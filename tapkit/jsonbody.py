@@ -131,9 +131,11 @@ def iter_json_records(
     if head[:1] == b"[":
         yield from _parse_items(buffered, stream, "item")
         return
+    if head[:1] == b"{" and array_key is None:
+        yield from _only_list_records(itertools.chain(buffered, stream))
+        return
     if head[:1] == b"{":
-        key = array_key or _find_array_key(buffered, stream)
-        yield from _parse_items(buffered, stream, f"{key}.item")
+        yield from _parse_items(buffered, stream, f"{array_key}.item")
         return
     raise BodyError(f"the response is not JSON: {_snippet(head)!r}")
 
@@ -221,28 +223,19 @@ def _last_boundaries(pending: bytearray) -> list[int]:
         start = 0
 
 
-def _find_array_key(buffered: list[bytes], stream: t.Iterator[bytes]) -> str:
-    """Read ahead (keeping what was read) until the first array member at depth 1 appears."""
-    events = ijson.sendable_list()
-    parser = _parsers.parse_coro(events)
-    pending = list(buffered)
-    try:
-        while True:
-            for chunk in pending:
-                parser.send(_strip_bom(chunk) if chunk is buffered[0] else chunk)
-                for prefix, event, _ in events:
-                    if event == "start_array" and prefix and "." not in prefix:
-                        return str(prefix)
-                events.clear()
-            next_chunk = next(stream, None)
-            if next_chunk is None:
-                break
-            buffered.append(next_chunk)
-            pending = [next_chunk]
-        parser.close()
-    except ijson.JSONError as exc:
-        raise _failure(exc) from None
-    raise BodyError(f"the response holds no list of records: {_snippet(b''.join(buffered))!r}")
+def _only_list_records(chunks: t.Iterable[bytes]) -> t.Iterator[dict[str, t.Any]]:
+    """The records of an object body whose list member is not named: its first list, and
+    the body refused if it holds a second one (read silently, that one was lost).
+    """
+    members: dict[str, t.Any] = {}
+    yield from iter_enveloped_records(chunks, members=members)
+    others = sorted(name for name, value in members.items() if isinstance(value, list))
+    if others:
+        raise BodyError(
+            f"the response holds more than one list (also {', '.join(map(repr, others))}): "
+            "which one holds the records is unknown, so the body is refused rather than "
+            "half read"
+        )
 
 
 def _strip_bom(chunk: bytes) -> bytes:

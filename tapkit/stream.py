@@ -58,6 +58,19 @@ if t.TYPE_CHECKING:
     from tapkit.throttle import MinIntervalThrottle
 
 
+#: the longest end-of-stream findings line (100,000 undeclared field names made one of 2 MB)
+SUMMARY_CHARS = 4000
+
+
+def _bounded(line: str) -> str:
+    if len(line) <= SUMMARY_CHARS:
+        return line
+    return (
+        f"{line[:SUMMARY_CHARS]}... ({len(line) - SUMMARY_CHARS:,} more characters not shown; "
+        "every record keeps its undeclared fields in _extra)"
+    )
+
+
 class VendorStream(CompatStream):
     """A stream of one vendor endpoint; the tap's `client.py` sets the vendor's conventions."""
 
@@ -385,7 +398,7 @@ class VendorStream(CompatStream):
         """The end-of-stream line of `RecordTyper.summary` (if any record was typed)."""
         typer = self.__dict__.get("record_typer")
         if isinstance(typer, RecordTyper):
-            self.logger.info("%s", typer.summary())
+            self.logger.info("%s", _bounded(typer.summary()))
 
     @override
     def post_process(

@@ -34,7 +34,7 @@ from tapkit.sanity import (
     unwrapped_state,
 )
 from tapkit.sdk_compat import CompatTap
-from tapkit.settings import check_common, parse_datetime_setting
+from tapkit.settings import check_common, check_path_and_header_values, parse_datetime_setting
 from tapkit.signals import stop_on_signal
 from tapkit.writer import CleanTextWriter
 
@@ -56,6 +56,10 @@ class VendorTap(CompatTap):
     """Base of the five taps."""
 
     message_writer_class = CleanTextWriter
+    #: settings whose values become a URL path segment (`tapkit.settings.path_segment`)
+    path_settings: t.ClassVar[tuple[str, ...]] = ()
+    #: settings whose values travel in an HTTP header (Latin-1 only)
+    header_settings: t.ClassVar[tuple[str, ...]] = ()
     #: All five taps ship in one distribution; its version is theirs.
     package_name = "chat-taps"
 
@@ -173,7 +177,15 @@ class VendorTap(CompatTap):
             self.config, self.config_jsonschema.get("properties", {})
         ):
             self.logger.warning("%s", warning)
-        return check_common(self.config) + self.check_settings(self.config)
+        return (
+            check_common(self.config)
+            + check_path_and_header_values(
+                self.config,
+                path_settings=self.path_settings,
+                header_settings=self.header_settings,
+            )
+            + self.check_settings(self.config)
+        )
 
 
 def numbers_from_strings(config: dict[str, t.Any], schema: dict[str, t.Any]) -> dict[str, t.Any]:

@@ -10,7 +10,8 @@ raises it.
 - `max_pages_per_window`: pages read for one window (or one unwindowed list);
 - a page that repeats the previous page of the same window exactly is an error;
 - `max_retry_after_seconds`: a longer `Retry-After` fails at once, naming the wait;
-- `max_response_seconds`: a whole response, first byte to last (retried like a timeout);
+- `max_response_seconds`: a whole request, connect to last byte (`tapkit.deadline`; retried
+  like a timeout);
 - `max_response_mb` and `max_decompression_ratio`: the size of one decoded body, and how
   much larger than its compressed bytes it may be;
 - `max_field_mb` and `max_csv_line_mb`: one CSV value, one CSV line (`tapkit.csvbody`).
@@ -68,8 +69,10 @@ def limit_properties() -> list[th.Property[t.Any]]:
             th.NumberType(exclusive_minimum=0),
             default=DEFAULT_MAX_RESPONSE_SECONDS,
             description=(
-                "Longest time to read one whole response body (request_timeout bounds one "
-                "socket read only); a slower response is abandoned and retried."
+                "Longest time for one request, from connecting to the last byte of its "
+                "answer (status line, headers, an error answer or a login included; "
+                "request_timeout bounds one socket read only); a slower one is abandoned "
+                "and retried."
             ),
         ),
         th.Property(

@@ -31,6 +31,10 @@ if t.TYPE_CHECKING:
     from tapkit.runscope import RunScope
 
 
+#: the longest another run's slot is waited for (beyond it, the file is taken as stale)
+MAX_SHARED_WAIT_SECONDS = 3600.0
+
+
 class SlotFile:
     """The wall-clock instant before which no request may be sent with one credential,
     shared by every process on this machine (a file under an exclusive `flock`).
@@ -40,21 +44,21 @@ class SlotFile:
         self.path = Path(directory or tempfile.gettempdir()) / f"tapkit-throttle-{key}"
 
     @contextlib.contextmanager
-    def locked(self) -> t.Iterator[t.Callable[[float | None], float]]:
-        """Hold the lock; yields `push(instant)`: the stored instant, moved to `instant`
-        when later (None: read only).
+    def locked(self) -> t.Iterator[t.Callable[..., float]]:
+        """Hold the lock; yields `push(instant, replace=False)`: the stored instant, moved to
+        `instant` when later or when `replace` (None: read only).
         """
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)  # held for a read and a write only, never a wait
 
-            def push(instant: float | None) -> float:
+            def push(instant: float | None, replace: bool = False) -> float:
                 os.lseek(fd, 0, os.SEEK_SET)
                 try:
                     stored = float(os.read(fd, 64) or b"0")
                 except ValueError:  # a torn or foreign file: start afresh
                     stored = 0.0
-                if instant is not None and instant > stored:
+                if instant is not None and (replace or instant > stored):
                     os.ftruncate(fd, 0)
                     os.pwrite(fd, repr(instant).encode(), 0)
                     stored = instant
@@ -102,21 +106,32 @@ class MinIntervalThrottle:
             return waited
 
     def _shared_wait(self) -> float:
-        """Seconds another process asks to wait; 0 means free, and the slot is claimed."""
+        """Seconds another process asks to wait; 0 means free, and the slot is claimed.
+
+        A file that cannot be used (another user's, a read-only directory) leaves the run
+        with its own interval only; an instant absurdly far ahead (a clock set back, a
+        foreign file) is not waited for.
+        """
         if self._slots is None:
             return 0.0
-        with self._slots.locked() as push:
-            now = time.time()
-            wait = push(None) - now
-            if wait > 0:
-                return wait
-            push(now + self.interval)
-            return 0.0
+        try:
+            with self._slots.locked() as push:
+                now = time.time()
+                wait = push(None) - now
+                if 0 < wait <= max(self.interval, MAX_SHARED_WAIT_SECONDS):
+                    return wait
+                push(now + self.interval, replace=wait > 0)
+        except OSError:
+            self._slots = None
+        return 0.0
 
     def _share(self, seconds: float) -> None:
         if self._slots is not None:
-            with self._slots.locked() as push:
-                push(time.time() + seconds)
+            try:
+                with self._slots.locked() as push:
+                    push(time.time() + seconds)
+            except OSError:
+                self._slots = None
 
     def finished(self) -> None:
         """The request (and its body) is done: the interval also runs from now.

@@ -68,6 +68,14 @@ def test_throttles_sharing_a_slot_file_keep_the_interval_between_them(tmp_path):
     assert first.acquire() > 0.5
 
 
+def test_a_stale_or_unusable_slot_file_never_holds_a_run(tmp_path):
+    slots = SlotFile("stale", str(tmp_path))
+    slots.path.write_text(repr(time.time() + 10**9))  # a clock set far back, a foreign file
+    assert MinIntervalThrottle(0.1, slots=slots).acquire() == 0
+    unusable = SlotFile("x", str(tmp_path / "missing-directory"))
+    assert MinIntervalThrottle(0.1, slots=unusable).acquire() == 0
+
+
 def test_two_runs_on_one_oct8ne_token_take_turns_instead_of_drawing_429s():
     interval = 0.5
     app = Oct8neEmulator(api_token=OCT8NE_TOKEN, domain_id=OCT8NE_DOMAIN, interval=interval)

@@ -130,39 +130,38 @@ class JaicpStream(VendorStream):
         number = number or 0
         if read.records < self.page_size:
             return None
-        total = _largest_total(number, read.total)
-        if total is not None and read.total is not None and total > read.total:
+        before = number if isinstance(number, PageNumber) else None
+        stated = before.stated if before is not None else None
+        earlier = before.total if before is not None else None
+        totals = [n for n in (read.total, earlier) if n is not None]
+        total = max(totals, default=None)
+        if stated is not None and read.total is not None and read.total < stated:
             self.logger.warning(
                 "%s: totalCount went down from %d to %d between pages (records deleted "
                 "meanwhile?); reading on up to %d records or a short page",
                 self.name,
-                total,
+                stated,
                 read.total,
                 total,
             )
         if total is not None and (number + 1) * self.page_size >= total:
             return None
-        return PageNumber(number + 1, total)
+        return PageNumber(number + 1, total=total, stated=read.total)
 
 
 class PageNumber(int):
-    """A page number that remembers the largest `totalCount` the pages before it stated: a
-    total that shrinks between pages must not end the walk early (records would be lost).
+    """A page number that remembers the largest `totalCount` the pages before it stated (and
+    the last one): a total that shrinks between pages must not end the walk early (records
+    would be lost).
     """
 
     total: int | None
+    stated: int | None
 
-    def __new__(cls, number: int, total: int | None) -> PageNumber:
+    def __new__(cls, number: int, *, total: int | None, stated: int | None) -> PageNumber:
         page = super().__new__(cls, number)
-        page.total = total
+        page.total, page.stated = total, stated
         return page
-
-
-def _largest_total(number: int, total: int | None) -> int | None:
-    before = number.total if isinstance(number, PageNumber) else None
-    if before is None:
-        return total
-    return before if total is None else max(before, total)
 
 
 class PageNumberPaginator(BaseAPIPaginator[int]):

@@ -7,16 +7,17 @@ subprocess the way Meltano runs it, and printed as one markdown table (see BENCH
 - Oct8ne's rate-limited wall time against its floor, (requests - 1) x interval;
 - records per second of the tap process (stdout to /dev/null), against a plain `singer-sdk`
   stream reading the same body with default settings;
-- peak RSS of a tap reading one response of 100,000 and 1,000,000 rows.
+- peak RSS of a tap reading one response of 100,000 and 1,000,000 rows;
+- peak RSS of the taps that decode a body whole, at the largest body each accepts.
 
 Bulk bodies are the emulator's own answer for the request, its rows repeated to the size
 wanted and streamed in chunks, so the bench process never holds a large body and the tap
 reads exactly what the vendor would send, only more of it.
 
 Each part is a module beside this one (`bench_requests`, `bench_rate_limit`,
-`bench_throughput`, `bench_memory`, `bench_identity`, `bench_pipe`, `bench_parallel`,
-`bench_e2e`, `bench_profile`), sharing `bench_common`; this one runs the parts asked for and
-prints the table.
+`bench_throughput`, `bench_memory`, `bench_bodies`, `bench_identity`, `bench_pipe`,
+`bench_parallel`, `bench_e2e`, `bench_profile`), sharing `bench_common`; this one runs the
+parts asked for and prints the table.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import sys
 import time
 from pathlib import Path
 
+from bench_bodies import largest_bodies
 from bench_common import Row, machine
 from bench_e2e import end_to_end
 from bench_identity import REFERENCE, output_identity
@@ -44,6 +46,7 @@ PARTS = (
     "throughput",
     "pipe",
     "memory",
+    "bodies",
     "requests",
     "modes",
     "oct8ne",
@@ -85,6 +88,8 @@ def main() -> None:
         rows += into_a_pipe(args.rows)
     if "memory" in args.only:
         rows += peak_memory()
+    if "bodies" in args.only:
+        rows += largest_bodies()
     if "requests" in args.only:
         rows += all_request_ratios()
     if "modes" in args.only:

@@ -13,14 +13,15 @@ import datetime as dt
 import typing as t
 from functools import cached_property
 from http import HTTPStatus
-from urllib.parse import quote
 
 from requests.auth import HTTPBasicAuth
 from typing_extensions import override
 
 from tap_8x8.body import parse_records, snake_case
 from tapkit import scrub
+from tapkit.limits import read_whole, too_deep
 from tapkit.records import to_int
+from tapkit.settings import path_segment
 from tapkit.stream import VendorStream
 
 if t.TYPE_CHECKING:
@@ -107,7 +108,7 @@ class EightByEightStream(VendorStream):
     def get_url(self, context: Context | None) -> str:
         """The list endpoint, or `/agent/{id}.json` for a listed id."""
         if context and context.get("id") is not None:
-            one = quote(str(context["id"]), safe="")
+            one = path_segment(context["id"])
             return f"{self.url_base}{STATS_PATH}/{self.singular}/{one}.json"
         return f"{self.url_base}{self.path}"
 
@@ -139,7 +140,11 @@ class EightByEightStream(VendorStream):
         """The response's items, each stamped with the moment the response arrived."""
         snapshot_at = dt.datetime.now(dt.UTC).isoformat()
         # The whole body is read at once: see tap_8x8/body.py for why that is bounded.
-        items = parse_records(response.content, singular=self.singular, plural=self.plural)
+        body = read_whole(response, self.limits, vendor=self.vendor, stream=self.name)
+        try:
+            items = parse_records(body, singular=self.singular, plural=self.plural)
+        except RecursionError:
+            raise too_deep(self.name) from None
         for item in items:
             row = {snake_case(name): value for name, value in item.items()}
             row["snapshot_at"] = snapshot_at

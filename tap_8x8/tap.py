@@ -22,6 +22,8 @@ class Tap8x8(VendorTap):
     label = "8x8 Contact Center"
     description = "8x8 Contact Center real-time statistics of agents and queues"
     keywords = ("8x8", "contact center", "customer service")
+    path_settings = ("agent_ids", "queue_ids")
+    header_settings = ("tenant", "api_token")
     config_jsonschema = th.PropertiesList(
         th.Property(
             "tenant",

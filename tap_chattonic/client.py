@@ -18,18 +18,19 @@ of local days sent as UTC instants, and JSON bodies that can report a failure wi
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 import typing as t
 from http import HTTPStatus
-from urllib.parse import quote
 
 import requests
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 from typing_extensions import override
 
-from tapkit.httperrors import vendor_message
+from tapkit.httperrors import read_capped, vendor_message
 from tapkit.jsonbody import BodyError, iter_enveloped_records
 from tapkit.scrub import register_secret, scrub
+from tapkit.settings import path_segment
 from tapkit.stream import VendorStream
 from tapkit.windowing import WindowRequest, ZoneSetting
 
@@ -40,6 +41,8 @@ VENDOR = "Chat-Tonic"
 #: Chat-Tonic's days are those of the account's `timezone`.
 CALENDAR = ZoneSetting("timezone", default="UTC")
 LOGIN_PATH = "/api/v1/user/login"
+#: the most of a login answer read (it holds a token and a status)
+LOGIN_BODY_BYTES = 64 * 1024
 ONE_MILLISECOND = dt.timedelta(milliseconds=1)
 #: Members of a JSON envelope that tell whether the vendor's query worked.
 
@@ -49,8 +52,9 @@ ONE_MILLISECOND = dt.timedelta(milliseconds=1)
 
 def api_instant(instant: dt.datetime) -> str:
     """An instant as the API takes it: `2021-11-01T03:00:00.000Z`."""
-    utc = instant.astimezone(dt.UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    # isoformat, not strftime: glibc's %Y writes year 999 as "999"
+    utc = instant.astimezone(dt.UTC).replace(tzinfo=None)
+    return utc.isoformat(timespec="milliseconds") + "Z"
 
 
 # -- credentials ---------------------------------------------------------------------------
@@ -157,6 +161,13 @@ class ChattonicAuthenticator(requests.auth.AuthBase):
                 f"username and password. {VENDOR} said: {_message(body) or 'no token'}"
             )
         register_secret(token)
+        try:
+            token.encode("latin-1")
+        except UnicodeEncodeError:
+            raise FatalAPIError(
+                f"{VENDOR} answered the login with a token an HTTP header cannot carry "
+                "(characters beyond Latin-1); check base_url"
+            ) from None
         self.logger.info("Logged in to %s as %s", VENDOR, self.username)
         return token
 
@@ -182,11 +193,20 @@ class ChattonicAuthenticator(requests.auth.AuthBase):
                 f"{VENDOR} answered the login with an HTML page (a proxy or maintenance page?)",
                 response,
             )
-        try:
-            body = response.json()
-        except ValueError:
+        data, more = read_capped(response, LOGIN_BODY_BYTES)
+        if more:
             raise RetriableAPIError(
-                f"{VENDOR} answered the login with a body that is not JSON (cut short?)", response
+                f"{VENDOR} answered the login with more than {LOGIN_BODY_BYTES // 1024} KiB "
+                "(a token answer is a few hundred bytes): not read",
+                response,
+            )
+        try:
+            body = json.loads(data)
+        except (ValueError, RecursionError):
+            raise RetriableAPIError(
+                f"{VENDOR} answered the login with a body that is not JSON (cut short, or "
+                "nested too deep)",
+                response,
             ) from None
         if not isinstance(body, dict):
             raise RetriableAPIError(f"{VENDOR} answered the login with no token", response)
@@ -248,7 +268,7 @@ class ChattonicStream(VendorStream):
     @override
     def path(self) -> str:  # type: ignore[override]
         """The endpoint of the account named by `codename`."""
-        return f"/api/v1/{quote(str(self.config['codename']), safe='')}/stats/{self.endpoint}"
+        return f"/api/v1/{path_segment(self.config['codename'])}/stats/{self.endpoint}"
 
     @property
     @override

@@ -22,6 +22,8 @@ class TapChattonic(VendorTap):
     description = "Chat-Tonic operator statistics and the hourly dashboard"
     keywords = ("chattonic", "chat-tonic", "live chat", "customer service")
     credential_groups = (("access_token",), ("username", "password"))
+    path_settings = ("codename",)
+    header_settings = ("access_token",)
     config_jsonschema = th.PropertiesList(
         th.Property(
             "codename",

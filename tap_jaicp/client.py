@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import typing as t
-from urllib.parse import quote
 
 from singer_sdk.pagination import BaseAPIPaginator
 from typing_extensions import override
@@ -25,6 +24,7 @@ from typing_extensions import override
 from tapkit.jsonbody import iter_page_records
 from tapkit.pageloop import Page, page_of
 from tapkit.records import INT64_TEST, any_to_utc_iso, inline_form, to_int
+from tapkit.settings import path_segment
 from tapkit.stream import VendorStream
 from tapkit.values import DoesNotFitError
 
@@ -86,7 +86,7 @@ class JaicpStream(VendorStream):
         base = str(self.config.get("base_url") or DEFAULT_BASE_URL).rstrip("/")
         if self.api_style == "v1":
             return f"{base}/api/v1/reporter"
-        return f"{base}/api/reporter/p/{quote(str(self.config['api_token']), safe='')}"
+        return f"{base}/api/reporter/p/{path_segment(self.config['api_token'])}"
 
     @property
     @override
@@ -151,9 +151,38 @@ class JaicpStream(VendorStream):
         number = number or 0
         if read.records < self.page_size:
             return None
-        if read.total is not None and (number + 1) * self.page_size >= read.total:
+        before = number if isinstance(number, PageNumber) else None
+        stated = before.stated if before is not None else None
+        earlier = before.total if before is not None else None
+        totals = [n for n in (read.total, earlier) if n is not None]
+        total = max(totals, default=None)
+        if stated is not None and read.total is not None and read.total < stated:
+            self.logger.warning(
+                "%s: totalCount went down from %d to %d between pages (records deleted "
+                "meanwhile?); reading on up to %d records or a short page",
+                self.name,
+                stated,
+                read.total,
+                total,
+            )
+        if total is not None and (number + 1) * self.page_size >= total:
             return None
-        return number + 1
+        return PageNumber(number + 1, total=total, stated=read.total)
+
+
+class PageNumber(int):
+    """A page number that remembers the largest `totalCount` the pages before it stated (and
+    the last one): a total that shrinks between pages must not end the walk early (records
+    would be lost).
+    """
+
+    total: int | None
+    stated: int | None
+
+    def __new__(cls, number: int, *, total: int | None, stated: int | None) -> PageNumber:
+        page = super().__new__(cls, number)
+        page.total, page.stated = total, stated
+        return page
 
 
 class PageNumberPaginator(BaseAPIPaginator[int]):

@@ -132,7 +132,9 @@ MESSAGE_STATUS = th.Property(
 
 def vendor_instant(instant: dt.datetime) -> str:
     """`yyyy-MM-ddTHH:mm:ss.SSSZ` in UTC, the format of the API's date-time filters."""
-    return instant.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    # isoformat, not strftime: glibc's %Y writes year 999 as "999", which JAICP refuses
+    utc = instant.astimezone(dt.UTC).replace(tzinfo=None)
+    return utc.isoformat(timespec="milliseconds") + "Z"
 
 
 def window_instants(window: DateWindow) -> tuple[str, str]:

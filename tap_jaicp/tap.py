@@ -31,6 +31,7 @@ class TapJaicp(VendorTap):
     label = "JAICP"
     description = "JAICP (Just AI) Reporter API: chatbot sessions, their messages, clients"
     keywords = ("jaicp", "just ai", "chatbot", "customer service")
+    path_settings = ("api_token",)
     config_jsonschema = th.PropertiesList(
         th.Property(
             "api_token",

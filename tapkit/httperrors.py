@@ -26,6 +26,8 @@ if t.TYPE_CHECKING:
 
 MAX_BACKOFF_SECONDS = 60.0
 _ERROR_BODY_CHARS = 500
+#: how much of an error answer is read: its message is in its first bytes
+ERROR_BODY_BYTES = 64 * 1024
 
 #: Failures of a request that are worth another attempt (as in the SDK).
 RETRIABLE_REQUEST_FAILURES: tuple[type[Exception], ...] = (
@@ -127,14 +129,42 @@ def check_response(
         )
 
 
-def vendor_message(response: requests.Response) -> str:
-    """The vendor's error text, short and with secrets masked."""
+def read_capped(response: requests.Response, cap: int) -> tuple[bytes, bool]:
+    """At most `cap` decoded bytes of the body, and whether it held more.
+
+    An error answer or a login is read only this far (a hostile 300 MB error body must not
+    reach memory), under the attempt's deadline; the response is then closed, so what is
+    left unread never reaches a later request on the same connection.
+    """
+    data = bytearray()
+    more = False
     try:
-        text = response.text
+        for chunk in response.iter_content(chunk_size=min(cap + 1, 64 * 1024)):
+            data += chunk
+            if len(data) > cap:
+                more = True
+                break
+    finally:
+        response.close()  # keeps a connection read to its end, drops one left half-read
+    return bytes(data[:cap]), more
+
+
+def vendor_message(response: requests.Response) -> str:
+    """The vendor's error text (its first KiBs only), short and with secrets masked."""
+    cached = getattr(response, "tapkit_error_text", None)
+    if isinstance(cached, str):
+        return cached
+    try:
+        data, _ = read_capped(response, ERROR_BODY_BYTES)
     except Exception:  # the body could not be read; the status says enough
-        return response.reason or "(no message)"
+        data = b""
+    try:
+        text = data.decode(response.encoding or "utf-8", "replace")
+    except LookupError:  # a charset Python does not know
+        text = data.decode("utf-8", "replace")
     text = " ".join(text.split())[:_ERROR_BODY_CHARS] or response.reason or "(no message)"
-    return scrub(text)
+    response.tapkit_error_text = scrub(text)  # type: ignore[attr-defined]
+    return response.tapkit_error_text  # type: ignore[attr-defined,no-any-return]
 
 
 def describe_failure(exc: BaseException | None) -> str:

@@ -15,6 +15,7 @@ cut short) raises `BodyError`, which the caller retries, never "no data".
 
 from __future__ import annotations
 
+import itertools
 import re
 import typing as t
 
@@ -27,6 +28,9 @@ _SNIPPET = 200
 _BATCH_BYTES = 256 * 1024
 #: a batch that finds no record boundary in this much hands the body over to ijson
 _BATCH_LIMIT = 16 * 1024 * 1024
+#: a page body decoded whole up to this size (decoded objects take ten to twenty times their
+#: bytes); a larger one is streamed (`iter_page_records`)
+WHOLE_PAGE_BYTES = 8 * 1024 * 1024
 #: where one object of an array ends and the next begins (may also match inside a record:
 #: a batch cut there does not decode, and an earlier boundary is tried)
 _BOUNDARY = re.compile(rb"\}\s*,\s*\{")
@@ -129,9 +133,11 @@ def iter_json_records(
     if head[:1] == b"[":
         yield from _parse_items(buffered, stream, "item")
         return
+    if head[:1] == b"{" and array_key is None:
+        yield from _only_list_records(itertools.chain(buffered, stream))
+        return
     if head[:1] == b"{":
-        key = array_key or _find_array_key(buffered, stream)
-        yield from _parse_items(buffered, stream, f"{key}.item")
+        yield from _parse_items(buffered, stream, f"{array_key}.item")
         return
     raise BodyError(f"the response is not JSON: {_snippet(head)!r}")
 
@@ -219,28 +225,19 @@ def _last_boundaries(pending: bytearray) -> list[int]:
         start = 0
 
 
-def _find_array_key(buffered: list[bytes], stream: t.Iterator[bytes]) -> str:
-    """Read ahead (keeping what was read) until the first array member at depth 1 appears."""
-    events = ijson.sendable_list()
-    parser = _parsers.parse_coro(events)
-    pending = list(buffered)
-    try:
-        while True:
-            for chunk in pending:
-                parser.send(_strip_bom(chunk) if chunk is buffered[0] else chunk)
-                for prefix, event, _ in events:
-                    if event == "start_array" and prefix and "." not in prefix:
-                        return str(prefix)
-                events.clear()
-            next_chunk = next(stream, None)
-            if next_chunk is None:
-                break
-            buffered.append(next_chunk)
-            pending = [next_chunk]
-        parser.close()
-    except ijson.JSONError as exc:
-        raise _failure(exc) from None
-    raise BodyError(f"the response holds no list of records: {_snippet(b''.join(buffered))!r}")
+def _only_list_records(chunks: t.Iterable[bytes]) -> t.Iterator[dict[str, t.Any]]:
+    """The records of an object body whose list member is not named: its first list, and
+    the body refused if it holds a second one (read silently, that one was lost).
+    """
+    members: dict[str, t.Any] = {}
+    yield from iter_enveloped_records(chunks, members=members)
+    others = sorted(name for name, value in members.items() if isinstance(value, list))
+    if others:
+        raise BodyError(
+            f"the response holds more than one list (also {', '.join(map(repr, others))}): "
+            "which one holds the records is unknown, so the body is refused rather than "
+            "half read"
+        )
 
 
 def _strip_bom(chunk: bytes) -> bytes:
@@ -393,10 +390,24 @@ def iter_page_records(
     """What `iter_enveloped_records` gives, for a page small enough to hold: decoded whole.
 
     For paged lists (JAICP's pages hold at most 1,000 rows) one msgspec decode of the body
-    beats following its parse events. A body that is not a plain envelope of objects goes
+    beats following its parse events. A body beyond `WHOLE_PAGE_BYTES` is streamed instead:
+    held whole, a 32 MB page took 600 MB. A body that is not a plain envelope of objects goes
     through `iter_enveloped_records`, so it is read, or refused, exactly as there.
     """
-    data = b"".join(chunks)
+    stream = iter(chunks)
+    buffered: list[bytes] = []
+    size = 0
+    for chunk in stream:
+        buffered.append(chunk)
+        size += len(chunk)
+        if size > WHOLE_PAGE_BYTES:
+            # a page larger than any sane one: streamed, so memory stays at one record
+            yield from iter_enveloped_records(
+                itertools.chain(buffered, stream), members=members, array_key=array_key
+            )
+            return
+    data = b"".join(buffered)
+    del buffered
     exact = _parsers is not ijson or _has_long_number(data)
     payload = None if exact else _decode_envelope(data, array_key)
     if payload is None:

@@ -58,6 +58,83 @@ def clamp_future_bookmark(
     )
 
 
+def unwrapped_state(state: dict[str, t.Any]) -> tuple[dict[str, t.Any], list[str]]:
+    """The Singer state inside a state as Meltano stores it, and the warning that says so.
+
+    Meltano's state backend keeps `{"singer_state": {...}}` (and `completed` / `partial`
+    around it); handed to a tap as is (copied from `meltano state get`), its bookmarks were
+    never read and every stream silently started again from start_date.
+    """
+    if "bookmarks" in state or not state:
+        return state, []
+    completed = state.get("completed")
+    inner = state.get("singer_state")
+    where = "singer_state"
+    if not isinstance(inner, dict) and isinstance(completed, dict):
+        inner, where = completed.get("singer_state"), "completed.singer_state"
+    if isinstance(inner, dict):
+        return inner, [
+            f"the state is wrapped the way Meltano stores it (its bookmarks are under "
+            f"'{where}'); those bookmarks are used. Pass the Singer state itself"
+        ]
+    return state, [
+        f"the state holds no 'bookmarks' (it has {', '.join(map(repr, sorted(state)))}): "
+        "every stream starts from start_date"
+    ]
+
+
+def foreign_bookmark_warnings(
+    state: dict[str, t.Any], replication_keys: t.Mapping[str, str | None]
+) -> list[str]:
+    """Bookmarks this tap cannot trust, each dropped from `state` (in place) with a warning.
+
+    - a stream this tap does not have (another tap's state, a renamed stream): ignored;
+    - a bookmark recorded for another replication key than the stream's (a state copied
+      from another stream or tap): used as is, it would skip data silently; dropped, so the
+      stream starts from start_date (rows read again upsert by key).
+    """
+    bookmarks = state.get("bookmarks")
+    if not isinstance(bookmarks, dict):
+        return []
+    warnings = []
+    unknown = sorted(name for name in bookmarks if name not in replication_keys)
+    if unknown:
+        warnings.append(
+            f"the state holds bookmarks of stream(s) this tap does not have: "
+            f"{', '.join(map(repr, unknown))} (a state from another tap, or a renamed "
+            "stream?); ignored"
+        )
+    for name, own_key in replication_keys.items():
+        entry = bookmarks.get(name)
+        if not isinstance(entry, dict) or own_key is None:
+            continue
+        entries = [entry, *(p for p in entry.get("partitions", []) if isinstance(p, dict))]
+        for bookmark in entries:
+            key = bookmark.get("replication_key")
+            if key is None or key == own_key:
+                continue
+            warnings.append(
+                f"the state's bookmark of stream '{name}' was recorded for replication key "
+                f"{key!r}, not this stream's {own_key!r} (a state from another stream or "
+                f"tap?): its value {bookmark.get('replication_key_value')!r} is ignored and "
+                "the stream is read from start_date"
+            )
+            bookmark.pop("replication_key", None)
+            bookmark.pop("replication_key_value", None)
+    return warnings
+
+
+def future_start_warning(start: dt.datetime | None, now: dt.datetime) -> str | None:
+    """The warning for a `start_date` later than now (a run that reads nothing yet)."""
+    if start is None or start <= now:
+        return None
+    return (
+        f"start_date ({start.isoformat()}) is later than now "
+        f"({now.isoformat(timespec='seconds')}): the windowed streams read nothing until "
+        "then. Check start_date"
+    )
+
+
 def unknown_setting_warnings(config: t.Mapping[str, t.Any], known: t.Iterable[str]) -> list[str]:
     """One warning per setting name the tap does not know, with the closest known name."""
     known = sorted(set(known))

@@ -10,7 +10,10 @@ every level, every handler and formatter) and exception messages.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
+import re
 import threading
 import typing as t
 from urllib.parse import quote, quote_plus
@@ -27,17 +30,37 @@ def register_secret(value: object) -> None:
     """Remember a secret, in the spellings it can take inside a URL, and start scrubbing.
 
     A secret given as a number (`api_token: 987654321987` in YAML or JSON) is masked in
-    its printed form: validation errors quote it.
+    its printed form: validation errors quote it. One given as a list or an object (a
+    mistake in a config file) is masked whole, as Python and JSON print it, and each of its
+    values on its own.
     """
+    if isinstance(value, (list, tuple, dict)):
+        for item in value.values() if isinstance(value, dict) else value:
+            register_secret(item)
+        for rendering in _renderings(value):
+            _register_spelling(rendering)
+        return
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str) or len(value) < _MIN_SECRET_LENGTH:
         return
-    spellings = {value, quote(value, safe=""), quote_plus(value)}
+    for spelling in {value, quote(value, safe=""), quote_plus(value)}:
+        _register_spelling(spelling)
+
+
+def _renderings(value: list[t.Any] | tuple[t.Any, ...] | dict[t.Any, t.Any]) -> set[str]:
+    renderings = {repr(value)}
+    with contextlib.suppress(TypeError, ValueError):
+        renderings.add(json.dumps(value))
+    return renderings
+
+
+def _register_spelling(spelling: str) -> None:
+    if len(spelling) < _MIN_SECRET_LENGTH:
+        return
     with _lock:
-        for spelling in spellings:
-            if spelling not in _secrets:
-                _secrets.append(spelling)
+        if spelling not in _secrets:
+            _secrets.append(spelling)
         # Longest first, so a secret containing another is masked whole.
         _secrets.sort(key=len, reverse=True)
     install()
@@ -48,17 +71,25 @@ def registered_secrets() -> tuple[str, ...]:
     return tuple(_secrets)
 
 
+#: the user-info of a URL (`https://user:password@host`), whatever the URL
+_USER_INFO = re.compile(r"(?<=://)[^/\s@'\"]+@")
+
+
 def scrub(text: str) -> str:
-    """Return `text` with every registered secret replaced by a mask."""
+    """Return `text` with every registered secret, and any URL's user-info, masked."""
     for secret in _secrets:
         if secret in text:
             text = text.replace(secret, MASK)
+    if "@" in text:
+        text = _USER_INFO.sub(f"{MASK}@", text)
     return text
 
 
 def contains_secret(text: str) -> bool:
-    """Tell whether `text` holds any registered secret."""
-    return any(secret in text for secret in _secrets)
+    """Tell whether `text` holds any registered secret, or a URL with user-info."""
+    return any(secret in text for secret in _secrets) or (
+        "@" in text and _USER_INFO.search(text) is not None
+    )
 
 
 def scrub_exception(exc: BaseException | None) -> BaseException | None:
@@ -89,8 +120,7 @@ class _ScrubbingRecordFactory:
 
     def __call__(self, *args: t.Any, **kwargs: t.Any) -> logging.LogRecord:
         record = self.inner(*args, **kwargs)
-        if _secrets:
-            _scrub_record(record)
+        _scrub_record(record)
         return record
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import typing as t
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil import parser as date_parser
@@ -173,3 +173,47 @@ def check_common(config: t.Mapping[str, t.Any]) -> list[str]:
     if start and end and start > end:
         errors.append(f"start_date ({start.isoformat()}) is after end_date ({end.isoformat()})")
     return errors
+
+
+def _values(value: t.Any) -> list[t.Any]:
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def check_path_and_header_values(
+    config: t.Mapping[str, t.Any],
+    *,
+    path_settings: t.Iterable[str] = (),
+    header_settings: t.Iterable[str] = (),
+) -> list[str]:
+    """Values that cannot travel where the tap puts them, refused before the first request.
+
+    - a URL path segment of `.` or `..` is removed by URL normalisation (RFC 3986, done by
+      urllib3), so the request would reach another endpoint: no encoding survives it;
+    - an HTTP header carries Latin-1 only (`requests` fails with a traceback otherwise).
+    Messages never quote the value: these settings are often secrets.
+    """
+    errors = [
+        f"{setting} must not be '.' or '..' (a URL path segment): the request would go to "
+        "another endpoint; check the value"
+        for setting in path_settings
+        if any(str(v).strip() in (".", "..") for v in _values(config.get(setting)) if v)
+    ]
+    for setting in header_settings:
+        for value in _values(config.get(setting)):
+            try:
+                str(value or "").encode("latin-1")
+            except UnicodeEncodeError:
+                errors.append(
+                    f"{setting} holds characters an HTTP header cannot carry (only Latin-1): "
+                    "check that it was copied whole and unchanged"
+                )
+                break
+    return errors
+
+
+def path_segment(value: t.Any) -> str:
+    """`value` as one URL path segment: every reserved character encoded (`/` too)."""
+    text = str(value)
+    if text in (".", ".."):
+        raise ValueError(f"{text!r} cannot be a URL path segment")
+    return quote(text, safe="")

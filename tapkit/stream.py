@@ -25,11 +25,13 @@ from functools import cached_property
 from http import HTTPStatus
 
 import backoff
+from singer_sdk.exceptions import FatalAPIError
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.pagination import SinglePagePaginator
 from singer_sdk.streams.rest import PageContext
 from typing_extensions import override
 
+from tapkit.deadline import Deadline, watch_connections
 from tapkit.drift import DriftGuard
 from tapkit.httperrors import (
     RETRIABLE_REQUEST_FAILURES,
@@ -59,6 +61,19 @@ if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
 
     from tapkit.throttle import MinIntervalThrottle
+
+
+#: the longest end-of-stream findings line (100,000 undeclared field names made one of 2 MB)
+SUMMARY_CHARS = 4000
+
+
+def _bounded(line: str) -> str:
+    if len(line) <= SUMMARY_CHARS:
+        return line
+    return (
+        f"{line[:SUMMARY_CHARS]}... ({len(line) - SUMMARY_CHARS:,} more characters not shown; "
+        "every record keeps its undeclared fields in _extra)"
+    )
 
 
 class VendorStream(CompatStream):
@@ -99,7 +114,7 @@ class VendorStream(CompatStream):
     @override
     def requests_session(self) -> requests.Session:
         """One keep-alive session per stream, reading bodies as they arrive."""
-        session = guard_redirects(super().requests_session)
+        session = watch_connections(guard_redirects(super().requests_session))
         session.stream = True
         return session
 
@@ -173,7 +188,7 @@ class VendorStream(CompatStream):
             if self.throttle:
                 self.throttle.acquire()
             try:
-                return func(prepared_request, context)
+                return self.send_under_deadline(func, prepared_request, context)
             except Exception as exc:
                 scrub_exception(exc)
                 raise
@@ -189,6 +204,38 @@ class VendorStream(CompatStream):
             jitter=self.backoff_jitter,
             logger=None,
         )(throttled)
+
+    def send_under_deadline(
+        self,
+        send: t.Callable[..., requests.Response],
+        prepared_request: requests.PreparedRequest,
+        context: t.Any,
+    ) -> requests.Response:
+        """One attempt (a login first, if any) under one `Deadline` of `max_response_seconds`.
+
+        The deadline covers connect, status line, headers, an error body read by
+        `validate_response`, and, handed on with the response, the body read by the page
+        loop (`ResponseGuard` stops it). A late attempt fails as `DeadlineExceededError`,
+        retried like a timeout.
+        """
+        deadline = Deadline(self.limits.max_response_seconds)
+        try:
+            with deadline.watching():
+                response = send(prepared_request, context)
+        except FatalAPIError:
+            deadline.close()
+            raise
+        except Exception:
+            deadline.close()
+            if deadline.expired:
+                raise deadline.exceeded() from None
+            raise
+        if deadline.expired:  # headers cut short by the deadline
+            deadline.close()
+            response.close()
+            raise deadline.exceeded()
+        response.tapkit_deadline = deadline  # type: ignore[attr-defined]
+        return response
 
     @override
     def validate_response(self, response: requests.Response) -> None:
@@ -377,10 +424,11 @@ class VendorStream(CompatStream):
         """
         typer = self.__dict__.get("record_typer")
         if isinstance(typer, RecordTyper):
+            summary = _bounded(typer.summary())
             if typer.skipped_counts:
-                self.logger.warning("%s", typer.summary())
+                self.logger.warning("%s", summary)
             else:
-                self.logger.info("%s", typer.summary())
+                self.logger.info("%s", summary)
 
     @override
     def post_process(

@@ -12,9 +12,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import gc
 import sys
 import typing as t
+from urllib.parse import urlsplit
 
 import requests
 from singer_sdk.exceptions import ConfigValidationError, FatalAPIError, RetriableAPIError
@@ -22,9 +25,16 @@ from typing_extensions import override
 
 from tapkit import inputs, logsafe, scrub
 from tapkit.runscope import RunScope
-from tapkit.sanity import NOTHING_SELECTED, StateError, unknown_setting_warnings
+from tapkit.sanity import (
+    NOTHING_SELECTED,
+    StateError,
+    foreign_bookmark_warnings,
+    future_start_warning,
+    unknown_setting_warnings,
+    unwrapped_state,
+)
 from tapkit.sdk_compat import CompatTap
-from tapkit.settings import check_common
+from tapkit.settings import check_common, check_path_and_header_values, parse_datetime_setting
 from tapkit.signals import stop_on_signal
 from tapkit.writer import CleanTextWriter
 
@@ -45,6 +55,10 @@ class VendorTap(CompatTap):
     """Base of every tap of the repository."""
 
     message_writer_class = CleanTextWriter
+    #: settings whose values become a URL path segment (`tapkit.settings.path_segment`)
+    path_settings: t.ClassVar[tuple[str, ...]] = ()
+    #: settings whose values travel in an HTTP header (Latin-1 only)
+    header_settings: t.ClassVar[tuple[str, ...]] = ()
     #: All the taps ship in one distribution; its version is theirs.
     package_name = "chat-taps"
 
@@ -104,6 +118,18 @@ class VendorTap(CompatTap):
         )
 
     @override
+    def load_state(self, state: dict[str, t.Any]) -> None:
+        """The state checked before use (`tapkit.sanity`): a Meltano-wrapped state unwrapped,
+        bookmarks of unknown streams or of another replication key set aside, each said.
+        """
+        state, warnings = unwrapped_state(copy.deepcopy(state))
+        keys = {name: stream.replication_key for name, stream in self.streams.items()}
+        warnings += foreign_bookmark_warnings(state, keys)
+        for warning in warnings:
+            self.logger.warning("%s", warning)
+        super().load_state(state)
+
+    @override
     def before_sync(self) -> None:
         """Check the catalog and every bookmark before the first request."""
         # Everything built so far (the SDK, the catalog, the streams) lives for the whole run;
@@ -113,6 +139,11 @@ class VendorTap(CompatTap):
         active = [s for s in self.streams.values() if s.selected or s.has_selected_descendents]
         if not active:
             self.logger.warning("%s", NOTHING_SELECTED)
+        if any(getattr(stream, "windowing", None) is not None for stream in active):
+            start = parse_datetime_setting(self.config.get("start_date"))
+            future = future_start_warning(start, self.run_scope.started_at)
+            if future:
+                self.logger.warning("%s", future)
         for stream in active:
             check = getattr(stream, "checked_bookmark", None)
             if check is not None and not stream.parent_stream_type:
@@ -133,6 +164,10 @@ class VendorTap(CompatTap):
         """Secrets are registered before the SDK's validation messages can quote them."""
         for name in self.secret_settings():
             scrub.register_secret(self.config.get(name))
+        scrub.install()  # a URL's user-info is masked even with no secret setting given
+        # a password in a URL's user-info is a secret wherever it is printed on its own
+        with contextlib.suppress(ValueError):
+            scrub.register_secret(urlsplit(str(self.config.get("base_url") or "")).password)
 
     @override
     def extra_config_errors(self) -> list[str]:
@@ -141,7 +176,15 @@ class VendorTap(CompatTap):
             self.config, self.config_jsonschema.get("properties", {})
         ):
             self.logger.warning("%s", warning)
-        return check_common(self.config) + self.check_settings(self.config)
+        return (
+            check_common(self.config)
+            + check_path_and_header_values(
+                self.config,
+                path_settings=self.path_settings,
+                header_settings=self.header_settings,
+            )
+            + self.check_settings(self.config)
+        )
 
 
 def numbers_from_strings(config: dict[str, t.Any], schema: dict[str, t.Any]) -> dict[str, t.Any]:

@@ -102,6 +102,11 @@ def plan_windows(
         raise ValueError("max_days must be at least 1")
     today = local_today(now_utc, tz)
     notes: list[str] = []
+    # a start or end after tomorrow means the same as tomorrow here (nothing, or up to
+    # today), and near year 9999 a shift into `tz` would overflow
+    horizon = now_utc + 2 * ONE_DAY
+    start_date = min(start_date, horizon) if start_date else None
+    end_date = min(end_date, horizon) if end_date else None
     configured_first = start_date.astimezone(tz).date() if start_date else None
     if bookmark is not None:
         first = bookmark.astimezone(tz).date() - dt.timedelta(days=lookback_days)

@@ -173,6 +173,50 @@ def test_a_decompression_bomb_is_refused_naming_the_ratio():
         assert len(server.served("/sessions/filter")) == 1  # not retried
 
 
+class ChunkedBomb(Bomb):
+    """The same bomb sent chunked (no Content-Length: urllib3 counts none of its bytes)."""
+
+    def handle(self, request: Request) -> Reply:
+        reply = super().handle(request)
+        if "sessions/filter" not in request.path:
+            return reply
+        data = self.BODY
+        chunks = [data[start : start + 4096] for start in range(0, len(data), 4096)]
+        return Reply(body=iter(chunks), headers={"Content-Encoding": "gzip"})
+
+
+def test_a_chunked_decompression_bomb_is_refused_naming_the_ratio():
+    with EmulatorServer(ChunkedBomb(api_token=JAICP_TOKEN)) as server:
+        run = run_tap(JAICP.tap, jaicp_config(server), timeout=120)
+        assert run.returncode != 0
+        assert "max_decompression_ratio" in run.stderr
+        assert len(server.served("/sessions/filter")) == 1
+
+
+class ChunkedGzip(JaicpEmulator):
+    """Sends each sessions page gzip-compressed and chunked, in two gzip members."""
+
+    def handle(self, request: Request) -> Reply:
+        reply = super().handle(request)
+        if "sessions/filter" not in request.path:
+            return reply
+        data = reply.body_bytes()
+        half = len(data) // 2
+        packed = gzip.compress(data[:half]) + gzip.compress(data[half:])
+        chunks = [packed[start : start + 100] for start in range(0, len(packed), 100)]
+        return Reply(status=reply.status, body=iter(chunks), headers={"Content-Encoding": "gzip"})
+
+
+def test_a_chunked_gzip_body_is_read_whole():
+    with EmulatorServer(ChunkedGzip(api_token=JAICP_TOKEN)) as server:
+        run = run_tap(JAICP.tap, jaicp_config(server), timeout=120)
+        assert run.returncode == 0, run.stderr[-2000:]
+    with EmulatorServer(JaicpEmulator(api_token=JAICP_TOKEN)) as plain:
+        reference = run_tap(JAICP.tap, jaicp_config(plain), timeout=120)
+    sessions = {record["sessionId"] for record in run.records("sessions")}
+    assert sessions and sessions == {r["sessionId"] for r in reference.records("sessions")}
+
+
 class ChunkedPlain(JaicpEmulator):
     """Sends each sessions page uncompressed, chunked, padded past the ratio's first MiB."""
 
@@ -215,3 +259,20 @@ def test_a_tap_reading_whole_bodies_is_bounded_by_max_response_mb_too():
         run = run_tap(EIGHT_BY_EIGHT.tap, config, timeout=120)
         assert run.returncode != 0
         assert "max_response_mb (0.0001 MiB)" in run.stderr
+
+
+def test_bodies_decoded_whole_are_streamed_or_refused_before_they_take_memory():
+    from scripts import bench
+
+    runs = bench.largest_body_runs(bench.busy_day())
+    page, size = runs["tap-jaicp, one sessions page"]
+    assert size > 30 << 20
+    assert page.returncode == 0, page.stderr[-2000:]
+    accepted, _ = runs["tap-8x8, one agents body (accepted)"]
+    assert accepted.returncode == 0, accepted.stderr[-2000:]
+    refused, _ = runs["tap-8x8, one agents body (refused)"]
+    assert refused.returncode != 0
+    assert "larger than 16 MiB, the most this stream parses at once" in refused.stderr
+    for label, (run, size) in runs.items():
+        print(f"\n[memory probe] {label} of {size / (1 << 20):.0f} MiB: {run.peak_rss_mb:.0f} MB")
+        assert run.peak_rss_mb < bench.BODY_RSS_TARGET_MB, label

@@ -100,3 +100,56 @@ def test_a_catalog_selecting_nothing_is_warned():
         assert result.returncode == 0
         assert "the catalog selects no stream" in result.stderr
         assert server.requests == []
+
+
+def test_a_bookmark_of_another_replication_key_is_said_and_does_not_skip_data():
+    # a bookmark copied from another stream or tap: used silently, it skipped 494 sessions
+    yesterday = f"{today() - dt.timedelta(days=1)}T00:00:00+00:00"
+    state = {
+        "bookmarks": {
+            "sessions": {"replication_key": "creationDate", "replication_key_value": yesterday}
+        }
+    }
+    with EmulatorServer(JAICP.make_app()) as server:
+        result = run(jaicp_settings(server), state=state)
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert (
+            "bookmark of stream 'sessions' was recorded for replication key 'creationDate', "
+            "not this stream's 'startTime'"
+        ) in result.stderr
+        assert "read from start_date" in result.stderr
+        truth = JAICP.truth(server.app, today() - dt.timedelta(days=DAYS), today())
+        assert result.keys("sessions", ("sessionId",)) == truth["sessions"]
+
+
+def test_bookmarks_of_unknown_streams_are_said():
+    state = sessions_state(f"{today() - dt.timedelta(days=1)}T00:00:00+00:00")
+    state["bookmarks"]["chats"] = {"replication_key_value": "2026-01-01T00:00:00+00:00"}
+    with EmulatorServer(JAICP.make_app()) as server:
+        result = run(jaicp_settings(server), state=state)
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert "bookmarks of stream(s) this tap does not have: 'chats'" in result.stderr
+
+
+def test_a_meltano_wrapped_state_is_said_and_its_bookmarks_used():
+    bookmark = f"{today() - dt.timedelta(days=1)}T00:00:00+00:00"
+    wrapped = {"completed": {"singer_state": sessions_state(bookmark)}, "partial": {}}
+    with EmulatorServer(JAICP.make_app()) as server:
+        settings = jaicp_settings(server, lookback_days=0)
+        result = run(settings, state=wrapped)
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert "wrapped the way Meltano stores it" in result.stderr
+        assert "'completed.singer_state'" in result.stderr
+        # the bookmark is used: no session before it is read again
+        starts = [r["startTime"] for r in result.records("sessions")]
+        assert starts and min(starts) >= bookmark[:10]
+
+
+def test_a_start_date_in_the_future_is_said():
+    with EmulatorServer(JAICP.make_app()) as server:
+        future = f"{today() + dt.timedelta(days=30)}T00:00:00Z"
+        result = run(jaicp_settings(server, start_date=future))
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert "start_date (" in result.stderr
+        assert "is later than now" in result.stderr
+        assert "read nothing until then" in result.stderr

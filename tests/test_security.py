@@ -35,6 +35,45 @@ def test_a_secret_given_as_a_number_is_masked_in_the_validation_error():
     assert "987654321987" not in run.output
 
 
+@pytest.mark.parametrize(
+    "token",
+    [["list-secret-one-42", "list-secret-two-42"], {"key": "object-secret-42", "n": 987654321}],
+)
+def test_a_secret_given_as_a_list_or_an_object_is_masked_in_the_validation_error(token):
+    with EmulatorServer(JAICP.make_app()) as server:
+        run = run_tap(JAICP.tap, jaicp_config(server, api_token=token), timeout=60)
+    assert run.returncode != 0
+    assert "api_token" in run.stderr
+    for leaked in ("secret-one", "secret-two", "object-secret", "987654321"):
+        assert leaked not in run.output
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    ["ftp://someone:pw-in-url-42@vendor.example", "http://someone:pw-in-url-42@vendor.example"],
+)
+def test_a_password_in_base_url_is_never_printed(base_url):
+    with EmulatorServer(JAICP.make_app()) as server:
+        run = run_tap(JAICP.tap, jaicp_config(server, base_url=base_url), timeout=60)
+    assert run.returncode != 0
+    assert "base_url" in run.stderr
+    assert "pw-in-url-42" not in run.output
+
+
+def test_user_info_in_any_url_is_masked_in_log_lines_and_errors(caplog):
+    from tapkit.scrub import install as install_scrubbing
+    from tapkit.scrub import scrub, scrub_exception
+
+    install_scrubbing()
+    assert scrub("GET https://bob:s3cr3t@host/x failed") == "GET https://***@host/x failed"
+    assert scrub("mail bob@example.com") == "mail bob@example.com"
+    error = scrub_exception(ValueError("no route to http://u:p4ss@10.0.0.1:8080/api"))
+    assert "p4ss" not in str(error)
+    with caplog.at_level(logging.INFO):
+        logging.getLogger("tap-test").info("proxy %s", "http://u:p4ss@proxy:3128")
+    assert "p4ss" not in caplog.text
+
+
 FORGED = "\n2026-01-01 00:00:00,000 | ERROR    | tap-jaicp | forged line\x1b[2J\x1b[31m"
 
 

@@ -1,12 +1,12 @@
 """The taps added to someone else's Meltano project from their plugin definitions.
 
-A fresh `meltano init` project, outside this repository, gets tap-oct8ne and tap-jaicp with
-`meltano add --from-ref plugins/extractors/<tap>.yml`, exactly as a user would from the
-published file. Only the host in the definition's `pip_url` is swapped: the repository at
-the release tag the definition pins is a local git copy of this checkout, tagged the same
-(`git+file://…@vX.Y.Z` instead of `git+https://github.com/…@vX.Y.Z`). Then `meltano install`
-and `meltano invoke`, against the emulators, with the SDK's own settings given through
-Meltano (flattening by environment variable, stream maps by `meltano config set`).
+A fresh `meltano init` project, outside this repository, gets tap-oct8ne, tap-jaicp and the
+DuckDB loader the way the README's install lines say, from a clone: `make local-plugins` in a
+tagged copy of this checkout writes the plugin definitions with the clone as their `pip_url`,
+then `meltano add --from-ref <clone>/dist/local-plugins/<type>/<name>.yml`. Then `meltano
+install`, `meltano invoke` and `meltano run` against the emulators, with the SDK's own settings
+given through Meltano (flattening by environment variable, stream maps by `meltano config
+set`). The published definitions differ from these only in `pip_url` (tests/test_release.py).
 
 The project is created and installed once for the module (the slow part, printed with the
 durations of each step at the end).
@@ -19,11 +19,13 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import pytest
 import yaml
 
@@ -34,6 +36,8 @@ from tests.meltano_support import MELTANO, ROOT
 from tests.tap_cases import TapCase
 
 TAPS = ("tap-oct8ne", "tap-jaicp")
+#: The tag of the copy: the version the installed package must report.
+TAG = "v9.8.7"
 DAYS = 3
 
 
@@ -90,12 +94,6 @@ def definition_file(tap: str) -> Path:
     return ROOT / "plugins" / "extractors" / f"{tap}.yml"
 
 
-def release_tag(pip_url: str) -> str:
-    """The tag a `git+…@vX.Y.Z` pip_url installs."""
-    assert "@v" in pip_url, pip_url
-    return pip_url.rsplit("@", 1)[1]
-
-
 def tagged_copy(destination: Path, tag: str) -> Path:
     """This checkout's files (as `git add -A` would take them) in a new repository, tagged."""
     listed = subprocess.run(
@@ -121,26 +119,20 @@ def tagged_copy(destination: Path, tag: str) -> Path:
     return destination
 
 
-def point_pip_url_at(project: FreshProject, published: str, local: str) -> None:
-    """Swap the published pip_url of the added extractors for the local copy's."""
-    path = project.path / "meltano.yml"
-    text = path.read_text()
-    assert text.count(f"pip_url: {published}") == len(TAPS), "meltano add wrote another pip_url"
-    path.write_text(text.replace(f"pip_url: {published}", f"pip_url: {local}"))
-
-
 @pytest.fixture(scope="module")
 def project(
     tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
 ) -> Iterator[FreshProject]:
     """A fresh Meltano project with tap-oct8ne and tap-jaicp added from their definitions."""
     root = tmp_path_factory.mktemp("fresh")
-    published = yaml.safe_load(definition_file("tap-oct8ne").read_text())["pip_url"]
-    tag = release_tag(published)
     started = time.monotonic()
-    repository = tagged_copy(root / "chat-taps", tag)
-    fresh = FreshProject(root / "project", tag.removeprefix("v"))
-    fresh.durations["copy the checkout and tag it"] = time.monotonic() - started
+    clone = tagged_copy(root / "chat-taps", TAG)
+    subprocess.run(
+        [sys.executable, clone / "scripts" / "release.py", "local"], check=True, capture_output=True
+    )
+    local = clone / "dist" / "local-plugins"
+    fresh = FreshProject(root / "project", TAG.removeprefix("v"))
+    fresh.durations["copy the checkout, tag it, make local-plugins"] = time.monotonic() - started
     started = time.monotonic()
     subprocess.run(
         [str(MELTANO), "init", str(fresh.path), "--no_usage_stats"],
@@ -153,10 +145,14 @@ def project(
         fresh.timed(
             f"meltano add {tap}",
             *("add", "--plugin-type", "extractor", tap),
-            *("--from-ref", str(definition_file(tap)), "--no-install"),
+            *("--from-ref", str(local / "extractors" / f"{tap}.yml"), "--no-install"),
         )
-    point_pip_url_at(fresh, published, f"git+file://{repository}@{tag}")
-    fresh.timed("meltano install (both, from the tag)", "install", timeout=900)
+    fresh.timed(
+        "meltano add target-duckdb",
+        *("add", "--plugin-type", "loader", "target-duckdb", "--no-install"),
+        *("--from-ref", str(local / "loaders" / "target-duckdb-headerfix.yml")),
+    )
+    fresh.timed("meltano install (two taps and the loader, from the clone)", "install", timeout=900)
     yield fresh
     report = request.config.pluginmanager.get_plugin("terminalreporter")
     if report:
@@ -211,7 +207,7 @@ def as_env(value: object) -> str:
 
 def test_meltano_add_from_ref_adds_the_extractors_as_published(project: FreshProject):
     plugins = project.config()["plugins"]
-    assert set(plugins) == {"extractors"}, "meltano add also added a plugin of another type"
+    assert set(plugins) == {"extractors", "loaders"}, "meltano add added a plugin of another type"
     for tap in TAPS:
         added = next(p for p in plugins["extractors"] if p["name"] == tap)
         published = yaml.safe_load(definition_file(tap).read_text())
@@ -290,3 +286,25 @@ def test_stream_maps_set_with_meltano_config_drops_a_column(project: FreshProjec
     records = run.records("sessions")
     assert {(r["sessionId"],) for r in records} == truth["sessions"]
     assert records and not any("visitorName" in r for r in records)
+
+
+def test_meltano_run_loads_every_record_into_duckdb_with_the_offered_loader(
+    project: FreshProject,
+):
+    database = project.path / "output" / "run.duckdb"
+    with EmulatorServer(OCT8NE.make_app()) as emulator:
+        today = OCT8NE.today(OCT8NE.config(emulator.url, dt.date.today()))
+        first = today - dt.timedelta(days=DAYS)
+        config = OCT8NE.config(emulator.url, first)
+        env = {f"TAP_OCT8NE_{name.upper()}": as_env(value) for name, value in config.items()}
+        env["TARGET_DUCKDB_FILEPATH"] = str(database)
+        project.meltano("run", "tap-oct8ne", "target-duckdb", env=env)
+        truth = OCT8NE.truth(emulator.app, first, today)
+    with duckdb.connect(str(database), read_only=True) as connection:
+        for stream, key_fields in OCT8NE.windowed_streams.items():
+            cursor = connection.execute(f"select * from tap_oct8ne.{stream}")
+            columns = [column[0].lower() for column in cursor.description]
+            rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+            keys = {tuple(str(row[k.lower()]) for k in key_fields) for row in rows}
+            assert keys == {tuple(map(str, key)) for key in truth[stream]}, stream
+            assert len(rows) == len(truth[stream]), f"{stream}: a row lost or doubled"

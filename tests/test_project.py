@@ -88,6 +88,8 @@ SDK_SETTINGS = {
     "batch_config.storage.root",
     "batch_config.storage.prefix",
 }
+
+
 def about_json(tap: str) -> dict:
     """`tap --about --format json`."""
     command = [str(BIN / tap), "--about", "--format", "json"]

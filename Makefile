@@ -74,9 +74,10 @@ release: $(BIN)/.installed
 	$(BIN)/python scripts/release.py $(VERSION)
 
 ## local-plugins: plugin definitions that install the taps and the DuckDB loader from this
-## clone, in dist/local-plugins/ (for `meltano add --from-ref` before a release is published)
-local-plugins: $(BIN)/.installed
-	$(BIN)/python scripts/release.py local
+## clone, in dist/local-plugins/ (for `meltano add --from-ref` before a release is published);
+## the standard library only, so it needs no virtual environment
+local-plugins:
+	$(PYTHON) scripts/local_plugins.py
 
 clean:
 	rm -rf $(VENV) .meltano output dist

@@ -1,7 +1,6 @@
-"""Make a release in one command, or plugin definitions that install this clone.
+"""Make a release in one command.
 
     python scripts/release.py X.Y.Z        # what `make release VERSION=X.Y.Z` runs
-    python scripts/release.py local [DIR]  # `make local-plugins` (DIR: dist/local-plugins)
 
 A release, from a clean work tree:
 
@@ -14,10 +13,7 @@ A release, from a clean work tree:
    `dist/`, `twine check` on both, and the plugin definitions copied to `dist/plugins/`.
 
 Nothing leaves the machine: it prints the push and upload commands to run after a look.
-
-`local` writes the plugin definitions with a `pip_url` naming this clone's path, so a Meltano
-project installs the taps and the DuckDB loader from here before anything is published:
-`meltano add --plugin-type extractor tap-oct8ne --from-ref DIR/extractors/tap-oct8ne.yml`.
+(`scripts/local_plugins.py` writes the definitions installing a clone instead.)
 """
 
 from __future__ import annotations
@@ -29,8 +25,6 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-
-import yaml
 
 import docs
 
@@ -102,32 +96,8 @@ def release(version: str) -> None:
     print("and, for PyPI: twine upload dist/*.whl dist/*.tar.gz")
 
 
-def local_definition(path: Path) -> dict:
-    """A plugin definition whose pip_url installs from this clone instead of the release."""
-    definition = yaml.safe_load(path.read_text())
-    if path.parent.name == "extractors":
-        definition["pip_url"] = shlex.quote(str(ROOT))
-    else:  # the loader's pip_url: its PyPI requirements, then our wrapper's folder
-        requirements = shlex.split(definition["pip_url"])[:-1]
-        package = ROOT / "loaders" / path.stem
-        definition["pip_url"] = shlex.join([*requirements, str(package)])
-    return definition
-
-
-def write_local_definitions(directory: Path) -> None:
-    """Every plugin definition, installing from this clone, under `directory`."""
-    for path in sorted((ROOT / "plugins").glob("*/*.yml")):
-        target = directory / path.parent.name / path.name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(docs.to_yaml(local_definition(path)))
-        print(target)
-
-
 def main(argv: list[str]) -> int:
     """Command line entry point."""
-    if argv[:1] == ["local"] and len(argv) <= 2:
-        write_local_definitions(Path(argv[1]) if len(argv) == 2 else DIST / "local-plugins")
-        return 0
     if len(argv) == 1:
         release(argv[0])
         return 0

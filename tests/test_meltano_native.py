@@ -128,7 +128,7 @@ def project(
     started = time.monotonic()
     clone = tagged_copy(root / "chat-taps", TAG)
     subprocess.run(
-        [sys.executable, clone / "scripts" / "release.py", "local"], check=True, capture_output=True
+        [sys.executable, clone / "scripts" / "local_plugins.py"], check=True, capture_output=True
     )
     local = clone / "dist" / "local-plugins"
     fresh = FreshProject(root / "project", TAG.removeprefix("v"))

@@ -33,6 +33,7 @@ from emulators.framework import EmulatorServer
 from tests.cases.jaicp import JAICP
 from tests.cases.oct8ne import OCT8NE
 from tests.meltano_support import MELTANO, ROOT
+from tests.snippets import snippet
 from tests.tap_cases import TapCase
 
 TAPS = ("tap-oct8ne", "tap-jaicp")
@@ -48,6 +49,8 @@ class FreshProject:
     path: Path
     release: str
     durations: dict[str, float] = field(default_factory=dict)
+    #: the bin folder of the virtual environment the snippet's `pip install` went into
+    user_venv: Path | None = None
 
     def meltano(
         self, *args: str, env: dict[str, str] | None = None, timeout: float = 300
@@ -123,16 +126,16 @@ def tagged_copy(destination: Path, tag: str) -> Path:
 def project(
     tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
 ) -> Iterator[FreshProject]:
-    """A fresh Meltano project with tap-oct8ne and tap-jaicp added from their definitions."""
+    """A fresh Meltano project with tap-oct8ne and tap-jaicp added from their definitions.
+
+    Built by running the README's install snippet as written, in the project, with CHAT_TAPS
+    the tagged copy; its `pip install` goes into a virtual environment of its own.
+    """
     root = tmp_path_factory.mktemp("fresh")
     started = time.monotonic()
     clone = tagged_copy(root / "chat-taps", TAG)
-    subprocess.run(
-        [sys.executable, clone / "scripts" / "local_plugins.py"], check=True, capture_output=True
-    )
-    local = clone / "dist" / "local-plugins"
     fresh = FreshProject(root / "project", TAG.removeprefix("v"))
-    fresh.durations["copy the checkout, tag it, make local-plugins"] = time.monotonic() - started
+    fresh.durations["copy the checkout and tag it"] = time.monotonic() - started
     started = time.monotonic()
     subprocess.run(
         [str(MELTANO), "init", str(fresh.path), "--no_usage_stats"],
@@ -141,18 +144,32 @@ def project(
         check=True,
     )
     fresh.durations["meltano init"] = time.monotonic() - started
-    for tap in TAPS:
-        fresh.timed(
-            f"meltano add {tap}",
-            *("add", "--plugin-type", "extractor", tap),
-            *("--from-ref", str(local / "extractors" / f"{tap}.yml"), "--no-install"),
-        )
-    fresh.timed(
-        "meltano add target-duckdb",
-        *("add", "--plugin-type", "loader", "target-duckdb", "--no-install"),
-        *("--from-ref", str(local / "loaders" / "target-duckdb-headerfix.yml")),
+    started = time.monotonic()
+    user_venv = root / "user-venv"
+    subprocess.run(
+        [MELTANO.parent / "uv", "venv", "-q", "--seed", "--python", sys.executable, user_venv],
+        check=True,
+        capture_output=True,
     )
-    fresh.timed("meltano install (two taps and the loader, from the clone)", "install", timeout=900)
+    path = f"{user_venv / 'bin'}:{MELTANO.parent}:{os.environ['PATH']}"
+    result = subprocess.run(
+        ["bash", "-e", "-c", snippet("install")],
+        cwd=fresh.path,
+        env=clean_env() | {"CHAT_TAPS": str(clone), "PATH": path},
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    fresh.user_venv = user_venv / "bin"
+    fresh.durations["the README's install snippet"] = time.monotonic() - started
+    fresh.timed(
+        "meltano add tap-jaicp",
+        *("add", "--plugin-type", "extractor", "tap-jaicp", "--no-install"),
+        *("--from-ref", str(clone / "dist" / "local-plugins" / "extractors" / "tap-jaicp.yml")),
+    )
+    fresh.timed("meltano install (tap-jaicp, from the clone)", "install", timeout=900)
     yield fresh
     report = request.config.pluginmanager.get_plugin("terminalreporter")
     if report:
@@ -214,6 +231,46 @@ def test_meltano_add_from_ref_adds_the_extractors_as_published(project: FreshPro
         assert added["variant"] == published["variant"]
         assert added["settings"] == published["settings"]
         assert added["settings_group_validation"] == published["settings_group_validation"]
+
+
+def test_the_snippets_pip_install_brings_the_five_executables(project: FreshProject):
+    assert project.user_venv is not None
+    for tap in ("tap-oct8ne", "tap-cobrowser", "tap-chattonic", "tap-8x8", "tap-jaicp"):
+        about = subprocess.run(
+            [project.user_venv / tap, "--about", "--format", "json"],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=clean_env(),
+        )
+        assert json.loads(about.stdout)["version"] == project.release
+
+
+def test_meltano_config_test_names_the_bad_setting_and_its_allowed_values(
+    project: FreshProject,
+):
+    result = subprocess.run(
+        [str(MELTANO), "config", "test", "tap-oct8ne"],
+        cwd=project.path,
+        # (a value outside a `kind: options` list, Meltano 4.4 refuses itself, with a traceback)
+        env=clean_env()
+        | {
+            "TAP_OCT8NE_WINDOW_DAYS": "40",
+            "TAP_OCT8NE_DOMAIN_ID": "1",
+            "TAP_OCT8NE_API_TOKEN": "x",
+        },
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    output = result.stdout + result.stderr
+    print(output)
+    assert result.returncode != 0
+    assert (
+        "invalid setting: 40 is greater than the maximum of 31 in config['window_days']" in output
+    )
+    assert len(output) < 3000, "a schema dump or a traceback"
 
 
 def test_installed_package_has_the_tagged_version_and_all_five_executables(project: FreshProject):

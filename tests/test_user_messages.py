@@ -145,7 +145,8 @@ def test_each_progress_line_counts_windows_and_estimates_the_time_left():
         run = run_tap("tap-oct8ne", config | {"window_days": 1, "min_request_interval_seconds": 1})
     assert run.returncode == 0, run.stderr[-2000:]
     lines = re.findall(r"sessions \S+: [\d,]+ records in [\d.]+ s.*; (window .*)", run.stderr)
-    assert lines[0] == "window 1 of 4, about 3 s left at one request every 1 s"
+    first = re.fullmatch(r"window 1 of 4, about (\d+) s left at one request every 1 s", lines[0])
+    assert first and int(first.group(1)) >= 3, lines[0]  # 3 windows left, a second each at least
     assert lines[-1] == "window 4 of 4, the last"
     assert len(lines) == 4
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -32,7 +31,7 @@ import yaml
 from emulators.framework import EmulatorServer
 from tests.cases.jaicp import JAICP
 from tests.cases.oct8ne import OCT8NE
-from tests.meltano_support import MELTANO, ROOT
+from tests.meltano_support import MELTANO, ROOT, checkout_copy
 from tests.snippets import snippet
 from tests.tap_cases import TapCase
 
@@ -97,31 +96,6 @@ def definition_file(tap: str) -> Path:
     return ROOT / "plugins" / "extractors" / f"{tap}.yml"
 
 
-def tagged_copy(destination: Path, tag: str) -> Path:
-    """This checkout's files (as `git add -A` would take them) in a new repository, tagged."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT,
-        capture_output=True,
-        check=True,
-    ).stdout.decode()
-    for name in filter(None, listed.split("\0")):
-        source = ROOT / name
-        if source.is_file():  # a file deleted but not yet committed is listed too
-            (destination / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, destination / name)
-    identity = ["-c", "user.name=Release Test", "-c", "user.email=release@example.com"]
-    identity += ["-c", "commit.gpgsign=false", "-c", "tag.gpgsign=false"]
-    for command in (
-        ["init", "-q"],
-        ["add", "-A"],
-        [*identity, "commit", "-qm", tag],
-        [*identity, "tag", tag],
-    ):
-        subprocess.run(["git", *command], cwd=destination, check=True, capture_output=True)
-    return destination
-
-
 @pytest.fixture(scope="module")
 def project(
     tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
@@ -133,7 +107,7 @@ def project(
     """
     root = tmp_path_factory.mktemp("fresh")
     started = time.monotonic()
-    clone = tagged_copy(root / "chat-taps", TAG)
+    clone = checkout_copy(root / "chat-taps", TAG)
     fresh = FreshProject(root / "project", TAG.removeprefix("v"))
     fresh.durations["copy the checkout and tag it"] = time.monotonic() - started
     started = time.monotonic()

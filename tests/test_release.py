@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -25,6 +23,7 @@ import yaml
 import tests.tap_cases  # noqa: F401  (the registry imports every case module)
 from emulators.framework import EmulatorServer
 from tests.cases.eight_by_eight import CASE as EIGHT_BY_EIGHT
+from tests.meltano_support import checkout_copy
 from tests.support import TapRun, _parse
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -99,41 +98,15 @@ def test_hubs_schema_rejects_a_definition_without_quality():
 # --- the release ------------------------------------------------------------------------------
 
 
-def copy_of_the_work_tree(target: Path) -> Path:
-    """The repository as it is now (uncommitted changes included) as a fresh git repository."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT,
-        capture_output=True,
-        check=True,
-        text=True,
-    ).stdout
-    for name in filter(None, listed.split("\0")):
-        source = ROOT / name
-        if source.is_file():
-            (target / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target / name)
-    for command in (
-        ["git", "init", "-q", "-b", "main"],
-        ["git", "add", "-A"],
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qm", "c"],
-    ):
-        subprocess.run(command, cwd=target, check=True, capture_output=True)
-    return target
-
-
 @pytest.fixture(scope="module")
 def released(tmp_path_factory) -> Path:
     """A copy of the repository after `make release VERSION=9.8.7`."""
-    repository = copy_of_the_work_tree(tmp_path_factory.mktemp("release"))
-    env = os.environ | {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid"}
-    env |= {"GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid"}
+    repository = checkout_copy(tmp_path_factory.mktemp("release"))
     result = subprocess.run(
         [sys.executable, "scripts/release.py", VERSION],
         cwd=repository,
         capture_output=True,
         text=True,
-        env=env,
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export MELTANO_SEND_ANONYMOUS_USAGE_STATS := false
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test bench lint lock docs new-tap postgres chromium clean
+.PHONY: demo test bench lint lock docs new-tap release local-plugins postgres chromium clean
 
 # The locked versions (requirements-dev.lock, from PyPI), then the project itself, editable;
 # a .pth file puts the repository root on the venv's path, so the development packages that
@@ -78,5 +78,17 @@ new-tap: $(BIN)/.installed
 	$(BIN)/python -m compileall -q tap_$(NAME)
 	touch $(BIN)/.installed
 
+## release: VERSION=X.Y.Z: CHANGELOG, plugin definitions and install lines, a commit, the tag
+## vX.Y.Z, and the checked sdist, wheel and plugin definitions in dist/ (scripts/release.py)
+release: $(BIN)/.installed
+	@test -n "$(VERSION)" || { echo "usage: make release VERSION=X.Y.Z"; exit 2; }
+	$(BIN)/python scripts/release.py $(VERSION)
+
+## local-plugins: plugin definitions that install the taps and the DuckDB loader from this
+## clone, in dist/local-plugins/ (for `meltano add --from-ref` before a release is published);
+## the standard library only, so it needs no virtual environment
+local-plugins:
+	$(PYTHON) scripts/local_plugins.py
+
 clean:
-	rm -rf $(VENV) .meltano output
+	rm -rf $(VENV) .meltano output dist

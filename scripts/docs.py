@@ -14,7 +14,9 @@ keywords, its alternative credentials):
   the loaders, jobs, environments and comments around them are never touched;
 - `plugins/extractors/tap-x.yml`, a Meltano Hub-format plugin definition per tap, for
   `meltano add --plugin-type extractor tap-x --from-ref <url>` in anyone's project;
-- the README's settings tables (`--about --format=markdown`) and its install lines.
+- the README's settings tables (`--about --format=markdown`) and its install lines;
+- the release's URLs in `plugins/loaders/*.yml` (the rest of a loader's definition is written
+  by hand: a loader is not ours to ask for its settings).
 
 A setting added to a tap therefore cannot be forgotten in Meltano (which drops settings it
 does not know) or in the docs. The version users pin is the newest release in CHANGELOG.md;
@@ -37,8 +39,10 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 PLUGINS = ROOT / "plugins" / "extractors"
+LOADER_PLUGINS = ROOT / "plugins" / "loaders"
 
-#: Where the repository is published. `your-org` is a placeholder: replace it with the GitHub
+#: Where the repository is published: the one place that names it. `your-org` is a
+#: placeholder (README, "Add a tap to your own Meltano project"): replace it with the GitHub
 #: organisation that hosts the repository, then run `make docs`.
 ORGANISATION = "your-org"
 REPOSITORY = f"https://github.com/{ORGANISATION}/chat-taps"
@@ -176,22 +180,26 @@ def settings_group_validation(tap: str) -> list[list[str]]:
 # --- plugin definitions -----------------------------------------------------------------------
 
 
-def release_version() -> str:
-    """The newest released version in CHANGELOG.md (`## [1.2.3] - date`)."""
+def release_version() -> str | None:
+    """The newest released version in CHANGELOG.md (`## [1.2.3] - date`), None before the first."""
     match = re.search(r"^## \[(\d+\.\d+\.\d+)\]", (ROOT / "CHANGELOG.md").read_text(), re.MULTILINE)
-    if not match:
-        raise SystemExit("CHANGELOG.md has no released version (## [X.Y.Z] - date)")
-    return match.group(1)
+    return match.group(1) if match else None
+
+
+def release_ref() -> str:
+    """The git reference users install: the newest release's tag, `main` before the first."""
+    version = release_version()
+    return f"v{version}" if version else "main"
 
 
 def release_pip_url() -> str:
     """pip's reference to the released tag of the repository."""
-    return f"git+{REPOSITORY}.git@v{release_version()}"
+    return f"git+{REPOSITORY}.git@{release_ref()}"
 
 
-def definition_url(tap: str) -> str:
+def definition_url(tap: str, plugin_type: str = "extractors") -> str:
     """Where the released plugin definition of `tap` can be read."""
-    return f"{RAW_FILES}/v{release_version()}/plugins/extractors/{tap}.yml"
+    return f"{RAW_FILES}/{release_ref()}/plugins/{plugin_type}/{tap}.yml"
 
 
 def plugin_definition(tap: str) -> dict[str, t.Any]:
@@ -209,6 +217,8 @@ def plugin_definition(tap: str) -> dict[str, t.Any]:
         "docs": f"{REPOSITORY}#{tap}",
         "keywords": ["meltano_sdk", *vendor.keywords],  # what Meltano Hub searches
         "maintenance_status": "beta",
+        # required by Meltano Hub's schema; Hub rates a connector's quality, not its author
+        "quality": "unknown",
         "capabilities": about(tap)["capabilities"],
         "settings_group_validation": settings_group_validation(tap),
         "settings": meltano_settings(tap),
@@ -253,6 +263,30 @@ def plugin_file(tap: str) -> str:
     return header + to_yaml(plugin_definition(tap))
 
 
+def render_loader_definition(path: Path) -> str:
+    """A hand-written loader definition with the release's URLs (its `meltano add` line,
+    `pip_url`, `repo`, `docs`, `variant`); everything else is kept as written."""
+    package = f"loaders/{path.stem}"
+    add = "meltano add --plugin-type loader target-duckdb --from-ref"
+    requirements = f"target-duckdb~=0.8.0 duckdb~=1.4 {release_pip_url()}#subdirectory={package}"
+    lines = {
+        "# meltano add": f"# {add} {definition_url(path.stem, 'loaders')}",
+        "pip_url": f"pip_url: {requirements}",
+        "repo": f"repo: {REPOSITORY}",
+        "docs": f"docs: {REPOSITORY}/tree/{release_ref()}/{package}",
+        "variant": f"variant: {ORGANISATION}",
+    }
+    text = path.read_text()
+    for start, line in lines.items():
+        pattern = rf"^{re.escape(start)}[: ].*$"
+        text, found = re.subn(
+            pattern, lambda _match, line=line: line, text, count=1, flags=re.MULTILINE
+        )
+        if not found:
+            raise SystemExit(f"{path.relative_to(ROOT)}: no line starting with {start!r}")
+    return text
+
+
 def meltano_entries() -> str:
     """The generated extractor entries of meltano.yml, indented under `extractors:`."""
     text = "".join(to_yaml([project_extractor(tap)]) for tap in registry.project_taps())
@@ -285,16 +319,26 @@ def readme_settings(tap: str) -> str:
 
 
 def readme_install() -> str:
-    """The README's install lines, pinned to the released tag."""
-    add = "meltano add --plugin-type extractor tap-oct8ne --from-ref"
-    return (
-        "```sh\n"
-        "# into a Meltano project: Meltano installs the definition's pip_url\n"
-        f"{add} {definition_url('tap-oct8ne')}\n"
-        "# or the five executables, without Meltano\n"
-        f"pip install '{release_pip_url()}'\n"
-        "```\n"
-    )
+    """The README's install lines: from a clone always, from the release once there is one."""
+    add = "meltano add --plugin-type"
+    local = '"$CHAT_TAPS/dist/local-plugins'
+    lines = [
+        "```sh",
+        "# from a clone (CHAT_TAPS: its path): definitions whose pip_url is the clone",
+        'make -C "$CHAT_TAPS" local-plugins',
+        "# then, in your Meltano project: a tap, and the DuckDB loader that keeps every row",
+        f'{add} extractor tap-oct8ne --from-ref {local}/extractors/tap-oct8ne.yml"',
+        f'{add} loader target-duckdb --from-ref {local}/loaders/target-duckdb-headerfix.yml"',
+        "# or the five executables, without Meltano",
+        'pip install "$CHAT_TAPS"',
+    ]
+    if release_version():
+        lines += [
+            f"# or from the published release, {release_ref()}",
+            f"{add} extractor tap-oct8ne --from-ref {definition_url('tap-oct8ne')}",
+            f"pip install '{release_pip_url()}'",
+        ]
+    return "\n".join([*lines, "```", ""])
 
 
 def replace_block(text: str, name: str, body: str) -> str:
@@ -325,6 +369,7 @@ def generated_files() -> dict[Path, str]:
         ROOT / "meltano.yml": render_meltano_yml((ROOT / "meltano.yml").read_text()),
     }
     files.update({PLUGINS / f"{tap}.yml": plugin_file(tap) for tap in registry.project_taps()})
+    files.update({path: render_loader_definition(path) for path in LOADER_PLUGINS.glob("*.yml")})
     return files
 
 

@@ -19,6 +19,7 @@ import requests
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 
 from tapkit.jsonbody import BodyError
+from tapkit.netfailure import connection_failure
 from tapkit.scrub import scrub
 
 if t.TYPE_CHECKING:
@@ -174,8 +175,8 @@ def describe_failure(exc: BaseException | None) -> str:
     response = getattr(exc, "response", None)
     if isinstance(exc, (RetriableAPIError, FatalAPIError)):
         return scrub(str(exc))
+    if isinstance(exc, requests.exceptions.ConnectionError) and response is None:
+        return connection_failure(exc)  # the host and why: DNS, refused, TLS, no answer
     if isinstance(exc, requests.exceptions.Timeout):
         return "timed out"
-    if isinstance(exc, requests.exceptions.ConnectionError) and response is None:
-        return f"connection failed: {type(exc).__name__}"
     return scrub(f"{type(exc).__name__}: {exc}")

@@ -165,15 +165,23 @@ class VendorStream(CompatStream):
 
     @override
     def backoff_handler(self, details: t.Any) -> None:
-        """One readable line per retry, without the request's URL."""
+        """One readable line per retry, without the request's URL, naming the wait that will
+        really happen: the backoff's, or the throttle's next free slot when that is later.
+        """
         exception = details.get("exception")
+        wait = float(details.get("wait", 0.0))
+        throttled = self.throttle.seconds_until_free() if self.throttle else 0.0
+        why = ""
+        if throttled > wait and self.throttle:
+            why = f" (one request every {self.throttle.interval:g} s allowed)"
         self.logger.warning(
-            "%s: attempt %d of %d failed (%s); retrying in %.1f s",
+            "%s: attempt %d of %d failed (%s); retrying in %.1f s%s",
             self.name,
             details.get("tries", 0),
             self.backoff_max_tries(),
             describe_failure(exception),
-            details.get("wait", 0.0),
+            max(wait, throttled),
+            why,
         )
 
     @override

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import gc
+import os
 import sys
 import typing as t
 from urllib.parse import urlsplit
@@ -24,6 +25,7 @@ from singer_sdk.exceptions import ConfigValidationError, FatalAPIError, Retriabl
 from typing_extensions import override
 
 from tapkit import inputs, logsafe, scrub
+from tapkit.netfailure import connection_failure
 from tapkit.runscope import RunScope
 from tapkit.sanity import (
     NOTHING_SELECTED,
@@ -78,6 +80,7 @@ class VendorTap(CompatTap):
         if isinstance(config, dict):
             config = numbers_from_strings(config, self.config_jsonschema)
         super().__init__(*args, config=config, **kwargs)
+        self.metrics_logger.setLevel(metrics_log_level(self.name))
         install_error_hook(self.logger)
 
     @classmethod
@@ -106,7 +109,15 @@ class VendorTap(CompatTap):
         """The SDK's sync, after checking the `--state` and `--catalog` files."""
         state = inputs.checked_file(state, option="--state", check=inputs.check_state_shape)
         catalog = inputs.checked_file(catalog, option="--catalog")
-        super().invoke(state=state, catalog=catalog, **kwargs)
+        with settings_errors_reported(cls.logger):
+            super().invoke(state=state, catalog=catalog, **kwargs)
+
+    @classmethod
+    @override
+    def cb_test(cls, ctx: t.Any, param: t.Any, value: str) -> None:
+        """`--test`: invalid settings are reported as a run reports them, not as a traceback."""
+        with settings_errors_reported(cls.logger):
+            super().cb_test(ctx, param, value)
 
     @override
     def on_termination(self, signum: int, frame: t.Any) -> None:
@@ -187,6 +198,39 @@ class VendorTap(CompatTap):
         )
 
 
+@contextlib.contextmanager
+def settings_errors_reported(logger: logging.Logger) -> t.Iterator[None]:
+    """Invalid settings end the command with one ERROR line per reason, then one line with
+    all of them, and exit 1 (a sync, `--test`, and so `meltano config test`, which shows only
+    the last line). The SDK's own report ends with "Config validation failed" and, in JSON
+    logs, the whole settings schema; `--test` printed a traceback.
+    """
+    try:
+        yield
+    except ConfigValidationError as exc:
+        reasons = [scrub.scrub(str(error)) for error in exc.errors] or [str(exc)]
+        for reason in reasons:
+            logger.error("invalid setting: %s", reason)  # noqa: TRY400 (no traceback: a user error)
+        if len(reasons) > 1:
+            logger.error("%d invalid settings: %s", len(reasons), "; ".join(reasons))  # noqa: TRY400
+        raise SystemExit(1) from None
+
+
+def metrics_log_level(tap: str, environ: t.Mapping[str, str] = os.environ) -> str:
+    """The level of the SDK's METRIC lines: shown at `LOGLEVEL=DEBUG`, else hidden.
+
+    They were a third of a run's log at INFO (a line per request and per stream) and say
+    nothing a progress line does not. `METRICS_LOGLEVEL=INFO` (or `TAP_X_METRICS_LOGLEVEL`)
+    brings them back, for a log pipeline that reads them.
+    """
+    prefix = tap.upper().replace("-", "_")
+    chosen = environ.get(f"{prefix}_METRICS_LOGLEVEL") or environ.get("METRICS_LOGLEVEL")
+    if chosen:
+        return chosen.upper()
+    level = environ.get(f"{prefix}_LOGLEVEL") or environ.get("LOGLEVEL") or "INFO"
+    return "DEBUG" if level.upper() == "DEBUG" else "WARNING"
+
+
 def numbers_from_strings(config: dict[str, t.Any], schema: dict[str, t.Any]) -> dict[str, t.Any]:
     """Numeric settings given as text ("0.5", from an environment variable) become numbers.
 
@@ -235,7 +279,7 @@ def describe_error(exc: BaseException) -> str:
         exc, requests.exceptions.HTTPError
     ):
         return (
-            f"could not reach the API ({type(exc).__name__}) after the last allowed attempt "
-            "(max_attempts); check base_url and the network"
+            f"could not reach the API after the last allowed attempt (max_attempts): "
+            f"{connection_failure(exc)}; check base_url and the network"
         )
     return str(exc)

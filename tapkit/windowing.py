@@ -119,6 +119,9 @@ class WindowWalk:
         #: records read in the current window, for its progress line
         self.records = 0
         self._started = time.monotonic()
+        #: windows completed, and when the first was started: the time-left estimate
+        self._done = 0
+        self._walk_started = self._started
 
     def paginator(self) -> DateWindowPaginator:
         """The paginator over the plan's windows; each completed window is bookmarked."""
@@ -140,6 +143,7 @@ class WindowWalk:
         self._log_progress(window)
 
     def _announce(self) -> None:
+        self._started = self._walk_started = time.monotonic()
         stream, plan = self.stream, self.plan
         if not plan.windows:
             stream.logger.info("%s: nothing to read, already up to date", stream.name)
@@ -165,6 +169,33 @@ class WindowWalk:
         throttle = stream.throttle
         if throttle and window != self.plan.windows[-1]:
             message += f"; next request in {throttle.seconds_until_free():.0f} s"
+        self._done += 1
+        message += f"; {self._time_left()}"
         stream.logger.info(message)
         self.records = 0
         self._started = time.monotonic()
+
+    def _time_left(self) -> str:
+        """`window 3 of 12, about 9 min left at one request a minute`: the pace so far, and
+        never faster than the throttle allows.
+        """
+        total = len(self.plan.windows)
+        left = total - self._done
+        counted = f"window {self._done} of {total}"
+        if left <= 0:
+            return f"{counted}, the last"
+        per_window = (time.monotonic() - self._walk_started) / self._done
+        interval = self.stream.throttle.interval if self.stream.throttle else 0.0
+        estimate = f"{counted}, about {format_duration(left * max(per_window, interval))} left"
+        if interval >= 1:
+            pace = "a minute" if interval == 60 else f"every {interval:g} s"
+            estimate += f" at one request {pace}"
+        return estimate
+
+
+def format_duration(seconds: float) -> str:
+    """A wait as a person says it: `40 s`, `9 min`, `2 h 05 min`."""
+    if seconds < 90:
+        return f"{max(1, round(seconds))} s"
+    minutes = round(seconds / 60)
+    return f"{minutes} min" if minutes < 90 else f"{minutes // 60} h {minutes % 60:02d} min"

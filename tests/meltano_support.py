@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 import subprocess
 import sys
 import typing as t
@@ -109,3 +110,33 @@ def assert_rerun_added_only_snapshots(cases, first: dict, second: dict) -> None:
         else:
             doubled = {table: 2 * rows for table, rows in first[case.tap].items()}
             assert second[case.tap] == doubled, f"{case.tap}: not exactly one more snapshot"
+
+
+def checkout_copy(destination: Path, tag: str | None = None) -> Path:
+    """This checkout's files (as `git add -A` would take them) in a new repository, committed
+    (and tagged `tag`); its own git identity, so later commits there need none from outside."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    for name in filter(None, listed.split("\0")):
+        source = ROOT / name
+        if source.is_file():  # a file deleted but not yet committed is listed too
+            (destination / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, destination / name)
+    commands = [["init", "-q", "-b", "main"]]
+    for key, value in (
+        ("user.name", "Release Test"),
+        ("user.email", "release@example.com"),
+        ("commit.gpgsign", "false"),
+        ("tag.gpgsign", "false"),
+    ):
+        commands.append(["config", key, value])
+    commands += [["add", "-A"], ["commit", "-qm", tag or "copy"]]
+    if tag:
+        commands.append(["tag", tag])
+    for command in commands:
+        subprocess.run(["git", *command], cwd=destination, check=True, capture_output=True)
+    return destination

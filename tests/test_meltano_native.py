@@ -1,12 +1,12 @@
 """The taps added to someone else's Meltano project from their plugin definitions.
 
-A fresh `meltano init` project, outside this repository, gets tap-oct8ne and tap-jaicp with
-`meltano add --from-ref plugins/extractors/<tap>.yml`, exactly as a user would from the
-published file. Only the host in the definition's `pip_url` is swapped: the repository at
-the release tag the definition pins is a local git copy of this checkout, tagged the same
-(`git+file://…@vX.Y.Z` instead of `git+https://github.com/…@vX.Y.Z`). Then `meltano install`
-and `meltano invoke`, against the emulators, with the SDK's own settings given through
-Meltano (flattening by environment variable, stream maps by `meltano config set`).
+A fresh `meltano init` project, outside this repository, gets tap-oct8ne, tap-jaicp and the
+DuckDB loader the way the README's install lines say, from a clone: `make local-plugins` in a
+tagged copy of this checkout writes the plugin definitions with the clone as their `pip_url`,
+then `meltano add --from-ref <clone>/dist/local-plugins/<type>/<name>.yml`. Then `meltano
+install`, `meltano invoke` and `meltano run` against the emulators, with the SDK's own settings
+given through Meltano (flattening by environment variable, stream maps by `meltano config
+set`). The published definitions differ from these only in `pip_url` (tests/test_release.py).
 
 The project is created and installed once for the module (the slow part, printed with the
 durations of each step at the end).
@@ -17,23 +17,27 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import pytest
 import yaml
 
 from emulators.framework import EmulatorServer
 from tests.cases.jaicp import JAICP
 from tests.cases.oct8ne import OCT8NE
-from tests.meltano_support import MELTANO, ROOT
+from tests.meltano_support import MELTANO, ROOT, checkout_copy
+from tests.snippets import snippet
 from tests.tap_cases import TapCase
 
 TAPS = ("tap-oct8ne", "tap-jaicp")
+#: The tag of the copy: the version the installed package must report.
+TAG = "v9.8.7"
 DAYS = 3
 
 
@@ -44,6 +48,8 @@ class FreshProject:
     path: Path
     release: str
     durations: dict[str, float] = field(default_factory=dict)
+    #: the bin folder of the virtual environment the snippet's `pip install` went into
+    user_venv: Path | None = None
 
     def meltano(
         self, *args: str, env: dict[str, str] | None = None, timeout: float = 300
@@ -90,56 +96,19 @@ def definition_file(tap: str) -> Path:
     return ROOT / "plugins" / "extractors" / f"{tap}.yml"
 
 
-def release_tag(pip_url: str) -> str:
-    """The tag a `git+…@vX.Y.Z` pip_url installs."""
-    assert "@v" in pip_url, pip_url
-    return pip_url.rsplit("@", 1)[1]
-
-
-def tagged_copy(destination: Path, tag: str) -> Path:
-    """This checkout's files (as `git add -A` would take them) in a new repository, tagged."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT,
-        capture_output=True,
-        check=True,
-    ).stdout.decode()
-    for name in filter(None, listed.split("\0")):
-        source = ROOT / name
-        if source.is_file():  # a file deleted but not yet committed is listed too
-            (destination / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, destination / name)
-    identity = ["-c", "user.name=Release Test", "-c", "user.email=release@example.com"]
-    identity += ["-c", "commit.gpgsign=false", "-c", "tag.gpgsign=false"]
-    for command in (
-        ["init", "-q"],
-        ["add", "-A"],
-        [*identity, "commit", "-qm", tag],
-        [*identity, "tag", tag],
-    ):
-        subprocess.run(["git", *command], cwd=destination, check=True, capture_output=True)
-    return destination
-
-
-def point_pip_url_at(project: FreshProject, published: str, local: str) -> None:
-    """Swap the published pip_url of the added extractors for the local copy's."""
-    path = project.path / "meltano.yml"
-    text = path.read_text()
-    assert text.count(f"pip_url: {published}") == len(TAPS), "meltano add wrote another pip_url"
-    path.write_text(text.replace(f"pip_url: {published}", f"pip_url: {local}"))
-
-
 @pytest.fixture(scope="module")
 def project(
     tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
 ) -> Iterator[FreshProject]:
-    """A fresh Meltano project with tap-oct8ne and tap-jaicp added from their definitions."""
+    """A fresh Meltano project with tap-oct8ne and tap-jaicp added from their definitions.
+
+    Built by running the README's install snippet as written, in the project, with CHAT_TAPS
+    the tagged copy; its `pip install` goes into a virtual environment of its own.
+    """
     root = tmp_path_factory.mktemp("fresh")
-    published = yaml.safe_load(definition_file("tap-oct8ne").read_text())["pip_url"]
-    tag = release_tag(published)
     started = time.monotonic()
-    repository = tagged_copy(root / "chat-taps", tag)
-    fresh = FreshProject(root / "project", tag.removeprefix("v"))
+    clone = checkout_copy(root / "chat-taps", TAG)
+    fresh = FreshProject(root / "project", TAG.removeprefix("v"))
     fresh.durations["copy the checkout and tag it"] = time.monotonic() - started
     started = time.monotonic()
     subprocess.run(
@@ -149,14 +118,32 @@ def project(
         check=True,
     )
     fresh.durations["meltano init"] = time.monotonic() - started
-    for tap in TAPS:
-        fresh.timed(
-            f"meltano add {tap}",
-            *("add", "--plugin-type", "extractor", tap),
-            *("--from-ref", str(definition_file(tap)), "--no-install"),
-        )
-    point_pip_url_at(fresh, published, f"git+file://{repository}@{tag}")
-    fresh.timed("meltano install (both, from the tag)", "install", timeout=900)
+    started = time.monotonic()
+    user_venv = root / "user-venv"
+    subprocess.run(
+        [MELTANO.parent / "uv", "venv", "-q", "--seed", "--python", sys.executable, user_venv],
+        check=True,
+        capture_output=True,
+    )
+    path = f"{user_venv / 'bin'}:{MELTANO.parent}:{os.environ['PATH']}"
+    result = subprocess.run(
+        ["bash", "-e", "-c", snippet("install")],
+        cwd=fresh.path,
+        env=clean_env() | {"CHAT_TAPS": str(clone), "PATH": path},
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    fresh.user_venv = user_venv / "bin"
+    fresh.durations["the README's install snippet"] = time.monotonic() - started
+    fresh.timed(
+        "meltano add tap-jaicp",
+        *("add", "--plugin-type", "extractor", "tap-jaicp", "--no-install"),
+        *("--from-ref", str(clone / "dist" / "local-plugins" / "extractors" / "tap-jaicp.yml")),
+    )
+    fresh.timed("meltano install (tap-jaicp, from the clone)", "install", timeout=900)
     yield fresh
     report = request.config.pluginmanager.get_plugin("terminalreporter")
     if report:
@@ -211,13 +198,53 @@ def as_env(value: object) -> str:
 
 def test_meltano_add_from_ref_adds_the_extractors_as_published(project: FreshProject):
     plugins = project.config()["plugins"]
-    assert set(plugins) == {"extractors"}, "meltano add also added a plugin of another type"
+    assert set(plugins) == {"extractors", "loaders"}, "meltano add added a plugin of another type"
     for tap in TAPS:
         added = next(p for p in plugins["extractors"] if p["name"] == tap)
         published = yaml.safe_load(definition_file(tap).read_text())
         assert added["variant"] == published["variant"]
         assert added["settings"] == published["settings"]
         assert added["settings_group_validation"] == published["settings_group_validation"]
+
+
+def test_the_snippets_pip_install_brings_the_five_executables(project: FreshProject):
+    assert project.user_venv is not None
+    for tap in ("tap-oct8ne", "tap-cobrowser", "tap-chattonic", "tap-8x8", "tap-jaicp"):
+        about = subprocess.run(
+            [project.user_venv / tap, "--about", "--format", "json"],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=clean_env(),
+        )
+        assert json.loads(about.stdout)["version"] == project.release
+
+
+def test_meltano_config_test_names_the_bad_setting_and_its_allowed_values(
+    project: FreshProject,
+):
+    result = subprocess.run(
+        [str(MELTANO), "config", "test", "tap-oct8ne"],
+        cwd=project.path,
+        # (a value outside a `kind: options` list, Meltano 4.4 refuses itself, with a traceback)
+        env=clean_env()
+        | {
+            "TAP_OCT8NE_WINDOW_DAYS": "40",
+            "TAP_OCT8NE_DOMAIN_ID": "1",
+            "TAP_OCT8NE_API_TOKEN": "x",
+        },
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    output = result.stdout + result.stderr
+    print(output)
+    assert result.returncode != 0
+    assert (
+        "invalid setting: 40 is greater than the maximum of 31 in config['window_days']" in output
+    )
+    assert len(output) < 3000, "a schema dump or a traceback"
 
 
 def test_installed_package_has_the_tagged_version_and_all_five_executables(project: FreshProject):
@@ -290,3 +317,25 @@ def test_stream_maps_set_with_meltano_config_drops_a_column(project: FreshProjec
     records = run.records("sessions")
     assert {(r["sessionId"],) for r in records} == truth["sessions"]
     assert records and not any("visitorName" in r for r in records)
+
+
+def test_meltano_run_loads_every_record_into_duckdb_with_the_offered_loader(
+    project: FreshProject,
+):
+    database = project.path / "output" / "run.duckdb"
+    with EmulatorServer(OCT8NE.make_app()) as emulator:
+        today = OCT8NE.today(OCT8NE.config(emulator.url, dt.date.today()))
+        first = today - dt.timedelta(days=DAYS)
+        config = OCT8NE.config(emulator.url, first)
+        env = {f"TAP_OCT8NE_{name.upper()}": as_env(value) for name, value in config.items()}
+        env["TARGET_DUCKDB_FILEPATH"] = str(database)
+        project.meltano("run", "tap-oct8ne", "target-duckdb", env=env)
+        truth = OCT8NE.truth(emulator.app, first, today)
+    with duckdb.connect(str(database), read_only=True) as connection:
+        for stream, key_fields in OCT8NE.windowed_streams.items():
+            cursor = connection.execute(f"select * from tap_oct8ne.{stream}")
+            columns = [column[0].lower() for column in cursor.description]
+            rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+            keys = {tuple(str(row[k.lower()]) for k in key_fields) for row in rows}
+            assert keys == {tuple(map(str, key)) for key in truth[stream]}, stream
+            assert len(rows) == len(truth[stream]), f"{stream}: a row lost or doubled"

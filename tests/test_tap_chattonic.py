@@ -210,7 +210,9 @@ def test_a_login_that_meets_a_server_error_is_retried(emulator):
 
 def test_the_login_is_timed_in_the_sdk_request_metrics_like_every_request(emulator):
     emulator.app.token_lifetime = None  # one login for the run (the conversations walk is long)
-    run = run_tap(TAP, fixed_range(emulator, CHATTONIC_TZ, "2026-11-01", "2026-11-02"))
+    # METRIC lines are logged at LOGLEVEL=DEBUG (or with METRICS_LOGLEVEL=INFO)
+    config = fixed_range(emulator, CHATTONIC_TZ, "2026-11-01", "2026-11-02")
+    run = run_tap(TAP, config, loglevel="DEBUG")
 
     assert run.returncode == 0, run.stderr[-3000:]
     timed = [

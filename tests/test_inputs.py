@@ -73,7 +73,7 @@ def test_an_absurd_lookback_is_refused_naming_the_setting():
 
 
 class TotalIsText(JaicpEmulator):
-    def _page(self, member: str, rows: list[dict], page: int, size: int) -> Reply:
+    def _page(self, member: str, rows: list[dict], page: int, size: int, **extra) -> Reply:
         records = rows[page * size : (page + 1) * size]
         paging = {"pageNum": page, "pageSize": size, "totalCount": "abc"}
         return Reply.json({"paging": paging, member: records})

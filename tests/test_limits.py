@@ -13,6 +13,7 @@ import datetime as dt
 import gzip
 import time
 import typing as t
+from pathlib import Path
 
 import pytest
 
@@ -66,9 +67,9 @@ def test_page_guard_refuses_a_repeated_page_and_too_many_pages_per_window():
 class RepeatingPages(JaicpEmulator):
     """Answers every page of sessions with the first page, and a total that never ends."""
 
-    def _page(self, member: str, rows: list[dict], page: int, size: int) -> Reply:
+    def _page(self, member: str, rows: list[dict], page: int, size: int, **extra) -> Reply:
         if member != "sessions":
-            return super()._page(member, rows, page, size)
+            return super()._page(member, rows, page, size, **extra)
         return Reply.json(
             {
                 "paging": {"pageNum": page, "pageSize": size, "totalCount": 10**6},
@@ -80,9 +81,9 @@ class RepeatingPages(JaicpEmulator):
 class GrowingTotal(JaicpEmulator):
     """Full pages of new sessions for ever: `totalCount` is always one page ahead."""
 
-    def _page(self, member: str, rows: list[dict], page: int, size: int) -> Reply:
+    def _page(self, member: str, rows: list[dict], page: int, size: int, **extra) -> Reply:
         if member != "sessions":
-            return super()._page(member, rows, page, size)
+            return super()._page(member, rows, page, size, **extra)
         template = rows[0] if rows else {"startTime": "2026-01-01T00:00:00.000Z"}
         fresh = [{**template, "sessionId": f"grown-{page}-{i}"} for i in range(size)]
         paging = {"pageNum": page, "pageSize": size, "totalCount": (page + 2) * size}
@@ -261,8 +262,11 @@ def test_a_tap_reading_whole_bodies_is_bounded_by_max_response_mb_too():
         assert "max_response_mb (0.0001 MiB)" in run.stderr
 
 
-def test_bodies_decoded_whole_are_streamed_or_refused_before_they_take_memory():
-    from scripts import bench
+def test_bodies_decoded_whole_are_streamed_or_refused_before_they_take_memory(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parent.parent / "scripts"))
+    import bench_bodies as bench
 
     runs = bench.largest_body_runs(bench.busy_day())
     page, size = runs["tap-jaicp, one sessions page"]

@@ -13,6 +13,7 @@ import pytest
 import tests.tap_cases  # noqa: F401  (loads every case before one is imported alone)
 from emulators.framework import EmulatorServer
 from tap_cobrowser.client import days_ago, rfc2822_to_utc_iso
+from tap_cobrowser.streams import STREAM_TYPES
 from tap_cobrowser.tap import TapCoBrowser
 from tapkit.windows import DateWindow, WindowToken, plan_windows
 from tests.cases.cobrowser import (
@@ -174,9 +175,10 @@ def test_a_30_day_backfill_makes_the_minimum_number_of_requests(emulator):
 
 def test_an_incremental_run_rereads_lookback_days_and_today(emulator):
     bookmark = dt.datetime.combine(today(), dt.time(), TZ).isoformat()
+    keys = {stream.name: stream.replication_key for stream in STREAM_TYPES}
     state = {
         "bookmarks": {
-            stream: {"replication_key": "x", "replication_key_value": bookmark}
+            stream: {"replication_key": keys[stream], "replication_key_value": bookmark}
             for stream in WINDOWED
         }
     }

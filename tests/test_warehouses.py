@@ -40,6 +40,7 @@ from tests.meltano_support import (
     warehouse_keys,
 )
 from tests.tap_cases import TAP_CASES, TapCase
+from tests.test_dbt_package import answer_readme_questions
 from tests.test_report import assert_report_matches_marts
 
 #: days loaded by the job tests: enough for several windows of every tap, short enough to
@@ -185,6 +186,9 @@ def assert_the_report_renders_every_chart(postgres, database: str, workdir: Path
     with psycopg.connect(postgres.url(database)) as connection:
         today = dt.datetime.now(dt.UTC).date()
         assert_report_matches_marts(connection, "analytics", today, workdir)
+        answers = answer_readme_questions(connection, "analytics")
+    # the README's five questions each have an answer on every tap's rows
+    assert all(answers.values()), answers
 
 
 def test_all_to_postgres_job_loads_every_stream_of_the_five_taps_and_a_rerun_adds_nothing(

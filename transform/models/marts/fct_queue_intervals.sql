@@ -105,18 +105,33 @@ computed as (
 
 intervals as (
   select * from computed
-  {#- VENDOR BRANCH (to be wired): the intervals a vendor reports itself, metric_source
-      'vendor', e.g. 8x8's queue_intervals once stg_eight_by_eight__queue_intervals exists:
-  {% if var('contact_center__eight_by_eight_enabled') %}
+  {#- VENDOR BRANCH: the intervals a vendor reports itself (metric_source 'vendor'): 8x8's
+      queue_intervals, on once its staging model exists (the lead wires it by setting
+      contact_center__eight_by_eight_queue_intervals_enabled: true; _marts.yml,
+      fct_queue_intervals). Its averages become sums, so a day's KPI is the same ratio. -#}
+  {%- if var('contact_center__eight_by_eight_enabled') and var('contact_center__eight_by_eight_queue_intervals_enabled', false) %}
   union all
   select
-    '8x8' as platform, queue_id, queue_name, interval_start, offered, answered, abandoned,
-    short_abandoned, answered_within_sla,
-    asa_seconds * answered as answered_wait_seconds, aht_seconds * answered as handle_seconds,
+    '8x8' as platform,
+    reported.queue_id,
+    names.queue_name,
+    reported.interval_start,
+    reported.offered,
+    reported.answered,
+    reported.abandoned,
+    reported.short_abandoned,
+    reported.answered_within_sla,
+    reported.asa_seconds * reported.answered as answered_wait_seconds,
+    reported.aht_seconds * reported.answered as handle_seconds,
     'vendor' as metric_source
-  from {{ ref('stg_eight_by_eight__queue_intervals') }}
-  {% endif %}
-  (see _marts.yml, fct_queue_intervals, "Vendor branch"). -#}
+  from {{ ref('stg_eight_by_eight__queue_intervals') }} as reported
+  left join (
+    select queue_id, max(queue_name) as queue_name
+    from {{ ref('stg_eight_by_eight__queues') }}
+    group by 1
+  ) as names
+    on reported.queue_id = names.queue_id
+  {%- endif %}
 )
 
 select

@@ -190,7 +190,7 @@ class CoBrowserData:
         """
         if seed % 3:
             return "ask_proactive", True, seed % 40
-        if unit(seed + 3) < 0.1:
+        if unit(seed, "unassigned") < 0.1:
             return "ask_reactive", False, abandon_wait_seconds(seed)
         return "ask_reactive", True, answer_wait_seconds(seed, hour)
 

@@ -14,6 +14,7 @@ holds the same rows. The figures are plausible for a web-chat team, not any vend
 
 from __future__ import annotations
 
+import hashlib
 import math
 import typing as t
 
@@ -30,9 +31,11 @@ BUSY_HOURS = frozenset({10, 11, 12, 15, 16, 17})
 RATING_CUMULATIVE = (5, 12, 25, 55, 100)
 
 
-def unit(seed: int) -> float:
-    """A deterministic value in [0, 1) from a seed (Knuth's multiplicative hash)."""
-    return ((seed * 2654435761) % 4294967296) / 4294967296
+def unit(seed: int, purpose: str) -> float:
+    """A deterministic value in [0, 1) from a seed, independent for each purpose (a linear
+    hash of seed + k would tie, say, whether a chat is abandoned to how long it waited)."""
+    digest = hashlib.blake2b(f"{purpose}:{seed}".encode(), digest_size=4).digest()
+    return int.from_bytes(digest) / 4294967296
 
 
 def daily_volume(per_day: int, day: dt.date) -> int:
@@ -61,12 +64,12 @@ def second_of_day(seed: int, i: int, count: int) -> int:
 def answer_wait_seconds(seed: int, hour: int) -> int:
     """The queue wait of an answered conversation that started at `hour`."""
     mean = 20.0 if hour in BUSY_HOURS else 8.0
-    return int(-mean * math.log(1.0 - unit(seed)))
+    return int(-mean * math.log(1.0 - unit(seed, "answer")))
 
 
 def abandon_wait_seconds(seed: int) -> int:
     """How long a visitor waited before giving up: a quarter within 5 s (short abandons)."""
-    share = unit(seed + 7)
+    share = unit(seed, "abandon")
     if share < 0.25:
         return int(share * 20)
     return 8 + int((share - 0.25) * 240)
@@ -74,5 +77,5 @@ def abandon_wait_seconds(seed: int) -> int:
 
 def rating(seed: int) -> int:
     """A 1-5 rating, leaning to satisfied."""
-    point = int(unit(seed + 13) * 100)
+    point = int(unit(seed, "rating") * 100)
     return next(score for score, top in enumerate(RATING_CUMULATIVE, 1) if point < top)

@@ -8,8 +8,12 @@ status 200, a plain-text line starting with "Error:" instead of CSV.
 
 The data is deterministic: the same local day always holds the same rows. It carries what
 makes CSV hard: values holding the separator, quotes and newlines, non-ASCII names, a BOM,
-empty values, RFC 2822 times in the server's offset (which changes with DST), a column the
-documentation does not list, and quiet days with no conversations at all.
+empty values, RFC 2822 times in the server's offset (which changes with DST), and a column the
+documentation does not list. The traffic is shaped like a web shop's (`emulators/realism.py`):
+busy afternoons, quiet nights, lighter weekends; a visitor's own request (ask_reactive) waits
+for an agent's accept (decisionTime), mostly within 20 s, and about one in ten is never
+assigned (a fifth of those within 5 s); an agent's numChats counts the chats assigned to them.
+No day is empty unless asked for (`closed_days`: a test's window that meets empty ones).
 """
 
 from __future__ import annotations
@@ -22,6 +26,13 @@ import typing as t
 from zoneinfo import ZoneInfo
 
 from emulators.framework import EmulatorApp, Reply, Request
+from emulators.realism import (
+    abandon_wait_seconds,
+    answer_wait_seconds,
+    daily_volume,
+    second_of_day,
+    unit,
+)
 
 PATH = "/generic/api/csv.php"
 MAX_RANGE_DAYS = 2
@@ -117,9 +128,16 @@ class CoBrowserData:
     #: `num_messages` as "n/a" ("plain"), a `conversation_start` that is no date ("key")
     ODD_VALUES = frozenset({"plain", "key"})
 
-    def __init__(self, tz: dt.tzinfo, per_day: int = 12, odd: t.Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        tz: dt.tzinfo,
+        per_day: int = 12,
+        odd: t.Iterable[str] = (),
+        closed_days: t.Callable[[dt.date], bool] | None = None,
+    ) -> None:
         self.tz = tz
         self.per_day = per_day
+        self.closed_days = closed_days or (lambda day: False)
         self.odd = frozenset(odd)
         if not self.odd <= self.ODD_VALUES:
             raise ValueError(f"odd values are among {sorted(self.ODD_VALUES)}")
@@ -149,18 +167,38 @@ class CoBrowserData:
         return list(next(iter(self.rows(command, day, day))))
 
     def conversation_count(self, day: dt.date) -> int:
-        """Conversations on a local day; one day in seven is quiet (none)."""
-        ordinal = day.toordinal()
-        if ordinal % 7 == 3:
+        """Conversations on a local day (none on a closed day)."""
+        if self.closed_days(day):
             return 0
-        return max(1, self.per_day // 2 + (ordinal * 7919) % max(1, self.per_day))
+        return daily_volume(self.per_day, day)
 
     # -- windowed commands ---------------------------------------------------------------
 
     def _spread(self, day: dt.date, count: int, i: int) -> dt.datetime:
+        """The i-th of `count` moments of a local day, more of them in its busy hours."""
         start, end = day_bounds(day, self.tz)
         span = int((end - start).total_seconds()) - 1
-        return start + dt.timedelta(seconds=(i * span) // max(count, 1))
+        local = second_of_day(day.toordinal() + i, i, max(count, 1))
+        return start + dt.timedelta(seconds=min(span, local))
+
+    @staticmethod
+    def _request(seed: int, hour: int) -> tuple[str, bool, int]:
+        """(requestType, assigned to an agent, decisionTime) of a conversation.
+
+        A proactive invitation is the agent's: always assigned, decided by the visitor in up
+        to 40 s. A visitor's own request waits for an agent; one in ten is never assigned.
+        """
+        if seed % 3:
+            return "ask_proactive", True, seed % 40
+        if unit(seed, "unassigned") < 0.1:
+            return "ask_reactive", False, abandon_wait_seconds(seed)
+        return "ask_reactive", True, answer_wait_seconds(seed, hour)
+
+    def _assigned_agent(self, day: dt.date, i: int) -> dict | None:
+        """The agent first assigned to the day's i-th conversation (None: never assigned)."""
+        seed = day.toordinal() * 1009 + i * 31
+        _, assigned, _ = self._request(seed, 0)
+        return AGENTS[seed % len(AGENTS)] if assigned else None
 
     def _hours(self, day: dt.date) -> t.Iterator[tuple[int, dt.datetime]]:
         start, end = day_bounds(day, self.tz)
@@ -176,8 +214,10 @@ class CoBrowserData:
             seed = ordinal * 1009 + i * 31
             agent = AGENTS[seed % len(AGENTS)]
             host = HOSTS[seed % len(HOSTS)]
+            started = self._spread(day, count, i)
+            request_type, assigned, decision = self._request(seed, started.astimezone(self.tz).hour)
             row = {
-                "conversation_start": _rfc(self._spread(day, count, i), self.tz),
+                "conversation_start": _rfc(started, self.tz),
                 "browse_id": ordinal * 100000 + i,
                 "account_id": host["account_id"],
                 "num_messages": 2 + seed % 40,
@@ -187,11 +227,11 @@ class CoBrowserData:
                 "last_agent_id": agent["id"],
                 "reseller_id": 900,
                 "visitor_id": 700000 + seed % 5000,
-                "requestType": "ask_proactive" if seed % 3 else "ask_reactive",
-                "assigned_agent_id": agent["id"] if seed % 5 else "",
+                "requestType": request_type,
+                "assigned_agent_id": agent["id"] if assigned else "",
                 "acceptUrl": f"https://{host['hostname']}/p?id={seed % 90};ref=a,b|c:d",
                 "accept_host_id": host["id"],
-                "decisionTime": seed % 40,
+                "decisionTime": decision,
                 "firstResponseTime": seed % 25,
                 "transcriptUrl": f"https://client.cobrowser.example/t/{ordinal}-{i}",
                 "avgResponseTime": f"{seed % 30}.5",
@@ -323,22 +363,31 @@ class CoBrowserData:
     def _agentperformance(self, day: dt.date) -> t.Iterator[dict]:
         start, _ = day_bounds(day, self.tz)
         ordinal = day.toordinal()
+        # the chats assigned to each agent that day, split over the two presets; open time is
+        # their durations (up to the time online), as if one chat at a time
+        chats: dict[tuple[int, int], list[int]] = {}
+        for i in range(self.conversation_count(day)):
+            agent = self._assigned_agent(day, i)
+            if agent is not None:
+                duration = 30 + (ordinal * 1009 + i * 31) % 1800
+                chats.setdefault((agent["id"], i % 2), []).append(duration)
         for index, agent in enumerate(AGENTS[:4]):
-            for preset in PRESETS:
+            for preset_index, preset in enumerate(PRESETS):
                 seed = ordinal * 3 + index + len(preset)
                 online = 3600 * 7 + seed % 3600
+                durations = chats.get((agent["id"], preset_index), [])
                 yield {
                     "agent_id": agent["id"],
                     "session_id": ordinal * 10 + index,
                     "preset": preset,
                     "session_start": _rfc(start + dt.timedelta(hours=8, minutes=index), self.tz),
-                    "numChats": seed % 30,
+                    "numChats": len(durations),
                     "numBreaks": seed % 4,
                     "numIgnored": seed % 3,
                     "numAbandoned": seed % 2,
                     "avgConcurrency": f"{1 + seed % 3}.{seed % 10}",
                     "firstResponseDuration": seed % 900,
-                    "openDuration": seed % 20000,
+                    "openDuration": min(online, sum(durations)),
                     "closedDuration": seed % 5000,
                     "newDuration": seed % 800,
                     "sleepingDuration": seed % 3000,
@@ -404,6 +453,7 @@ class CoBrowserEmulator(EmulatorApp):
         max_range_days: int = MAX_RANGE_DAYS,
         clock: t.Callable[[], dt.datetime] | None = None,
         content_type: str = "text/csv",
+        closed_days: t.Callable[[dt.date], bool] | None = None,
     ) -> None:
         self.user = user
         #: What CSV and error lines are labelled (a PHP script may say text/html for both).
@@ -411,7 +461,7 @@ class CoBrowserEmulator(EmulatorApp):
         self.api_key = api_key
         self.ccc = ccc
         self.tz = ZoneInfo(timezone)
-        self.data = CoBrowserData(self.tz, per_day=per_day)
+        self.data = CoBrowserData(self.tz, per_day=per_day, closed_days=closed_days)
         self.max_range_days = max_range_days
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
 
@@ -492,5 +542,8 @@ def _drain(out: io.StringIO) -> bytes:
 
 
 def demo_app(interval: float) -> CoBrowserEmulator:
-    """The emulator with the `dev` environment's made-up credentials (see meltano.yml)."""
-    return CoBrowserEmulator(user="demo@cobrowser.example", api_key="demo-cobrowser-key")
+    """The emulator with the `dev` environment's made-up credentials (see meltano.yml), and
+    a team's traffic: 48 conversations a weekday across its eight agents."""
+    return CoBrowserEmulator(
+        user="demo@cobrowser.example", api_key="demo-cobrowser-key", per_day=48
+    )

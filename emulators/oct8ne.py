@@ -6,8 +6,11 @@ request per interval per token across both endpoints (429 with `Retry-After` oth
 Serves JSON and CSV, honours `utcOffset`, `durationFormat` and every filter.
 
 The field names of a row are undocumented; these are the emulator's (and the tap's)
-assumption. Two UTC days in every seven have no sessions, so that whatever the offset a
-local day is empty now and then, and short windows meet empty ones.
+assumption. The traffic is shaped like a shop's (see `emulators/realism.py`): busy
+afternoons, quiet nights, lighter weekends, waits mostly within 20 s with misses at busy
+hours, about one request in ten unattended, a fifth of those short abandons, ratings leaning
+to 4-5. No day is empty unless asked for: `closed_days` (a test's window that meets empty
+ones) names the UTC days with no sessions.
 """
 
 from __future__ import annotations
@@ -21,6 +24,13 @@ import time
 import typing as t
 
 from emulators.framework import EmulatorApp, Reply, Request
+from emulators.realism import (
+    abandon_wait_seconds,
+    answer_wait_seconds,
+    daily_volume,
+    rating,
+    second_of_day,
+)
 
 MAX_RANGE_DAYS = 31
 HORIZON_DAYS = 365
@@ -32,15 +42,18 @@ COUNTRIES = ("ES", "FR", "DE", "PT", "IT", "GB", "US", "MX")
 class Oct8neData:
     """Deterministic sessions and leads: the same day always holds the same rows."""
 
-    def __init__(self, per_day: int = 20) -> None:
+    def __init__(
+        self, per_day: int = 20, closed_days: t.Callable[[dt.date], bool] | None = None
+    ) -> None:
         self.per_day = per_day
+        self.closed_days = closed_days or (lambda day: False)
 
     def sessions_on_utc_day(self, day: dt.date) -> list[dict]:
         """The sessions that started on a UTC day, with UTC start instants."""
-        ordinal = day.toordinal()
-        if ordinal % 7 in (3, 4):  # two quiet UTC days make an empty local day at any offset
+        if self.closed_days(day):
             return []
-        count = max(1, self.per_day // 2 + (ordinal * 7919) % max(1, self.per_day))
+        ordinal = day.toordinal()
+        count = daily_volume(self.per_day, day)
         midnight = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
         return [self._session(ordinal, i, midnight, count) for i in range(count)]
 
@@ -48,24 +61,35 @@ class Oct8neData:
     def _session(ordinal: int, i: int, midnight: dt.datetime, count: int) -> dict:
         seed = ordinal * 1009 + i * 31
         agent = 1 + seed % 5
-        start = midnight + dt.timedelta(seconds=(i * 86399) // count + seed % 60)
+        start = midnight + dt.timedelta(seconds=second_of_day(seed, i, count))
         duration = 30 + seed % 1800
+        # one session in four is attended, a few more asked for help and were not
         attended = seed % 4 != 0
+        requested = attended or seed % 3 == 0
         sale = seed % 6 == 0
+        hour = start.hour
+        if agent == 5 and attended:
+            wait = seed % 3  # the bot answers at once
+        elif attended:
+            wait = answer_wait_seconds(seed, hour)
+        elif requested:
+            wait = abandon_wait_seconds(seed)
+        else:
+            wait = 0
         session = {
             # hexadecimal text: Oct8ne documents no id type, and ids need not be numbers
             "sessionId": f"{ordinal * 10000 + i:08x}",
             "startUtc": start,
             "endUtc": start + dt.timedelta(seconds=duration),
             "duration": duration,
-            "waitingTime": seed % 90,
+            "waitingTime": wait,
             "agentId": agent,
             "agentName": AGENTS[agent],
             "agentType": "Bot" if agent == 5 else "Human",
             "departmentId": 1 + seed % 3,
             "departmentName": DEPARTMENTS[1 + seed % 3],
             "attended": attended,
-            "assistanceRequested": attended or seed % 3 == 0,
+            "assistanceRequested": requested,
             "sale": sale,
             "saleAmount": round(10 + seed % 300 + (seed % 100) / 100, 2) if sale else None,
             "visitorId": f"v-{seed % 100000:05d}",
@@ -75,7 +99,7 @@ class Oct8neData:
             "device": ("desktop", "mobile", "tablet")[seed % 3],
             "url": f"https://shop.example/products/{seed % 500}",
             "messages": 1 + seed % 40,
-            "rating": 1 + seed % 5 if attended and seed % 2 else None,
+            "rating": rating(seed) if attended and seed % 2 else None,
         }
         if seed % 10 == 0:
             session["campaign"] = "winter-sale"  # a field the tap does not declare

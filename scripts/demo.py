@@ -2,8 +2,8 @@
 
 Starts the emulators on loopback (the ports of meltano.yml's `dev` environment), runs the
 `all-to-duckdb` job with `--full-refresh` into a fresh `output/demo.duckdb` (the job ends with
-`dbt-duckdb:build`, which builds the marts), prints the rows loaded per stream and a table from
-the marts, writes `output/report.html`, and stops the emulators whatever happens.
+`dbt-duckdb:build`, which builds the marts), prints the rows loaded per stream and the KPIs
+from the marts, writes `output/report.html`, and stops the emulators whatever happens.
 """
 
 from __future__ import annotations
@@ -98,14 +98,14 @@ def print_counts() -> int:
 
 
 def print_marts_and_write_report() -> None:
-    """Print conversations and median wait per platform and day (last 7 days); write the report."""
+    """Print the KPIs of the last 7 days per platform (from the marts); write the report."""
     with duckdb.connect(str(DATABASE), read_only=True) as connection:
         marts = report.fetch_marts(connection, MARTS_SCHEMA)
-    today = time.gmtime()
-    rows = report.daily_conversations(marts, 7, dt.date(*today[:3]))
-    print(f"\nFrom the marts ({MARTS_SCHEMA}.fct_conversations), the last 7 days (UTC):\n")
-    print(report.format_table(rows))
-    charts = report.write_report(marts, REPORT, str(DATABASE.relative_to(ROOT)))
+    today = dt.date(*time.gmtime()[:3])
+    period = report.Period.ending(today, report.PERIOD_DAYS)
+    print(f"\nKPIs from the marts ({MARTS_SCHEMA}), {period.first} to {period.last} (UTC):\n")
+    print(report.kpi_table(marts, today))
+    charts = report.write_report(marts, REPORT, str(DATABASE.relative_to(ROOT)), today)
     print(f"\nWrote {REPORT.relative_to(ROOT)} ({charts} charts)")
 
 

@@ -2,12 +2,15 @@
 
 The report's charts sit on white cards on a grey page (scripts/report.py). In a screenshot a
 card is a large connected area that is not the page's grey; a rendered chart inside it has
-coloured marks, a blank one only white and text. `scripts/ensure_chromium.sh` (run by
-`make test`) installs the browser.
+coloured marks, a blank one only white and text (the KPI tiles are white too, but far smaller
+than a card; the tables sit on the page itself). The tiles' numbers are read from the page as
+Chromium has it (`--dump-dom`). `scripts/ensure_chromium.sh` (run by `make test`) installs the
+browser.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -125,10 +128,11 @@ def coloured_share(image: Image.Image, box: Box) -> float:
     return coloured / len(pixels)
 
 
-#: a chart whose card has less than this share of coloured pixels shows nothing
-MIN_COLOURED_SHARE = 0.01
+#: a chart whose card has less than this share of coloured pixels shows nothing (a line
+#: chart's lines and points cover about 1 %; a blank chart, its legend hidden, none)
+MIN_COLOURED_SHARE = 0.003
 #: the report's width, and a height that holds its cards (scripts/report.py's layout)
-WINDOW = (1280, 1100)
+WINDOW = (1280, 2000)
 
 
 def rendered_cards(page: Path, workdir: Path) -> tuple[list[float], Path]:
@@ -136,3 +140,29 @@ def rendered_cards(page: Path, workdir: Path) -> tuple[list[float], Path]:
     png = workdir / "report.png"
     image = screenshot(page, png, workdir / "chromium-profile", WINDOW)
     return [coloured_share(image, box) for box in card_boxes(image)], png
+
+
+def dumped_dom(page: Path, profile: Path) -> str:
+    """The page's DOM as headless Chromium built it."""
+    result = subprocess.run(
+        [
+            chromium(),
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={profile}",
+            "--dump-dom",
+            page.resolve().as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0 and "<html" in result.stdout, result.stderr[-2000:]
+    return result.stdout
+
+
+def tile_values(dom: str) -> dict[str, str]:
+    """KPI key → the value its tile shows (the `data-kpi` tiles of scripts/report.py)."""
+    tiles = re.findall(
+        r'data-kpi="([a-z_]+)"><div class="label">[^<]*</div><div class="value">([^<]*)<', dom
+    )
+    return dict(tiles)

@@ -30,8 +30,6 @@ import pytest
 import yaml
 
 from emulators.framework import EmulatorServer
-from scripts import report
-from tests.browser import MIN_COLOURED_SHARE, rendered_cards
 from tests.cases.cobrowser import full_table_truth
 from tests.meltano_support import (
     MELTANO,
@@ -42,6 +40,8 @@ from tests.meltano_support import (
     warehouse_keys,
 )
 from tests.tap_cases import TAP_CASES, TapCase
+from tests.test_dbt_package import answer_readme_questions
+from tests.test_report import assert_report_matches_marts
 
 #: days loaded by the job tests: enough for several windows of every tap, short enough to
 #: keep the whole-project runs quick
@@ -163,6 +163,9 @@ def assert_dbt_built_and_tested_the_marts(
     models = {r["unique_id"].rsplit(".", 1)[1] for r in results if r["unique_id"][:6] == "model."}
     assert len(tests) >= MIN_DBT_TESTS, len(tests)
     assert {"fct_conversations", "fct_messages", "fct_agent_days", "fct_queue_snapshots"} <= models
+    assert {"fct_queue_intervals", "fct_satisfaction"} <= models
+    # the KPI formulas' dbt unit tests ran in the build
+    assert any(r["unique_id"].startswith("unit_test.") for r in results)
     assert "dim_agents" in models and "assert_marts_keep_every_staged_key" in str(results)
     with psycopg.connect(postgres.url(database)) as connection:
         per_platform = dict(
@@ -178,13 +181,14 @@ def assert_dbt_built_and_tested_the_marts(
 
 
 def assert_the_report_renders_every_chart(postgres, database: str, workdir: Path) -> None:
-    """The report built from these marts shows each of its charts in a real Chromium."""
-    page = workdir / "report.html"
+    """The report built from these marts shows each of its charts in a real Chromium, and each
+    KPI tile the number a query on the marts gives."""
     with psycopg.connect(postgres.url(database)) as connection:
-        charts = report.write_report(report.fetch_marts(connection, "analytics"), page, database)
-    shares, png = rendered_cards(page, workdir)
-    assert len(shares) == charts == page.read_text().count("<svg"), (shares, png)
-    assert all(share >= MIN_COLOURED_SHARE for share in shares), (shares, png)
+        today = dt.datetime.now(dt.UTC).date()
+        assert_report_matches_marts(connection, "analytics", today, workdir)
+        answers = answer_readme_questions(connection, "analytics")
+    # the README's five questions each have an answer on every tap's rows
+    assert all(answers.values()), answers
 
 
 def test_all_to_postgres_job_loads_every_stream_of_the_five_taps_and_a_rerun_adds_nothing(

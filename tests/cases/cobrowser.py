@@ -106,12 +106,19 @@ def server_midnight(day: dt.date, timezone: str = COBROWSER_TZ) -> str:
     return dt.datetime.combine(day, dt.time(), tzinfo=ZoneInfo(timezone)).isoformat()
 
 
+def one_closed_day_a_week(day: dt.date) -> bool:
+    """A local day in seven without conversations, so the suites' windows meet empty ones
+    (the demo's emulator has no such days)."""
+    return day.toordinal() % 7 == 3
+
+
 def make_app(**changes: t.Any) -> CoBrowserEmulator:
-    """The emulator the tests use (a CCC account in the test time zone)."""
+    """The emulator the tests use (a CCC account in the test time zone, a day off a week)."""
     settings: dict[str, t.Any] = {
         "user": COBROWSER_USER,
         "api_key": COBROWSER_KEY,
         "timezone": COBROWSER_TZ,
+        "closed_days": one_closed_day_a_week,
     }
     settings.update(changes)
     return CoBrowserEmulator(**settings)

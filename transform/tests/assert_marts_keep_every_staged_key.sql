@@ -5,13 +5,19 @@
 {% if var('contact_center__oct8ne_enabled') %}
   {% do checks.append(("fct_conversations", "oct8ne", "select count(distinct session_id) from " ~ ref('stg_oct8ne__sessions'))) %}
   {% do checks.append(("dim_agents", "oct8ne", "select count(distinct agent_id) from " ~ ref('stg_oct8ne__sessions'))) %}
+  {#- an agent day per person (not the bot) and UTC day with an attended session -#}
+  {% do checks.append(("fct_agent_days", "oct8ne",
+      "select count(*) from (select distinct agent_id, cast(started_at as date) as d from " ~ ref('stg_oct8ne__sessions')
+      ~ " where is_attended and coalesce(agent_type, '') <> 'Bot' and agent_id is not null) as agent_days")) %}
 {% endif %}
 {% if var('contact_center__cobrowser_enabled') %}
   {% do checks.append(("fct_conversations", "cobrowser", "select count(distinct conversation_id) from " ~ ref('stg_cobrowser__conversations'))) %}
   {% do checks.append(("dim_agents", "cobrowser", "select count(distinct agent_id) from " ~ ref('stg_cobrowser__agents'))) %}
   {% do checks.append(("fct_agent_days", "cobrowser",
       "select count(*) from (select agent_id, cast(session_started_at as date) as d from " ~ ref('stg_cobrowser__agent_performance')
-      ~ " union select agent_id, cast(started_at as date) from " ~ ref('stg_cobrowser__agent_activity') ~ ") as agent_days")) %}
+      ~ " union select agent_id, cast(started_at as date) from " ~ ref('stg_cobrowser__agent_activity')
+      ~ " union select agent_id, cast(started_at as date) from " ~ ref('stg_cobrowser__conversations')
+      ~ " where agent_id is not null) as agent_days")) %}
 {% endif %}
 {% if var('contact_center__chattonic_enabled') %}
   {% do checks.append(("fct_agent_days", "chattonic",

@@ -1,16 +1,18 @@
 -- One row per agent per platform with the latest name and status known. The vendors' agent
 -- lists where they have one (CoBrowser, 8x8 snapshots, Chat-Tonic operators), else the
--- agents seen in conversations (Oct8ne exports no agent list).
+-- agents seen in conversations (Oct8ne exports no agent list). is_bot: a bot, never ranked
+-- among agents (CoBrowser's, Chat-Tonic's and 8x8's agent lists hold people only).
 -- built when one of its vendors is enabled
 {{ config(enabled=(var('contact_center__oct8ne_enabled', true) or var('contact_center__cobrowser_enabled', true) or var('contact_center__chattonic_enabled', true) or var('contact_center__eight_by_eight_enabled', true))) }}
 {% set branches = [] %}
 
 {% if var('contact_center__oct8ne_enabled') %}
 {% set oct8ne %}
+-- Oct8ne names its bot's sessions' agentType Bot (its export's agentType filter)
 select 'oct8ne' as platform, agent_id, agent_name, cast(null as {{ dbt.type_string() }}) as status,
-  started_at as last_seen_at, 1 as _latest_first
+  started_at as last_seen_at, coalesce(agent_type = 'Bot', false) as is_bot, 1 as _latest_first
 from (
-  select agent_id, agent_name, started_at,
+  select agent_id, agent_name, agent_type, started_at,
     row_number() over (partition by agent_id order by started_at desc) as _rank
   from {{ ref('stg_oct8ne__sessions') }}
   where agent_id is not null
@@ -24,7 +26,7 @@ where _rank = 1
 {% set cobrowser %}
 select 'cobrowser' as platform, agent_id, agent_name,
   case when is_disabled then 'disabled' else 'enabled' end as status,
-  _loaded_at as last_seen_at, 1 as _latest_first
+  _loaded_at as last_seen_at, false as is_bot, 1 as _latest_first
 from {{ ref('stg_cobrowser__agents') }}
 {% endset %}
 {% do branches.append(cobrowser) %}
@@ -33,7 +35,7 @@ from {{ ref('stg_cobrowser__agents') }}
 {% if var('contact_center__chattonic_enabled') %}
 {% set chattonic %}
 select 'chattonic' as platform, agent_id, agent_name, status,
-  cast(activity_date as {{ dbt.type_timestamp() }}) as last_seen_at,
+  cast(activity_date as {{ dbt.type_timestamp() }}) as last_seen_at, false as is_bot,
   row_number() over (partition by agent_id order by activity_date desc) as _latest_first
 from {{ ref('stg_chattonic__operator_stats_daily') }}
 {% endset %}
@@ -43,6 +45,7 @@ from {{ ref('stg_chattonic__operator_stats_daily') }}
 {% if var('contact_center__eight_by_eight_enabled') %}
 {% set eight_by_eight %}
 select '8x8' as platform, agent_id, agent_name, status, snapshot_at as last_seen_at,
+  false as is_bot,
   row_number() over (partition by agent_id order by snapshot_at desc) as _latest_first
 from {{ ref('stg_eight_by_eight__agents') }}
 {% endset %}
@@ -59,6 +62,7 @@ select
   {{ agent_key('platform', 'agent_id') }} as agent_key,
   agent_name,
   status,
-  last_seen_at
+  last_seen_at,
+  is_bot
 from agents
 where _latest_first = 1

@@ -1,8 +1,13 @@
--- One row per agent per day: how long each agent was online and available, how long they
--- spent handling conversations and how many they took. Days are the vendor's days: the
--- account's time zone for Chat-Tonic, UTC for CoBrowser's and 8x8's timestamps.
+-- One row per agent per day: how long each agent was online, available and busy (the
+-- vendor's status time: Chat-Tonic, CoBrowser, 8x8) and the conversations they handled
+-- (fct_conversations: Oct8ne, CoBrowser, and any vendor added to the conversation grain).
+-- Status days are the vendor's days (the account's time zone for Chat-Tonic, UTC for
+-- CoBrowser's and 8x8's timestamps); conversation days are UTC days of started_at.
+-- conversations_handled is the vendor's own agent-report count, handled is ours from
+-- fct_conversations: _marts.yml says why they differ. Bots (Oct8ne's) are not agents here.
 -- built when one of its vendors is enabled
-{{ config(enabled=(var('contact_center__chattonic_enabled', true) or var('contact_center__cobrowser_enabled', true) or var('contact_center__eight_by_eight_enabled', true))) }}
+{{ config(enabled=(var('contact_center__oct8ne_enabled', true) or var('contact_center__chattonic_enabled', true) or var('contact_center__cobrowser_enabled', true) or var('contact_center__eight_by_eight_enabled', true))) }}
+{% set conversations_enabled = var('contact_center__oct8ne_enabled') or var('contact_center__cobrowser_enabled') or var('contact_center__jaicp_enabled') %}
 {% set branches = [] %}
 
 {% if var('contact_center__chattonic_enabled') %}
@@ -15,6 +20,9 @@ select
   free_seconds as available_seconds,
   handling_seconds,
   away_seconds as break_seconds,
+  -- assumption: Chat-Tonic documents these by example only; online time that is neither
+  -- free (no conversation) nor away is busy
+  online_seconds - coalesce(free_seconds, 0) - coalesce(away_seconds, 0) as busy_seconds,
   conversations_assigned as conversations_handled
 from {{ ref('stg_chattonic__operator_stats_daily') }}
 {% endset %}
@@ -31,6 +39,8 @@ select
   performance.available_seconds,
   performance.handling_seconds,
   performance.break_seconds,
+  -- openDuration: time during which any of the agent's chats was open (not a sum per chat)
+  performance.handling_seconds as busy_seconds,
   performance.conversations_handled
 from (
   select
@@ -84,6 +94,8 @@ select
   day_available_seconds as available_seconds,
   day_processing_seconds as handling_seconds,
   day_break_seconds as break_seconds,
+  -- processing: handling and wrap-up (8x8's busy time adds the offering seconds it does not give)
+  day_processing_seconds as busy_seconds,
   day_accepted as conversations_handled
 from (
   select
@@ -99,8 +111,66 @@ where _latest_first = 1
 {% do branches.append(eight_by_eight) %}
 {% endif %}
 
-with agent_days as (
+with status_days as (
+  {%- if branches %}
   {{ union_platforms(branches) }}
+  {%- else %}
+  select
+    cast(null as {{ dbt.type_string() }}) as platform, cast(null as {{ dbt.type_string() }}) as agent_id,
+    cast(null as date) as activity_date, cast(null as {{ dbt.type_bigint() }}) as online_seconds,
+    cast(null as {{ dbt.type_bigint() }}) as available_seconds, cast(null as {{ dbt.type_bigint() }}) as handling_seconds,
+    cast(null as {{ dbt.type_bigint() }}) as break_seconds, cast(null as {{ dbt.type_bigint() }}) as busy_seconds,
+    cast(null as {{ dbt.type_bigint() }}) as conversations_handled
+  where 1 = 0
+  {%- endif %}
+),
+
+conversation_days as (
+  {%- if conversations_enabled %}
+  -- conversations a person (not a bot) took, by the UTC day they started
+  select
+    platform,
+    agent_id,
+    started_on as activity_date,
+    count(*) as handled,
+    sum(handle_seconds) as handle_seconds_total,
+    count(handle_seconds) as handle_seconds_known
+  from {{ ref('fct_conversations') }}
+  where attended and not handled_by_bot and agent_id is not null
+  group by 1, 2, 3
+  {%- else %}
+  select
+    cast(null as {{ dbt.type_string() }}) as platform, cast(null as {{ dbt.type_string() }}) as agent_id,
+    cast(null as date) as activity_date, 0 as handled, 0 as handle_seconds_total, 0 as handle_seconds_known
+  where 1 = 0
+  {%- endif %}
+),
+
+agent_days as (
+  select
+    coalesce(status_days.platform, conversation_days.platform) as platform,
+    coalesce(status_days.agent_id, conversation_days.agent_id) as agent_id,
+    coalesce(status_days.activity_date, conversation_days.activity_date) as activity_date,
+    status_days.online_seconds,
+    status_days.available_seconds,
+    status_days.handling_seconds,
+    status_days.break_seconds,
+    status_days.busy_seconds,
+    status_days.conversations_handled,
+    -- a vendor with agents on the conversation grain took none that day: 0; one without: null
+    case
+      when conversation_days.handled is not null then conversation_days.handled
+      when coalesce(status_days.platform, conversation_days.platform) in (
+        select distinct platform from conversation_days
+      ) then 0
+    end as handled,
+    conversation_days.handle_seconds_total,
+    conversation_days.handle_seconds_known
+  from status_days
+  full outer join conversation_days
+    on status_days.platform = conversation_days.platform
+    and status_days.agent_id = conversation_days.agent_id
+    and status_days.activity_date = conversation_days.activity_date
 )
 
 select
@@ -112,8 +182,11 @@ select
   cast(available_seconds as {{ dbt.type_bigint() }}) as available_seconds,
   cast(handling_seconds as {{ dbt.type_bigint() }}) as handling_seconds,
   cast(break_seconds as {{ dbt.type_bigint() }}) as break_seconds,
+  cast(busy_seconds as {{ dbt.type_bigint() }}) as busy_seconds,
   cast(conversations_handled as {{ dbt.type_bigint() }}) as conversations_handled,
-  case
-    when online_seconds > 0 then cast(handling_seconds as {{ dbt.type_float() }}) / online_seconds
-  end as utilisation
+  cast(handled as {{ dbt.type_bigint() }}) as handled,
+  cast(handle_seconds_total as {{ dbt.type_bigint() }}) as handle_seconds_total,
+  {{ kpi_average_seconds('handle_seconds_total', 'handle_seconds_known') }} as aht_seconds,
+  {{ kpi_occupancy('busy_seconds', 'online_seconds') }} as occupancy,
+  {{ kpi_ratio('handling_seconds', 'online_seconds') }} as utilisation
 from agent_days

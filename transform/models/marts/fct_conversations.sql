@@ -1,27 +1,42 @@
 -- One row per conversation (a chat session, a CoBrowser conversation, a JAICP bot session)
--- across the enabled vendors, in one vocabulary.
+-- across the enabled vendors, in one vocabulary. The per-conversation queue columns
+-- (entered_queue, was_answered, was_abandoned, wait_seconds, handle_seconds) are the inputs of
+-- the interval KPIs (fct_queue_intervals): a vendor added here feeds them with no change to
+-- the formulas. A branch must give every column of the `conversations` select below, in order
+-- (null where the vendor cannot say; _marts.yml says what each means).
 -- built when one of its vendors is enabled
 {{ config(enabled=(var('contact_center__oct8ne_enabled', true) or var('contact_center__cobrowser_enabled', true) or var('contact_center__jaicp_enabled', true))) }}
 {% set branches = [] %}
 
 {% if var('contact_center__oct8ne_enabled') %}
 {% set oct8ne %}
+-- Oct8ne has no queues: one queue per department. A session attended by the bot
+-- (agentType Bot) never entered the human queue.
 select
   'oct8ne' as platform,
   session_id as conversation_id,
   started_at,
   ended_at,
   duration_seconds,
+  department_id as queue_id,
+  department_name as queue_name,
   wait_seconds,
+  cast(null as {{ dbt.type_bigint() }}) as first_response_seconds,
+  case when is_attended then duration_seconds end as handle_seconds,
   channel,
   agent_id,
   visitor_id as visitor_or_client_id,
   message_count,
   is_attended as attended,
+  coalesce(is_attended and agent_type = 'Bot', false) as handled_by_bot,
+  coalesce(is_assistance_requested, false) as requested_agent,
+  coalesce(is_sale, false) as is_sale,
+  cast(sale_amount as {{ dbt.type_numeric() }}) as sale_amount,
+  cast(rating as {{ dbt.type_bigint() }}) as rating,
   case
-    when is_sale then 'sale'
+    when is_assistance_requested and not is_attended then 'unattended'
+    when is_attended and is_sale then 'sale'
     when is_attended then 'attended'
-    when is_assistance_requested then 'unattended'
     else 'no_request'
   end as outcome
 from {{ ref('stg_oct8ne__sessions') }}
@@ -31,38 +46,65 @@ from {{ ref('stg_oct8ne__sessions') }}
 
 {% if var('contact_center__cobrowser_enabled') %}
 {% set cobrowser %}
+-- CoBrowser has no queues: one queue per account (its website). A visitor's own request
+-- (ask_reactive) waits for an agent's accept (decisionTime); a proactive invitation is the
+-- agent's, so it never queued and its decisionTime is the visitor's, not a wait.
 select
   'cobrowser' as platform,
-  conversation_id,
-  started_at,
-  ended_at,
-  duration_seconds,
-  wait_seconds,
-  channel,
-  agent_id,
-  visitor_id as visitor_or_client_id,
-  message_count,
-  agent_id is not null as attended,
-  coalesce('successcode_' || success_code, 'unknown') as outcome
-from {{ ref('stg_cobrowser__conversations') }}
+  conversations.conversation_id,
+  conversations.started_at,
+  conversations.ended_at,
+  conversations.duration_seconds,
+  conversations.account_id as queue_id,
+  accounts.account_name as queue_name,
+  case when conversations.request_type = 'ask_reactive' then conversations.decision_seconds end
+    as wait_seconds,
+  conversations.wait_seconds as first_response_seconds,
+  case when conversations.agent_id is not null then conversations.duration_seconds end
+    as handle_seconds,
+  conversations.channel,
+  conversations.agent_id,
+  conversations.visitor_id as visitor_or_client_id,
+  conversations.message_count,
+  conversations.agent_id is not null as attended,
+  false as handled_by_bot,
+  coalesce(conversations.request_type = 'ask_reactive', false) as requested_agent,
+  false as is_sale,
+  cast(null as {{ dbt.type_numeric() }}) as sale_amount,
+  cast(null as {{ dbt.type_bigint() }}) as rating,
+  coalesce('successcode_' || conversations.success_code, 'unknown') as outcome
+from {{ ref('stg_cobrowser__conversations') }} as conversations
+left join {{ ref('stg_cobrowser__accounts') }} as accounts
+  on conversations.account_id = accounts.account_id
 {% endset %}
 {% do branches.append(cobrowser) %}
 {% endif %}
 
 {% if var('contact_center__jaicp_enabled') %}
 {% set jaicp %}
+-- A JAICP session is the bot's: no human queue. (Sessions switched to an operator are the
+-- JAICP switched-session staging model's, to be added here as entered_queue rows.)
 select
   'jaicp' as platform,
   session_id as conversation_id,
   started_at,
   ended_at,
   duration_seconds,
+  cast(null as {{ dbt.type_string() }}) as queue_id,
+  cast(null as {{ dbt.type_string() }}) as queue_name,
   cast(null as {{ dbt.type_bigint() }}) as wait_seconds,
+  cast(null as {{ dbt.type_bigint() }}) as first_response_seconds,
+  cast(null as {{ dbt.type_bigint() }}) as handle_seconds,
   channel,
   cast(null as {{ dbt.type_string() }}) as agent_id,
   client_id as visitor_or_client_id,
   message_count,
   true as attended,
+  true as handled_by_bot,
+  false as requested_agent,
+  false as is_sale,
+  cast(null as {{ dbt.type_numeric() }}) as sale_amount,
+  cast(null as {{ dbt.type_bigint() }}) as rating,
   'bot' as outcome
 from {{ ref('stg_jaicp__sessions') }}
 {% endset %}
@@ -71,6 +113,14 @@ from {{ ref('stg_jaicp__sessions') }}
 
 with conversations as (
   {{ union_platforms(branches) }}
+),
+
+flagged as (
+  select
+    conversations.*,
+    requested_agent and not handled_by_bot as entered_queue,
+    requested_agent and not handled_by_bot and attended as was_answered
+  from conversations
 )
 
 select
@@ -79,13 +129,27 @@ select
   started_at,
   ended_at,
   cast(started_at as date) as started_on,
+  {{ to_reporting_timezone('started_at') }} as started_at_local,
+  cast({{ to_reporting_timezone('started_at') }} as date) as started_on_local,
   duration_seconds,
+  queue_id,
+  queue_name,
   wait_seconds,
+  first_response_seconds,
+  handle_seconds,
   channel,
   agent_id,
   case when agent_id is not null then {{ agent_key('platform', 'agent_id') }} end as agent_key,
   visitor_or_client_id,
   message_count,
   attended,
+  handled_by_bot,
+  requested_agent,
+  entered_queue,
+  was_answered,
+  entered_queue and not was_answered as was_abandoned,
+  is_sale,
+  sale_amount,
+  rating,
   outcome
-from conversations
+from flagged

@@ -1,3 +1,5 @@
+-- built when its vendor is enabled (a team's vars reach an installed package from here)
+{{ config(enabled=var('contact_center__chattonic_enabled', true)) }}
 -- Chat-Tonic's dashboard, one row per hour (UTC start of the hour).
 with dashboard as (
   {{ deduplicated(source('chattonic', 'dashboard_hourly'), ['hour']) }}

@@ -1,3 +1,5 @@
+-- built when its vendor is enabled (a team's vars reach an installed package from here)
+{{ config(enabled=var('contact_center__chattonic_enabled', true)) }}
 -- Chat-Tonic operator statistics, one row per operator per day (the day of the account's
 -- `timezone`, as the tap asked for it). Times are seconds.
 with stats as (

@@ -1,3 +1,5 @@
+-- built when its vendor is enabled (a team's vars reach an installed package from here)
+{{ config(enabled=var('contact_center__cobrowser_enabled', true)) }}
 -- CoBrowser agents' online/offline states, one row per state change.
 with activity as (
   {{ deduplicated(source('cobrowser', 'agent_activity'), ['activity_id']) }}

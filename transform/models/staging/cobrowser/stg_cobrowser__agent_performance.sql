@@ -1,3 +1,5 @@
+-- built when its vendor is enabled (a team's vars reach an installed package from here)
+{{ config(enabled=var('contact_center__cobrowser_enabled', true)) }}
 -- CoBrowser agent performance: one row per agent login session and preset (durations in
 -- seconds).
 with performance as (

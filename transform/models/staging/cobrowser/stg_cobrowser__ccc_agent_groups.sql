@@ -1,3 +1,5 @@
+-- built when its vendor is enabled (a team's vars reach an installed package from here)
+{{ config(enabled=var('contact_center__cobrowser_enabled', true)) }}
 -- Which CCC agent is in which CCC group.
 {{ config(enabled=(var('contact_center__cobrowser_ccc_enabled', true) and var('contact_center__cobrowser_enabled', true))) }}
 with raw_rows as (

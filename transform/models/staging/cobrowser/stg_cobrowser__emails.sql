@@ -1,3 +1,5 @@
+-- built when its vendor is enabled (a team's vars reach an installed package from here)
+{{ config(enabled=var('contact_center__cobrowser_enabled', true)) }}
 -- E-mails sent from CoBrowser (mostly transcripts).
 with raw_rows as (
   {{ deduplicated(source('cobrowser', 'emails'), ['id']) }}

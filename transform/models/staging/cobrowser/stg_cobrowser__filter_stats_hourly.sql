@@ -1,3 +1,5 @@
+-- built when its vendor is enabled (a team's vars reach an installed package from here)
+{{ config(enabled=var('contact_center__cobrowser_enabled', true)) }}
 -- CoBrowser proactive invitations per filter per hour.
 with raw_rows as (
   {{ deduplicated(source('cobrowser', 'filter_stats_hourly'), ['id', 'hourBegin_time']) }}

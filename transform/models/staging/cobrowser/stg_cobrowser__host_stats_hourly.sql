@@ -1,3 +1,5 @@
+-- built when its vendor is enabled (a team's vars reach an installed package from here)
+{{ config(enabled=var('contact_center__cobrowser_enabled', true)) }}
 -- CoBrowser traffic and chat requests per website (host) per hour.
 with raw_rows as (
   {{ deduplicated(source('cobrowser', 'host_stats_hourly'), ['host_id', 'hourBegin_time']) }}

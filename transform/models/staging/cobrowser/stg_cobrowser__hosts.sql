@@ -1,3 +1,5 @@
+-- built when its vendor is enabled (a team's vars reach an installed package from here)
+{{ config(enabled=var('contact_center__cobrowser_enabled', true)) }}
 -- CoBrowser websites (hosts) of the accounts (reference list).
 with raw_rows as (
   {{ deduplicated(source('cobrowser', 'hosts'), ['id']) }}

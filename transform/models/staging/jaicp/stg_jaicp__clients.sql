@@ -1,3 +1,5 @@
+-- built when its vendor is enabled (a team's vars reach an installed package from here)
+{{ config(enabled=var('contact_center__jaicp_enabled', true)) }}
 -- JAICP clients (the project's end users), one row per client: the Reporter API's
 -- ClientExtendedInfo, whose id (a string) is the client's id in its channel.
 with clients as (

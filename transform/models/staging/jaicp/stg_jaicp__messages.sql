@@ -1,3 +1,5 @@
+-- built when its vendor is enabled (a team's vars reach an installed package from here)
+{{ config(enabled=var('contact_center__jaicp_enabled', true)) }}
 -- JAICP messages: one row per client question and the bot's answer (the Reporter API's
 -- ExtendedMessage / Message). processing time is in milliseconds, as JAICP sends it; the
 -- delivery status is sent only when messages are read by session.

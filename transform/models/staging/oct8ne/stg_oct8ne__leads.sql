@@ -1,3 +1,5 @@
+-- built when its vendor is enabled (a team's vars reach an installed package from here)
+{{ config(enabled=var('contact_center__oct8ne_enabled', true)) }}
 -- Oct8ne leads (contact details left by visitors), one row per lead.
 with leads as (
   {{ deduplicated(source('oct8ne', 'leads'), ['leadId']) }}

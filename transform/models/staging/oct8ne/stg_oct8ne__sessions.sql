@@ -1,3 +1,5 @@
+-- built when its vendor is enabled (a team's vars reach an installed package from here)
+{{ config(enabled=var('contact_center__oct8ne_enabled', true)) }}
 -- Oct8ne chat sessions in the shared vocabulary. Durations are exported as whole seconds
 -- (durationFormat=1); Oct8ne is a website chat, so every session is channel web_chat.
 with sessions as (

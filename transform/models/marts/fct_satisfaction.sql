@@ -1,0 +1,46 @@
+-- One row per rating or survey response, on one scale: score_normalized is 0 (worst) to 1
+-- (best) whatever the vendor's scale. Sources today: Oct8ne's session rating (1-5 stars).
+-- Chat-Tonic's statistics carry only averages (an operator-day NPS with its response count,
+-- an hourly CSAT), not responses: they feed Chat-Tonic's rows here once its conversations
+-- (with their survey answers) are loaded; 8x8's post-call surveys likewise. _marts.yml says
+-- how to add a source.
+-- built when one of its vendors is enabled
+{{ config(enabled=var('contact_center__oct8ne_enabled', true)) }}
+{% set branches = [] %}
+
+{% if var('contact_center__oct8ne_enabled') %}
+{% set oct8ne %}
+-- Oct8ne's export has no rating time: a rating is given at the end of the session
+select
+  'oct8ne' as platform,
+  session_id as conversation_id,
+  ended_at as responded_at,
+  'rating' as kind,
+  cast(rating as {{ dbt.type_float() }}) as score,
+  1 as scale_min,
+  5 as scale_max,
+  agent_id
+from {{ ref('stg_oct8ne__sessions') }}
+where rating is not null
+{% endset %}
+{% do branches.append(oct8ne) %}
+{% endif %}
+
+with responses as (
+  {{ union_platforms(branches) }}
+)
+
+select
+  platform,
+  conversation_id,
+  responded_at,
+  kind,
+  score,
+  cast(scale_min as {{ dbt.type_float() }}) as scale_min,
+  cast(scale_max as {{ dbt.type_float() }}) as scale_max,
+  {{ kpi_ratio('score - scale_min', 'scale_max - scale_min') }} as score_normalized,
+  -- CSAT as the industry counts it: the share of responses in the top two points of the scale
+  case when score >= scale_max - 1 then 1 else 0 end as is_satisfied,
+  agent_id,
+  case when agent_id is not null then {{ agent_key('platform', 'agent_id') }} end as agent_key
+from responses

@@ -20,7 +20,7 @@ from tests.tap_cases import TAP_CASES, TapCase
 DAYS = 9
 
 
-@pytest.fixture(params=TAP_CASES, ids=lambda case: case.tap)
+@pytest.fixture(params=TAP_CASES, ids=lambda case: case.name)
 def case(request: pytest.FixtureRequest) -> TapCase:
     return request.param
 

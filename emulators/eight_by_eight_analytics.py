@@ -1,0 +1,872 @@
+"""8x8's "Analytics for Contact Center" Historical Metrics API v8 on loopback.
+
+Built from 8x8's published files (8x8Cloud/public-developer-docs, commit
+859e59a3afa3d40d41ac7ed8f3e33edbe4196baa; see docs/8x8-analytics.md): the OpenAPI description
+`docs_oas/analytics/8x8_analytics_for_contact_center_historical_metrics_api.json` ("the
+OpenAPI file" below) for every served shape, the detailed- and summary-report guides for the
+flow and the metric names, and `oauth-authentication-for-8x8-xcaas-apis.md` for the token.
+Where the files disagree the OpenAPI file wins (e.g. `POST /detailed-reports` answers an
+*array* of `ResourceOfStatusResponse`, the guide shows one object).
+
+Served:
+- `POST /oauth/v2/token`: basic auth `key:secret`, form `grant_type=client_credentials` →
+  the guide's token body (`expires_in` as a string of seconds). Tokens expire on the
+  emulator's clock; an unknown or expired token gets 401.
+- `[/eu|/au|/ca]/analytics/cc/v8/historical-metrics/...` for the tenant's region only (another
+  region's prefix: 404, as a tenant unknown there);
+- `X-Tenant-Info` required (400 with the guide's messages) when `tenant_ids` is set;
+- a `timezone` not configured on the tenant: 400 (the message is assumed: none is published);
+- `POST /` (summary, `ReportDefinitionRequest`) → `ResourceOfStatusResponse` IN_PROGRESS;
+  `GET /{id}/status` answers IN_PROGRESS `polls_before_done` times, then DONE (or FAILED /
+  never DONE when injected); `GET /{id}/data?page&size` → `ResourceOfApiReportResponse`
+  (`Row` of `RowItem`, values always strings) with `X-Page`, `X-Page-Size`,
+  `X-Total-Pages`, `X-Total-Elements`, `Link rel="next"`; a report's JSON data stops at
+  `json_cap` (10,000) records, silently, as the guide warns;
+- the summary guide's granularity rules (≤ a week: 15m/30m/hour/day/none; ≤ a month:
+  none/hour/day/week; longer: none/month/year): another granularity is a 400;
+- `POST /detailed-reports` (`DetailedReportDefinitionRequest`) → `[ResourceOfStatusResponse]`
+  DONE (FAILED when injected); `GET /detailed-reports/{id}/data?size&lastDocumentId` →
+  `ResourceOfDetailedApiReportResponse` (`DetailedRow` of `DetailedRowItem`), paged by the
+  `Last-Document-Id` header (absent on the last page, with `Link`).
+
+Synthetic data: interactions over the queues, deterministic per UTC day (every fifth day
+empty), with realistic outcomes (about 8% short abandons under 5 s, 10% longer abandons, the
+rest answered, a third of those after the 20 s SLA threshold), and agent status changes.
+An interaction whose finish lies after the emulator's "now" is served partial with
+`ongoing: true` (only with `reportSettings.showOngoingInteractions`); `advance()` moves "now"
+so a later run sees it finished.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import itertools
+import json
+import random
+import threading
+import typing as t
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from emulators.framework import EmulatorApp, Reply, Request
+
+TOKEN_PATH = "/oauth/v2/token"
+HISTORICAL = "/analytics/cc/v8/historical-metrics"
+REGION_PREFIX = {"us": "", "eu": "/eu", "au": "/au", "ca": "/ca"}
+SLA_SECONDS = 20
+SHORT_ABANDON_SECONDS = 5
+JSON_CAP = 10_000
+
+QUEUES = (
+    ("116", "Tech Support", "Phone"),
+    ("117", "Sales Line", "Phone"),
+    ("118", "Web Chat", "Chat"),
+    ("119", "Billing Mail", "Email"),
+)
+AGENTS = (
+    ("ag1001", "Marie Sanders", "108", "Support"),
+    ("ag1002", "Tomás Herrera", "108", "Support"),
+    ("ag1003", "Aiko Tanaka", "109", "Sales"),
+    ("ag1004", "Peter O'Neil", "109", "Sales"),
+)
+#: the glossary's duration metrics served as `{"value": ms, "ongoing": bool}` (detailed guide)
+DURATION_OBJECTS = (
+    "queueWaitDuration",
+    "ivrTreatmentDuration",
+    "interactionDuration",
+    "customerJourneyDuration",
+)
+DETAILED_TYPES = ("detailed-reports-interaction-details", "detailed-reports-agent-status-change")
+SUMMARY_TYPES = ("queue-interactions-summary", "agent-interactions-summary",
+                 "agent-status-time-on-status")  # fmt: skip
+GRANULARITY_RULES = (
+    (dt.timedelta(days=7), {"15m", "30m", "hour", "day", "none"}),
+    (dt.timedelta(days=31), {"none", "hour", "day", "week"}),
+    (dt.timedelta.max, {"none", "month", "year"}),
+)
+GRANULARITY_MINUTES = {"15m": 15, "30m": 30, "hour": 60}
+
+
+def _ms(seconds: float) -> int:
+    return round(seconds * 1000)
+
+
+def _iso(instant: dt.datetime, tz: dt.tzinfo) -> str:
+    """An instant as the API writes it: local time with its offset and milliseconds."""
+    return instant.astimezone(tz).isoformat(timespec="milliseconds")
+
+
+@dataclass(frozen=True)
+class Interaction:
+    """One synthetic interaction (ground truth), times in UTC."""
+
+    interaction_id: str
+    created: dt.datetime
+    queue_id: str
+    queue_name: str
+    media: str
+    wait: float
+    outcome: str  # "answered", "abandoned", "short_abandoned"
+    handle: float
+    hold: float
+    wrap_up: float
+    agent: tuple[str, str, str, str] | None
+
+    @property
+    def queued_until(self) -> dt.datetime:
+        return self.created + dt.timedelta(seconds=self.wait)
+
+    @property
+    def finished(self) -> dt.datetime:
+        """When the interaction ends (the customer leaves or the agent ends handling)."""
+        return self.queued_until + dt.timedelta(seconds=self.handle)
+
+    @property
+    def wrapped_up(self) -> dt.datetime:
+        return self.finished + dt.timedelta(seconds=self.wrap_up)
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """One synthetic agent status change (ground truth), in UTC."""
+
+    agent: tuple[str, str, str, str]
+    at: dt.datetime
+    status: str
+    code: tuple[str, str] | None = None
+
+
+class AnalyticsData:
+    """Deterministic interactions and status changes per UTC day."""
+
+    def __init__(self, per_day: int = 12) -> None:
+        self.per_day = per_day
+
+    @staticmethod
+    def _rng(*parts: t.Any) -> random.Random:
+        seed = hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()
+        return random.Random(int(seed[:16], 16))
+
+    def interactions_on(self, day: dt.date) -> list[Interaction]:
+        """The interactions created on UTC `day` (every fifth day has none)."""
+        if day.toordinal() % 5 == 2:
+            return []
+        rng = self._rng("interactions", day.isoformat())
+        count = self.per_day + day.toordinal() % 5
+        midnight = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+        rows = []
+        for n in range(count):
+            queue_id, queue_name, media = QUEUES[rng.randrange(len(QUEUES))]
+            created = midnight + dt.timedelta(seconds=rng.randrange(6 * 3600, 22 * 3600))
+            roll = rng.random()
+            agent = AGENTS[rng.randrange(len(AGENTS))]
+            if roll < 0.08:
+                outcome, wait, handle, agent_or_none = (
+                    "short_abandoned",
+                    rng.uniform(1, 4.5),
+                    0,
+                    None,
+                )
+            elif roll < 0.18:
+                outcome, wait, handle, agent_or_none = "abandoned", rng.uniform(8, 150), 0, None
+            else:
+                fast = rng.random() < 0.66
+                wait = rng.uniform(2, SLA_SECONDS - 1) if fast else rng.uniform(25, 240)
+                handle = (
+                    rng.uniform(3 * 3600, 20 * 3600) if media == "Email" else rng.uniform(60, 900)
+                )
+                outcome, agent_or_none = "answered", agent
+            answered = outcome == "answered"
+            rows.append(
+                Interaction(
+                    interaction_id=f"int-{day:%Y%m%d}-{n:04d}-{media.lower()}-01-emulator",
+                    created=created.replace(microsecond=rng.randrange(1000) * 1000),
+                    queue_id=queue_id,
+                    queue_name=queue_name,
+                    media=media,
+                    wait=wait,
+                    outcome=outcome,
+                    handle=handle,
+                    hold=rng.uniform(0, 60) if answered and media == "Phone" else 0.0,
+                    wrap_up=rng.uniform(10, 90) if answered else 0.0,
+                    agent=agent_or_none,
+                )
+            )
+        return sorted(rows, key=lambda row: row.created)
+
+    def status_changes_on(self, day: dt.date) -> list[StatusChange]:
+        """Each agent's shift on UTC `day`: log in, available, a break, log out."""
+        if day.toordinal() % 5 == 2:
+            return []
+        midnight = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+        rows = []
+        for index, agent in enumerate(AGENTS):
+            start = midnight + dt.timedelta(hours=7 + index, minutes=day.day % 30)
+            rows += [
+                StatusChange(agent, start, "loggedIn"),
+                StatusChange(agent, start + dt.timedelta(seconds=5), "available"),
+                StatusChange(agent, start + dt.timedelta(hours=3), "onBreak", ("12", "Lunch")),
+                StatusChange(agent, start + dt.timedelta(hours=3, minutes=40), "available"),
+                StatusChange(agent, start + dt.timedelta(hours=8), "loggedOut"),
+            ]
+        return sorted(rows, key=lambda row: (row.at, row.agent[0]))
+
+    def interactions_between(self, start: dt.datetime, end: dt.datetime) -> list[Interaction]:
+        """Interactions created in [start, end] (UTC)."""
+        days = _utc_days(start, end)
+        return [i for d in days for i in self.interactions_on(d) if start <= i.created <= end]
+
+    def status_changes_between(self, start: dt.datetime, end: dt.datetime) -> list[StatusChange]:
+        """Status changes in [start, end] (UTC)."""
+        days = _utc_days(start, end)
+        return [c for d in days for c in self.status_changes_on(d) if start <= c.at <= end]
+
+
+def _utc_days(start: dt.datetime, end: dt.datetime) -> list[dt.date]:
+    first, last = start.astimezone(dt.UTC).date(), end.astimezone(dt.UTC).date()
+    return [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+@dataclass
+class Report:
+    """One created report: its definition, rows computed when DONE, its status polls."""
+
+    id: int
+    detailed: bool
+    definition: dict[str, t.Any]
+    rows: list[dict[str, t.Any]] = field(default_factory=list)
+    polls: int = 0
+    outcome: str = "DONE"
+
+
+class AnalyticsEmulator(EmulatorApp):
+    """The Historical Metrics API v8 and its OAuth token endpoint, for one tenant."""
+
+    name = "8x8-analytics"
+
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        api_secret: str,
+        region: str = "us",
+        tenant_ids: tuple[str, ...] = (),
+        timezones: tuple[str, ...] = ("UTC",),
+        token_lifetime: float = 1799,
+        polls_before_done: int = 2,
+        json_cap: int = JSON_CAP,
+        data: AnalyticsData | None = None,
+    ) -> None:
+        self.api_key, self.api_secret = api_key, api_secret
+        self.region = region
+        self.tenant_ids = tenant_ids
+        self.timezones = timezones
+        self.token_lifetime = token_lifetime
+        self.polls_before_done = polls_before_done
+        self.json_cap = json_cap
+        self.data = data or AnalyticsData()
+        #: added to the wall clock: `advance()` lets ongoing interactions finish
+        self.offset = dt.timedelta()
+        #: outcome of the next reports created: "FAILED" or "NEVER" (status stays IN_PROGRESS)
+        self.next_outcomes: list[str] = []
+        self.tokens: dict[str, dt.datetime] = {}
+        self.reports: dict[int, Report] = {}
+        self._ids = itertools.count(2_710_192)
+        self._lock = threading.Lock()
+
+    # -- controls ------------------------------------------------------------------------
+
+    def now(self) -> dt.datetime:
+        """The emulator's "now" (UTC)."""
+        return dt.datetime.now(dt.UTC) + self.offset
+
+    def advance(self, seconds: float) -> None:
+        """Move "now" forward: interactions ongoing before may have finished."""
+        self.offset += dt.timedelta(seconds=seconds)
+
+    def fail_next_reports(self, outcome: str, count: int = 1) -> None:
+        """The next `count` reports end FAILED, or never finish ("NEVER")."""
+        self.next_outcomes += [outcome] * count
+
+    def expire_tokens(self) -> None:
+        """Every issued token expires now."""
+        with self._lock:
+            self.tokens = dict.fromkeys(self.tokens, self.now() - dt.timedelta(seconds=1))
+
+    # -- ground truth --------------------------------------------------------------------
+
+    def interaction_ids(self, first: dt.date, last: dt.date, tz: dt.tzinfo) -> set[str]:
+        """Interactions created on local days first..last that exist by now."""
+        start, end = _local_range(first, last, tz)
+        now = self.now()
+        return {
+            i.interaction_id
+            for i in self.data.interactions_between(start, min(end, now))
+            if i.created <= now
+        }
+
+    # -- dispatch ------------------------------------------------------------------------
+
+    def handle(self, request: Request) -> Reply:
+        """Answer one request."""
+        if request.path == TOKEN_PATH and request.method == "POST":
+            return self._token(request)
+        prefix = REGION_PREFIX[self.region] + HISTORICAL
+        if not request.path.startswith(prefix):
+            if any(request.path.startswith(p + HISTORICAL) for p in REGION_PREFIX.values()):
+                return _error(404, "Not Found: the tenant is not served in this region")
+            return _error(404, "Not Found")
+        if not self._authorised(request):
+            return _error(401, "Unauthorized: invalid or expired access token")
+        problem = self._tenant_problem(request)
+        if problem:
+            return _error(400, problem)
+        rest = request.path[len(prefix) :].rstrip("/")
+        parts = rest.strip("/").split("/") if rest else []
+        if request.method == "POST" and parts == []:
+            return self._create(request, detailed=False)
+        if request.method == "POST" and parts == ["detailed-reports"]:
+            return self._create(request, detailed=True)
+        if len(parts) == 2 and parts[1] == "status":
+            return self._status(parts[0])
+        if len(parts) == 2 and parts[1] == "data":
+            return self._summary_data(request, parts[0], prefix)
+        if len(parts) == 3 and parts[0] == "detailed-reports" and parts[2] == "data":
+            return self._detailed_data(request, parts[1], prefix)
+        return _error(404, "Not Found")
+
+    # -- OAuth ---------------------------------------------------------------------------
+
+    def _token(self, request: Request) -> Reply:
+        # Follows oauth-authentication-for-8x8-xcaas-apis.md ("Authentication Response").
+        expected = base64.b64encode(f"{self.api_key}:{self.api_secret}".encode()).decode()
+        form = dict(parse_qsl(request.body.decode("utf-8", "replace")))
+        if request.headers.get("authorization") != f"Basic {expected}":
+            return _error(401, "Invalid client credentials")
+        if form.get("grant_type") != "client_credentials":
+            return _error(400, "grant_type must be client_credentials")
+        now = self.now()
+        token = (
+            "emu8x8tok-"
+            + hashlib.sha256(f"{now.timestamp()}{len(self.tokens)}".encode()).hexdigest()[:24]
+        )
+        with self._lock:
+            self.tokens[token] = now + dt.timedelta(seconds=self.token_lifetime)
+        return Reply.json(
+            {
+                "access_token": token,
+                "token_type": "BearerToken",
+                "status": "approved",
+                "scope": "",
+                "refresh_token_expires_in": "0",
+                "expires_in": str(int(self.token_lifetime)),
+                "refresh_count": "0",
+                "issued_at": str(int(now.timestamp() * 1000)),
+                "api_product_list_json": ["analytics realtime-api"],
+            }
+        )
+
+    def _authorised(self, request: Request) -> bool:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        with self._lock:
+            expires = self.tokens.get(token)
+        return scheme == "Bearer" and expires is not None and self.now() < expires
+
+    def _tenant_problem(self, request: Request) -> str:
+        # The guides' "Multitenancy support" section, messages verbatim.
+        if not self.tenant_ids:
+            return ""
+        tenant = request.headers.get("x-tenant-info")
+        if tenant is None:
+            return "Bad request: X-Tenant-Info header is missing."
+        if tenant not in self.tenant_ids:
+            return "Bad request: Invalid value for X-Tenant-Info header."
+        return ""
+
+    # -- creating a report -----------------------------------------------------------------
+
+    def _create(self, request: Request, *, detailed: bool) -> Reply:
+        try:
+            body = request.json()
+        except ValueError:
+            return _error(400, "Bad request: malformed JSON")
+        problem = self._definition_problem(body, detailed=detailed)
+        if problem:
+            return _error(400, f"Bad request: {problem}")
+        with self._lock:
+            report = Report(next(self._ids), detailed, body)
+            if self.next_outcomes:
+                report.outcome = self.next_outcomes.pop(0)
+            if report.outcome == "DONE":
+                report.rows = self._rows(body, detailed)
+            self.reports[report.id] = report
+        if detailed:
+            # OpenAPI: POST /detailed-reports → array of ResourceOfStatusResponse; the guide:
+            # "Successful Creation always results in DONE".
+            status = "FAILED" if report.outcome == "FAILED" else "DONE"
+            if report.outcome == "NEVER":
+                status = "IN_PROGRESS"
+            return Reply.json([{"id": report.id, "status": status}])
+        # OpenAPI: POST / → ResourceOfStatusResponse
+        return Reply.json(
+            {"id": report.id, "status": "IN_PROGRESS"},
+            Link=f'<{HISTORICAL}/{report.id}/status>; rel="status"',
+        )
+
+    def _definition_problem(self, body: t.Any, *, detailed: bool) -> str:
+        if not isinstance(body, dict):
+            return "the body must be a report definition"
+        known = DETAILED_TYPES if detailed else SUMMARY_TYPES
+        required = ("type", "title") if detailed else ("type", "granularity", "title")
+        missing = [name for name in required if not body.get(name)]
+        if missing:
+            return f"missing {', '.join(missing)}"
+        if body["type"] not in known:
+            return f"unknown report type {body['type']!r}"
+        zone = body.get("timezone") or "UTC"
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            return f"invalid timezone {zone!r}"
+        if zone not in self.timezones:
+            return f"timezone {zone!r} is not configured for the tenant"
+        try:
+            start, end = _date_range(body)
+        except (KeyError, TypeError, ValueError):
+            return "dateRange.start and dateRange.end must be ISO 8601 date-times"
+        if end < start:
+            return "dateRange.end is before dateRange.start"
+        if not detailed:
+            allowed = next(g for limit, g in GRANULARITY_RULES if end - start <= limit)
+            if body["granularity"] not in allowed:
+                return (
+                    f"granularity {body['granularity']!r} is not accepted for this date range; "
+                    f"accepted: {', '.join(sorted(allowed))}"
+                )
+        return ""
+
+    def _rows(self, body: dict[str, t.Any], detailed: bool) -> list[dict[str, t.Any]]:
+        start, end = _date_range(body)
+        tz = ZoneInfo(body.get("timezone") or "UTC")
+        now = self.now()
+        end = min(end, now)
+        kind = body["type"]
+        if kind == "detailed-reports-interaction-details":
+            ongoing = bool((body.get("reportSettings") or {}).get("showOngoingInteractions"))
+            participants = bool(body.get("includeParticipants"))
+            rows = []
+            for interaction in self.data.interactions_between(start, end):
+                if interaction.wrapped_up > now and not ongoing:
+                    continue
+                rows.append(_interaction_row(interaction, now, tz, participants=participants))
+            return rows
+        if kind == "detailed-reports-agent-status-change":
+            return [
+                _status_row(change, tz) for change in self.data.status_changes_between(start, end)
+            ]
+        minutes = GRANULARITY_MINUTES.get(body["granularity"], 30)
+        if kind == "queue-interactions-summary":
+            return _queue_rows(self.data.interactions_between(start, end), now, tz, minutes)
+        if kind == "agent-interactions-summary":
+            return _agent_rows(self.data.interactions_between(start, end), now, tz, minutes)
+        return _time_on_status_rows(self.data.status_changes_between(start, end), tz, minutes)
+
+    # -- status and data -----------------------------------------------------------------
+
+    def _report(self, report_id: str) -> Report | None:
+        try:
+            return self.reports.get(int(report_id))
+        except ValueError:
+            return None
+
+    def _status(self, report_id: str) -> Reply:
+        report = self._report(report_id)
+        if report is None:
+            return _error(404, f"Report {report_id} not found")
+        with self._lock:
+            report.polls += 1
+            if report.outcome == "NEVER" or (
+                report.outcome == "DONE" and report.polls <= self.polls_before_done
+            ):
+                status = "IN_PROGRESS"
+            else:
+                status = report.outcome
+        # OpenAPI: GET /{id}/status → ResourceOfStatusResponse
+        payload: dict[str, t.Any] = {"id": report.id, "status": status}
+        headers = {}
+        if status == "FAILED":
+            payload["reason"] = "Report generation failed"
+        if status == "DONE":
+            headers["Link"] = f'<{HISTORICAL}/{report.id}/data?page=0&size=100>; rel="data"'
+        return Reply.json(payload, **headers)
+
+    def _summary_data(self, request: Request, report_id: str, prefix: str) -> Reply:
+        report = self._report(report_id)
+        if report is None or report.detailed:
+            return _error(404, f"Report {report_id} not found")
+        if report.outcome != "DONE" or report.polls <= self.polls_before_done:
+            return _error(400, "Bad request: the report is not DONE")
+        try:
+            page = int(request.query.get("page", 0))
+            size = min(int(request.query.get("size", 100)), 1000)
+        except ValueError:
+            return _error(400, "Bad request: page and size are integers")
+        rows = report.rows[: self.json_cap]  # the guide: JSON data is capped at 10,000 records
+        pages = max(1, -(-len(rows) // size))
+        body = rows[page * size : (page + 1) * size]
+        headers = {
+            "X-Page": str(page),
+            "X-Page-Size": str(size),
+            "X-Total-Pages": str(pages),
+            "X-Total-Elements": str(len(rows)),
+        }
+        if page + 1 < pages:
+            headers["Link"] = f'<{prefix}/{report.id}/data?page={page + 1}&size={size}>; rel="next"'
+        # OpenAPI: ResourceOfApiReportResponse = [Row]; Row = {totals: TotalItem, items: [RowItem]}
+        return Reply.json(body, **headers)
+
+    def _detailed_data(self, request: Request, report_id: str, prefix: str) -> Reply:
+        report = self._report(report_id)
+        if report is None or not report.detailed:
+            return _error(404, f"Report {report_id} not found")
+        if report.outcome != "DONE":
+            return _error(400, "Bad request: the report is not DONE")
+        try:
+            size = min(int(request.query.get("size", 100)), 1000)
+        except ValueError:
+            return _error(400, "Bad request: size is an integer")
+        start = 0
+        cursor = request.query.get("lastDocumentId")
+        if cursor is not None:
+            try:
+                start = json.loads(base64.urlsafe_b64decode(cursor.encode()))["searchAfter"]
+            except (ValueError, KeyError, TypeError):
+                return _error(400, "Bad request: invalid lastDocumentId")
+        body = report.rows[start : start + size]
+        headers = {
+            "X-Page-Size": str(size),
+            "X-Total-Pages": str(max(1, -(-len(report.rows) // size))),
+            "X-Total-Elements": str(len(report.rows)),
+        }
+        if start + size < len(report.rows):
+            token = base64.urlsafe_b64encode(
+                json.dumps({"searchAfter": start + size}).encode()
+            ).decode()
+            headers["Last-Document-Id"] = token
+            headers["Link"] = (
+                f"<{prefix}/detailed-reports/{report.id}/data?size={size}&lastDocumentId={token}>; "
+                'rel="next"'
+            )
+        # OpenAPI: ResourceOfDetailedApiReportResponse = [DetailedRow]; DetailedRow = {items:
+        # [DetailedRowItem]}; the guide adds "total": null
+        return Reply.json(body, **headers)
+
+
+# -- rows ----------------------------------------------------------------------------------
+
+
+def _item(key: str, value: t.Any) -> dict[str, t.Any]:
+    """A `RowItem` / `DetailedRowItem`: key, a human label, value."""
+    label = "".join(" " + c if c.isupper() else c for c in key).strip().title()
+    return {"key": key, "label": label, "value": value}
+
+
+def _progress(value_ms: float, ongoing: bool) -> dict[str, t.Any]:
+    """The detailed guide's `{"value": ms, "ongoing": bool}` duration form."""
+    return {"value": round(value_ms), "ongoing": ongoing}
+
+
+def _interaction_row(
+    i: Interaction, now: dt.datetime, tz: dt.tzinfo, *, participants: bool
+) -> dict[str, t.Any]:
+    """One `DetailedRow` of detailed-reports-interaction-details, as it stands at `now`."""
+    ongoing = i.wrapped_up > now
+    elapsed = (min(now, i.finished) - i.created).total_seconds()
+    waited = min(now, i.queued_until) - i.created
+    answered = i.outcome == "answered"
+    labels = ["Queued"] + (["Handled"] if answered and now >= i.queued_until else [])
+    if i.outcome != "answered" and now >= i.queued_until:
+        labels.append("Abandoned")
+    finished = i.finished if now >= i.finished else None
+    items = [
+        _item("time", _iso(i.created, tz)),
+        _item("agentNotes", None),
+        _item("blindTransferToAgent", "0"),
+        _item("blindTransferToQueue", "0"),
+        _item("campaignId", None),
+        _item("channelId", f"ch-{i.queue_id}"),
+        _item("channelName", f"{i.queue_name} line"),
+        _item("creationTime", _iso(i.created, tz)),
+        _item("customerName", None if i.media == "Phone" else "Jane Customer"),
+        _item("destination", f"+1555010{i.queue_id}"),
+        _item("direction", "InboundDir"),
+        _item(
+            "finishedTime", {"value": _iso(finished, tz) if finished else None, "ongoing": ongoing}
+        ),
+        _item("interactionDuration", _progress(elapsed * 1000, ongoing)),
+        _item("customerJourneyDuration", _progress(elapsed * 1000 + 4000, ongoing)),
+        _item("interactionId", i.interaction_id),
+        _item("interactionLabels", labels),
+        _item("ivrTreatmentDuration", _progress(4000, False)),
+        _item("mediaType", i.media),
+        _item("origination", "+15550199999" if i.media == "Phone" else "web"),
+        _item(
+            "outcome",
+            {"answered": "Handled", "abandoned": "Abandoned", "short_abandoned": "Abandoned"}[
+                i.outcome
+            ]
+            if not ongoing
+            else None,
+        ),
+        _item("queueId", i.queue_id),
+        _item("queueName", i.queue_name),
+        _item("queueTime", _iso(i.created + dt.timedelta(seconds=4), tz)),
+        _item("queueWaitDuration", _progress(waited.total_seconds() * 1000, now < i.queued_until)),
+        _item("scheduleHours", "Open"),
+        _item("state", "Finished" if not ongoing else "Handling"),
+        _item("terminatedBy", ("Agent" if answered else "Customer") if finished else None),
+        _item("timeToAbandon", None if answered or now < i.queued_until else str(_ms(i.wait))),
+        _item("transactionId", str(10_000_000 + int(i.created.timestamp()) % 9_000_000)),
+        _item("warmTransfersCompleted", "0"),
+    ]
+    if participants:
+        items.insert(0, _item("participants", _participants(i, now, tz)))
+    return {"total": None, "items": items}
+
+
+def _participants(i: Interaction, now: dt.datetime, tz: dt.tzinfo) -> list[dict[str, t.Any]]:
+    if i.agent is None or now < i.queued_until:
+        return []
+    agent_id, name, group_id, group = i.agent
+    offer = i.queued_until - dt.timedelta(seconds=2)
+    handled = (min(now, i.finished) - i.queued_until).total_seconds()
+    wrapped = max(0.0, (min(now, i.wrapped_up) - i.finished).total_seconds())
+    ongoing = now < i.wrapped_up
+    return [
+        {
+            "participantAssignNumber": 1,
+            "participantType": "Agent",
+            "participantId": agent_id,
+            "participantName": name,
+            "participantGroupId": group_id,
+            "participantGroupName": group,
+            "participantOfferTime": _iso(offer, tz),
+            "participantOfferAction": "Accepted",
+            "participantOfferActionTime": _iso(i.queued_until, tz),
+            "participantOfferDuration": _progress(2000, False),
+            "participantHandlingEndTime": _iso(i.finished, tz) if now >= i.finished else None,
+            "participantHandlingDuration": _progress(handled * 1000, now < i.finished),
+            "participantWrapUpEndTime": _iso(i.wrapped_up, tz) if not ongoing else None,
+            "participantWrapUpDuration": _progress(wrapped * 1000, ongoing),
+            "participantProcessingDuration": _progress((handled + wrapped) * 1000, ongoing),
+            "participantBusyDuration": _progress((handled + wrapped + 2) * 1000, ongoing),
+            "warmTransfersCompleted": 0,
+            "blindTransferToAgent": 0,
+            "blindTransferToQueue": 0,
+            "consultationsEstablished": 0,
+            "conferencesEstablished": 0,
+            "participantHold": 1 if i.hold else 0,
+            "participantHoldDuration": _ms(i.hold),
+            "participantLongestHoldDuration": _ms(i.hold),
+            "wrapUpCode": ["Resolved"] if not ongoing else [],
+            "wrapUpCodeId": ["301"] if not ongoing else [],
+            "wrapUpCodeList": ["Outcomes"] if not ongoing else [],
+            "wrapUpCodeListId": ["30"] if not ongoing else [],
+            "wrapUpCodeText": ["Resolved on first contact"] if not ongoing else [],
+            "wrapUpShortCode": ["RES"] if not ongoing else [],
+        }
+    ]
+
+
+def _status_row(change: StatusChange, tz: dt.tzinfo) -> dict[str, t.Any]:
+    """One `DetailedRow` of detailed-reports-agent-status-change."""
+    agent_id, name, group_id, group = change.agent
+    code_id, code = change.code or (None, None)
+    return {
+        "total": None,
+        "items": [
+            _item("time", _iso(change.at, tz)),
+            _item("agent", name),
+            _item("agentGroup", group),
+            _item("agentGroupId", group_id),
+            _item("agentId", agent_id),
+            _item("interactionId", None),
+            _item("status", change.status),
+            _item("statusCode", code),
+            _item("statusCodeId", code_id),
+            _item("statusCodeList", "Breaks" if code else None),
+            _item("statusCodeListId", "801" if code else None),
+            _item("statusCodeShortCode", code.upper()[:5] if code else None),
+            _item("statusCodeText", code),
+            _item("transactionId", None),
+        ],
+    }
+
+
+def _slot(instant: dt.datetime, tz: dt.tzinfo, minutes: int) -> dt.datetime:
+    local = instant.astimezone(tz)
+    return local.replace(minute=local.minute - local.minute % minutes, second=0, microsecond=0)
+
+
+def _slot_items(start: dt.datetime, minutes: int) -> list[dict[str, t.Any]]:
+    end = start + dt.timedelta(minutes=minutes)
+    return [_item("startTime", start.isoformat(timespec="minutes")),
+            _item("endTime", end.isoformat(timespec="minutes"))]  # fmt: skip
+
+
+def _avg(values: list[float]) -> str:
+    return str(round(sum(values) / len(values) * 1000)) if values else "0"
+
+
+def _pct(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.2f}" if whole else "0.00"
+
+
+def _queue_rows(
+    interactions: list[Interaction], now: dt.datetime, tz: dt.tzinfo, minutes: int
+) -> list[dict[str, t.Any]]:
+    """queue-interactions-summary grouped by queue: one `Row` per queue and interval."""
+    groups: dict[tuple[str, dt.datetime], list[Interaction]] = {}
+    for i in interactions:
+        groups.setdefault((i.queue_id, _slot(i.created, tz, minutes)), []).append(i)
+    rows = []
+    for (queue_id, start), members in sorted(groups.items(), key=lambda g: (g[0][1], g[0][0])):
+        done = [i for i in members if now >= i.queued_until]
+        accepted = [i for i in done if i.outcome == "answered"]
+        abandoned = [i for i in done if i.outcome != "answered"]
+        in_sla = [i for i in accepted if i.wait <= SLA_SECONDS]
+        short = [i for i in abandoned if i.wait < SHORT_ABANDON_SECONDS]
+        handled = [i for i in accepted if now >= i.finished]
+        entered = len(members)
+        name = members[0].queue_name
+        metrics = {
+            "accepted": str(len(accepted)),
+            "acceptedInSla": str(len(in_sla)),
+            "acceptedInSlaPercentage": _pct(len(in_sla), len(accepted)),
+            "acceptedPercentage": _pct(len(accepted), entered),
+            "avgAbandonTime": _avg([i.wait for i in abandoned]),
+            "avgBusyTime": _avg([i.handle + i.wrap_up + 2 for i in handled]),
+            "avgHandlingTime": _avg([i.handle for i in handled]),
+            "avgProcessingTime": _avg([i.handle + i.wrap_up for i in handled]),
+            "avgWaitBeforeAcceptedTime": _avg([i.wait for i in accepted]),
+            "avgWaitTime": _avg([i.wait for i in done]),
+            "avgWrapUpTime": _avg([i.wrap_up for i in handled]),
+            "busyTime": str(sum(_ms(i.handle + i.wrap_up + 2) for i in handled)),
+            "diverted": "0",
+            "entered": str(entered),
+            "handlingTime": str(sum(_ms(i.handle) for i in handled)),
+            "longestAbandonTime": str(max((_ms(i.wait) for i in abandoned), default=0)),
+            "longestWaitBeforeAcceptTime": str(max((_ms(i.wait) for i in accepted), default=0)),
+            "longestWaitTime": str(max((_ms(i.wait) for i in done), default=0)),
+            "newInQueue": str(entered),
+            "parked": "0",
+            "processingTime": str(sum(_ms(i.handle + i.wrap_up) for i in handled)),
+            "slaPercentage": _pct(len(in_sla), entered - len(short)),
+            "totalAbandonTime": str(sum(_ms(i.wait) for i in abandoned)),
+            "totalAbandoned": str(len(abandoned)),
+            "totalAbandonedPercentage": _pct(len(abandoned), entered),
+            "voicemailsLeft": "0",
+            "waitingInQueue": str(entered - len(done)),
+            "waitingInQueueTime": str(sum(_ms(i.wait) for i in done)),
+            "wrapUpTime": str(sum(_ms(i.wrap_up) for i in handled)),
+        }
+        items = [*_slot_items(start, minutes), _item("queue", name), _item("queueId", queue_id)]
+        rows.append({"totals": None, "items": items + [_item(k, v) for k, v in metrics.items()]})
+    return rows
+
+
+def _agent_rows(
+    interactions: list[Interaction], now: dt.datetime, tz: dt.tzinfo, minutes: int
+) -> list[dict[str, t.Any]]:
+    """agent-interactions-summary grouped by agent: one `Row` per agent and interval."""
+    groups: dict[tuple[str, dt.datetime], list[Interaction]] = {}
+    names = {}
+    for i in interactions:
+        if i.agent is not None and now >= i.queued_until:
+            groups.setdefault((i.agent[0], _slot(i.queued_until, tz, minutes)), []).append(i)
+            names[i.agent[0]] = i.agent[1]
+    rows = []
+    for (agent_id, start), members in sorted(groups.items(), key=lambda g: (g[0][1], g[0][0])):
+        handled = [i for i in members if now >= i.finished]
+        holds = [i for i in members if i.hold]
+        metrics = {
+            "abandoned": "0",
+            "abandonedPercentage": "0.00",
+            "accepted": str(len(members)),
+            "acceptedPercentage": "100.00",
+            "alerting": "0",
+            "avgBusyTime": _avg([i.handle + i.wrap_up + 2 for i in handled]),
+            "avgHandlingTime": _avg([i.handle for i in handled]),
+            "avgHoldTime": _avg([i.hold for i in holds]),
+            "avgSpeedToAnswer": "2000",
+            "avgWrapUpTime": _avg([i.wrap_up for i in handled]),
+            "busyTime": str(sum(_ms(i.handle + i.wrap_up + 2) for i in handled)),
+            "handlingTime": str(sum(_ms(i.handle) for i in handled)),
+            "hold": str(len(holds)),
+            "holdTime": str(sum(_ms(i.hold) for i in holds)),
+            "longestHoldTime": str(max((_ms(i.hold) for i in holds), default=0)),
+            "offeringTime": str(2000 * len(members)),
+            "presented": str(len(members)),
+            "rejected": "0",
+            "rejectTimeout": "0",
+            "transfersInitiated": "0",
+            "wrapUpTime": str(sum(_ms(i.wrap_up) for i in handled)),
+        }
+        agent = [_item("agent", names[agent_id]), _item("agentId", agent_id)]
+        items = [*_slot_items(start, minutes), *agent]
+        rows.append({"totals": None, "items": items + [_item(k, v) for k, v in metrics.items()]})
+    return rows
+
+
+def _time_on_status_rows(
+    changes: list[StatusChange], tz: dt.tzinfo, minutes: int
+) -> list[dict[str, t.Any]]:
+    """agent-status-time-on-status grouped by agent: one `Row` per agent and interval."""
+    rows = []
+    seen: dict[tuple[str, dt.datetime], str] = {}
+    for change in changes:
+        key = (change.agent[0], _slot(change.at, tz, minutes))
+        if key in seen:
+            continue
+        seen[key] = change.agent[1]
+        slot_ms = minutes * 60 * 1000
+        available = slot_ms if change.status == "available" else 0
+        on_break = slot_ms if change.status == "onBreak" else 0
+        metrics = {
+            "availableTime": str(available),
+            "availableTimePercentage": _pct(available, slot_ms),
+            "busyTime": "0",
+            "handlingTime": "0",
+            "loggedInTime": str(slot_ms if change.status != "loggedOut" else 0),
+            "onBreakTime": str(on_break),
+            "onBreakTimePercentage": _pct(on_break, slot_ms),
+            "workingOfflineTime": "0",
+            "wrapUpTime": "0",
+        }
+        items = [*_slot_items(key[1], minutes), _item("agent", seen[key]), _item("agentId", key[0])]
+        rows.append({"totals": None, "items": items + [_item(k, v) for k, v in metrics.items()]})
+    return rows
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+
+def _date_range(body: dict[str, t.Any]) -> tuple[dt.datetime, dt.datetime]:
+    start = dt.datetime.fromisoformat(str(body["dateRange"]["start"]))
+    end = dt.datetime.fromisoformat(str(body["dateRange"]["end"]))
+    if start.tzinfo is None or end.tzinfo is None:
+        raise ValueError("an offset is required")
+    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+
+
+def _local_range(first: dt.date, last: dt.date, tz: dt.tzinfo) -> tuple[dt.datetime, dt.datetime]:
+    start = dt.datetime.combine(first, dt.time(), tzinfo=tz).astimezone(dt.UTC)
+    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=tz).astimezone(dt.UTC)
+    return start, end - dt.timedelta(milliseconds=1)
+
+
+def _error(status: int, message: str) -> Reply:
+    return Reply.json({"status": status, "message": message}, status=status)

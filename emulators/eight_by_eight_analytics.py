@@ -308,6 +308,27 @@ class AnalyticsEmulator(EmulatorApp):
             if i.created <= now
         }
 
+    def interval_keys(
+        self, report_type: str, first: dt.date, last: dt.date, tz: dt.tzinfo
+    ) -> set[tuple[str, str]]:
+        """(queue or agent id, UTC interval start) of a 30-minute summary over local days
+        first..last, as a report created now would hold them.
+        """
+        start, end = _local_range(first, last, tz)
+        body = {
+            "type": report_type,
+            "granularity": "30m",
+            "timezone": getattr(tz, "key", "UTC"),
+            "dateRange": {"start": start.isoformat(), "end": end.isoformat()},
+        }
+        id_key = "queueId" if report_type.startswith("queue") else "agentId"
+        keys = set()
+        for row in self._rows(body, detailed=False):
+            items = {item["key"]: item["value"] for item in row["items"]}
+            interval = dt.datetime.fromisoformat(items["startTime"]).astimezone(dt.UTC)
+            keys.add((items[id_key], interval.isoformat()))
+        return keys
+
     # -- dispatch ------------------------------------------------------------------------
 
     def handle(self, request: Request) -> Reply:

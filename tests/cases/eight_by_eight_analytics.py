@@ -57,8 +57,18 @@ def analytics_truth(app: EightByEightEmulator, first: dt.date, last: dt.date) ->
         "agent_status_changes": {
             (c.agent[0], c.at.isoformat(), c.status) for c in changes if c.at < end
         },
+        **{
+            stream: analytics.interval_keys(report_type, first, last, dt.UTC)
+            for stream, report_type in SUMMARIES.items()
+        },
     }
 
+
+SUMMARIES = {
+    "queue_intervals": "queue-interactions-summary",
+    "agent_intervals": "agent-interactions-summary",
+    "agent_time_on_status": "agent-status-time-on-status",
+}
 
 CASE = TapCase(
     tap="tap-8x8",
@@ -69,6 +79,9 @@ CASE = TapCase(
     windowed_streams={
         "interactions": ("interactionId",),
         "agent_status_changes": ("agentId", "time", "status"),
+        "queue_intervals": ("queueId", "startTime"),
+        "agent_intervals": ("agentId", "startTime"),
+        "agent_time_on_status": ("agentId", "startTime"),
     },
     truth=analytics_truth,
     today=lambda config: dt.datetime.now(dt.UTC).date(),

@@ -79,6 +79,236 @@ DURATION_OBJECTS = (
     "interactionDuration",
     "customerJourneyDuration",
 )
+# The keys each report sends (the guides' glossaries: detailed 3.1 with the participants'
+# metrics of "includeParticipants"; summary 8.2.1, 8.3.4, 8.1.3). A key the synthetic data
+# does not fill is sent with a null value (detailed) or "0" (summary).
+INTERACTION_KEYS = (
+    "agentNotes",
+    "blindTransferToAgent",
+    "blindTransferToQueue",
+    "campaignId",
+    "campaignName",
+    "caseFollowUp",
+    "caseNumber",
+    "channelId",
+    "channelName",
+    "chatType",
+    "conferencesEstablished",
+    "consultationsEstablished",
+    "creationTime",
+    "customerEmail",
+    "customerJourneyDuration",
+    "customerName",
+    "customerPhone",
+    "destination",
+    "destinationQueueId",
+    "destinationQueueName",
+    "direction",
+    "dispositionAction",
+    "externalTransactionData",
+    "facebookId",
+    "finishedTime",
+    "interactionDuration",
+    "interactionId",
+    "interactionLabels",
+    "interactionType",
+    "ivrTreatmentDuration",
+    "journeyId",
+    "mediaType",
+    "originalInteractionId",
+    "originalTransactionId",
+    "origination",
+    "outboundPhoneCode",
+    "outboundPhoneCodeId",
+    "outboundPhoneCodeList",
+    "outboundPhoneCodeListId",
+    "outboundPhoneCodeText",
+    "outboundPhoneShortCode",
+    "outcome",
+    "participantAssignNumber",
+    "participantAssignReason",
+    "participantAssignTime",
+    "participantBusyDuration",
+    "participantComments",
+    "participantFocus",
+    "participantFocusDuration",
+    "participantGroupId",
+    "participantGroupName",
+    "participantHandlingDuration",
+    "participantHandlingEndTime",
+    "participantHandlingOutcome",
+    "participantHold",
+    "participantHoldDuration",
+    "participantId",
+    "participantLongestFocusDuration",
+    "participantLongestHoldDuration",
+    "participantLongestMuteDuration",
+    "participantMute",
+    "participantMuteDuration",
+    "participantName",
+    "participantOfferAction",
+    "participantOfferActionTime",
+    "participantOfferDuration",
+    "participantOfferTime",
+    "participantPark",
+    "participantParkDuration",
+    "participantProcessingDuration",
+    "participantType",
+    "participantWrapUpDuration",
+    "participantWrapUpEndTime",
+    "queueId",
+    "queueName",
+    "queueTime",
+    "queueWaitDuration",
+    "recordId",
+    "recordingFileNames",
+    "scheduleHours",
+    "state",
+    "subject",
+    "terminatedBy",
+    "time",
+    "timeToAbandon",
+    "transactionId",
+    "transfers",
+    "twitterId",
+    "warmTransfersCompleted",
+    "wrapUpCode",
+    "wrapUpCodeId",
+    "wrapUpCodeList",
+    "wrapUpCodeListId",
+    "wrapUpCodeText",
+    "wrapUpShortCode",
+)
+PARTICIPANT_KEYS = (
+    "blindTransferToAgent",
+    "blindTransferToQueue",
+    "conferencesEstablished",
+    "consultationsEstablished",
+    "participantAssignNumber",
+    "participantAssignReason",
+    "participantAssignTime",
+    "participantBusyDuration",
+    "participantComments",
+    "participantFocus",
+    "participantFocusDuration",
+    "participantGroupId",
+    "participantGroupName",
+    "participantHandlingDuration",
+    "participantHandlingEndTime",
+    "participantHandlingOutcome",
+    "participantHold",
+    "participantHoldDuration",
+    "participantId",
+    "participantLongestFocusDuration",
+    "participantLongestHoldDuration",
+    "participantLongestMuteDuration",
+    "participantMute",
+    "participantMuteDuration",
+    "participantName",
+    "participantOfferAction",
+    "participantOfferActionTime",
+    "participantOfferDuration",
+    "participantOfferTime",
+    "participantPark",
+    "participantParkDuration",
+    "participantProcessingDuration",
+    "participantType",
+    "participantWrapUpDuration",
+    "participantWrapUpEndTime",
+    "warmTransfersCompleted",
+    "wrapUpCode",
+    "wrapUpCodeId",
+    "wrapUpCodeList",
+    "wrapUpCodeListId",
+    "wrapUpCodeText",
+    "wrapUpShortCode",
+)
+QUEUE_SUMMARY_METRICS = (
+    "accepted",
+    "acceptedInSla",
+    "acceptedInSlaPercentage",
+    "acceptedPercentage",
+    "avgAbandonTime",
+    "avgBusyTime",
+    "avgHandlingTime",
+    "avgProcessingTime",
+    "avgWaitBeforeAcceptedTime",
+    "avgWaitTime",
+    "avgWrapUpTime",
+    "busyTime",
+    "diverted",
+    "entered",
+    "handlingTime",
+    "longestAbandonTime",
+    "longestWaitBeforeAcceptTime",
+    "longestWaitTime",
+    "newInQueue",
+    "parked",
+    "processingTime",
+    "slaPercentage",
+    "totalAbandonTime",
+    "totalAbandoned",
+    "totalAbandonedPercentage",
+    "voicemailsLeft",
+    "waitingInQueue",
+    "waitingInQueueTime",
+    "wrapUpTime",
+)
+AGENT_SUMMARY_METRICS = (
+    "abandoned",
+    "abandonedPercentage",
+    "accepted",
+    "acceptedPercentage",
+    "alerting",
+    "assignedInteractions",
+    "avgBusyTime",
+    "avgFocusTime",
+    "avgHandlingTime",
+    "avgHoldTime",
+    "avgSpeedToAnswer",
+    "avgWrapUpTime",
+    "blindTransferToAgent",
+    "blindTransferToQueue",
+    "blindTransfersInitiated",
+    "blindTransfersReceived",
+    "busyTime",
+    "focusTime",
+    "handlingTime",
+    "hold",
+    "holdTime",
+    "longestHoldTime",
+    "longestOfferingTime",
+    "offeringTime",
+    "parked",
+    "presented",
+    "processingTime",
+    "rejectTimeout",
+    "rejected",
+    "rejectedPercentage",
+    "transfersInitiated",
+    "transfersInitiatedPercentage",
+    "transfersReceived",
+    "warmTransfersCompleted",
+    "warmTransfersReceived",
+    "wrapUpTime",
+)
+TIME_ON_STATUS_METRICS = (
+    "availableTime",
+    "availableTimePercentage",
+    "busyTime",
+    "busyTimePercentage",
+    "handlingTime",
+    "handlingTimePercentage",
+    "loggedInTime",
+    "offeringTime",
+    "offeringTimePercent",
+    "onBreakTime",
+    "onBreakTimePercentage",
+    "workingOfflineTime",
+    "workingOfflineTimePercentage",
+    "wrapUpTime",
+    "wrapUpTimePercentage",
+)
 DETAILED_TYPES = ("detailed-reports-interaction-details", "detailed-reports-agent-status-change")
 SUMMARY_TYPES = ("queue-interactions-summary", "agent-interactions-summary",
                  "agent-status-time-on-status")  # fmt: skip
@@ -655,7 +885,15 @@ def _interaction_row(
     ]
     if participants:
         items.insert(0, _item("participants", _participants(i, now, tz)))
-    return {"total": None, "items": items}
+    return {"total": None, "items": _complete(items, INTERACTION_KEYS, None)}
+
+
+def _complete(
+    items: list[dict[str, t.Any]], keys: tuple[str, ...], default: t.Any
+) -> list[dict[str, t.Any]]:
+    """The items, plus every key of the report that the synthetic data left out."""
+    present = {item["key"] for item in items}
+    return items + [_item(key, default) for key in keys if key not in present]
 
 
 def _participants(i: Interaction, now: dt.datetime, tz: dt.tzinfo) -> list[dict[str, t.Any]]:
@@ -666,7 +904,7 @@ def _participants(i: Interaction, now: dt.datetime, tz: dt.tzinfo) -> list[dict[
     handled = (min(now, i.finished) - i.queued_until).total_seconds()
     wrapped = max(0.0, (min(now, i.wrapped_up) - i.finished).total_seconds())
     ongoing = now < i.wrapped_up
-    return [
+    participants: list[dict[str, t.Any]] = [
         {
             "participantAssignNumber": 1,
             "participantType": "Agent",
@@ -700,6 +938,10 @@ def _participants(i: Interaction, now: dt.datetime, tz: dt.tzinfo) -> list[dict[
             "wrapUpShortCode": ["RES"] if not ongoing else [],
         }
     ]
+    for participant in participants:
+        for key in PARTICIPANT_KEYS:
+            participant.setdefault(key, None)
+    return participants
 
 
 def _status_row(change: StatusChange, tz: dt.tzinfo) -> dict[str, t.Any]:
@@ -795,7 +1037,10 @@ def _queue_rows(
             "wrapUpTime": str(sum(_ms(i.wrap_up) for i in handled)),
         }
         items = [*_slot_items(start, minutes), _item("queue", name), _item("queueId", queue_id)]
-        rows.append({"totals": None, "items": items + [_item(k, v) for k, v in metrics.items()]})
+        metric_items = [_item(k, v) for k, v in metrics.items()]
+        rows.append(
+            {"totals": None, "items": _complete(items + metric_items, QUEUE_SUMMARY_METRICS, "0")}
+        )
     return rows
 
 
@@ -838,7 +1083,10 @@ def _agent_rows(
         }
         agent = [_item("agent", names[agent_id]), _item("agentId", agent_id)]
         items = [*_slot_items(start, minutes), *agent]
-        rows.append({"totals": None, "items": items + [_item(k, v) for k, v in metrics.items()]})
+        metric_items = [_item(k, v) for k, v in metrics.items()]
+        rows.append(
+            {"totals": None, "items": _complete(items + metric_items, AGENT_SUMMARY_METRICS, "0")}
+        )
     return rows
 
 
@@ -868,7 +1116,10 @@ def _time_on_status_rows(
             "wrapUpTime": "0",
         }
         items = [*_slot_items(key[1], minutes), _item("agent", seen[key]), _item("agentId", key[0])]
-        rows.append({"totals": None, "items": items + [_item(k, v) for k, v in metrics.items()]})
+        metric_items = [_item(k, v) for k, v in metrics.items()]
+        rows.append(
+            {"totals": None, "items": _complete(items + metric_items, TIME_ON_STATUS_METRICS, "0")}
+        )
     return rows
 
 

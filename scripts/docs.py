@@ -84,8 +84,15 @@ VENDORS: dict[str, Vendor] = {
     ),
     "tap-8x8": Vendor(
         label="8x8 Contact Center",
-        description="8x8 Contact Center real-time statistics of agents and queues",
+        description=(
+            "8x8 Contact Center: real-time agent and queue statistics, and the history of "
+            "Analytics for Contact Center (interactions, agent status, 30-minute KPIs)"
+        ),
         keywords=("8x8", "contact center", "customer service"),
+        credential_groups=(
+            ("tenant", "api_token", "base_url"),
+            ("analytics_api_key", "analytics_api_secret"),
+        ),
     ),
     "tap-jaicp": Vendor(
         label="JAICP",

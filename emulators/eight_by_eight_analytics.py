@@ -372,8 +372,16 @@ class StatusChange:
 class AnalyticsData:
     """Deterministic interactions and status changes per UTC day."""
 
-    def __init__(self, per_day: int = 12) -> None:
+    def __init__(
+        self, per_day: int = 12, queues: tuple[tuple[str, str, str], ...] = QUEUES
+    ) -> None:
         self.per_day = per_day
+        self.queues = queues
+
+    @classmethod
+    def many_queues(cls, queues: int, per_day: int) -> AnalyticsData:
+        """A large tenant: `queues` phone queues and `per_day` interactions a day."""
+        return cls(per_day, tuple((str(1000 + n), f"Queue {n}", "Phone") for n in range(queues)))
 
     @staticmethod
     def _rng(*parts: t.Any) -> random.Random:
@@ -389,7 +397,7 @@ class AnalyticsData:
         midnight = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
         rows = []
         for n in range(count):
-            queue_id, queue_name, media = QUEUES[rng.randrange(len(QUEUES))]
+            queue_id, queue_name, media = self.queues[rng.randrange(len(self.queues))]
             created = midnight + dt.timedelta(seconds=rng.randrange(6 * 3600, 22 * 3600))
             roll = rng.random()
             agent = AGENTS[rng.randrange(len(AGENTS))]
@@ -489,6 +497,8 @@ class AnalyticsEmulator(EmulatorApp):
         polls_before_done: int = 2,
         json_cap: int = JSON_CAP,
         data: AnalyticsData | None = None,
+        revoke_after: int = 0,
+        accept_tokens: bool = True,
     ) -> None:
         self.api_key, self.api_secret = api_key, api_secret
         self.region = region
@@ -498,6 +508,11 @@ class AnalyticsEmulator(EmulatorApp):
         self.polls_before_done = polls_before_done
         self.json_cap = json_cap
         self.data = data or AnalyticsData()
+        #: after this many accepted API requests every token issued so far is revoked, once
+        self.revoke_after = revoke_after
+        #: False: tokens are issued but every one is refused (a key without the product)
+        self.accept_tokens = accept_tokens
+        self.accepted_requests = 0
         #: added to the wall clock: `advance()` lets ongoing interactions finish
         self.offset = dt.timedelta()
         #: outcome of the next reports created: "FAILED" or "NEVER" (status stays IN_PROGRESS)
@@ -624,7 +639,13 @@ class AnalyticsEmulator(EmulatorApp):
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         with self._lock:
             expires = self.tokens.get(token)
-        return scheme == "Bearer" and expires is not None and self.now() < expires
+            valid = scheme == "Bearer" and expires is not None and self.now() < expires
+            if not valid or not self.accept_tokens:
+                return False
+            self.accepted_requests += 1
+            if self.revoke_after and self.accepted_requests == self.revoke_after:
+                self.tokens.clear()
+        return True
 
     def _tenant_problem(self, request: Request) -> str:
         # The guides' "Multitenancy support" section, messages verbatim.

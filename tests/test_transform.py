@@ -41,7 +41,18 @@ STAGING = {
         )
     },
     "chattonic": {"stg_chattonic__operator_stats_daily", "stg_chattonic__dashboard_hourly"},
-    "eight_by_eight": {"stg_eight_by_eight__agents", "stg_eight_by_eight__queues"},
+    "eight_by_eight": {
+        f"stg_eight_by_eight__{stream}"
+        for stream in (
+            "agents",
+            "queues",
+            "interactions",
+            "agent_status_changes",
+            "queue_intervals",
+            "agent_intervals",
+            "agent_time_on_status",
+        )
+    },
     "jaicp": {"stg_jaicp__sessions", "stg_jaicp__messages", "stg_jaicp__clients"},
 }
 MARTS = {"fct_conversations", "fct_messages", "fct_agent_days", "fct_queue_snapshots", "dim_agents"}

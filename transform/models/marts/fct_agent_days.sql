@@ -95,8 +95,56 @@ from (
   from {{ ref('stg_eight_by_eight__agents') }} as snapshots
 ) as ranked
 where _latest_first = 1
+{%- if var('contact_center__eight_by_eight_analytics_enabled') %}
+  -- a day the status changes cover is taken from them (below), not from the snapshots
+  and not exists (
+    select 1
+    from {{ ref('stg_eight_by_eight__agent_status_changes') }} as changes
+    where changes.agent_id = ranked.agent_id
+      and cast(changes.changed_at as date) = ranked.activity_date
+  )
+{%- endif %}
 {% endset %}
 {% do branches.append(eight_by_eight) %}
+{% endif %}
+
+{% if var('contact_center__eight_by_eight_enabled') and var('contact_center__eight_by_eight_analytics_enabled') %}
+{% set eight_by_eight_status %}
+-- 8x8 agent status changes (Analytics for Contact Center): each status lasts until the
+-- agent's next change, counted on the day it began; interactions taken from the interactions
+select
+  '8x8' as platform,
+  status_days.agent_id,
+  status_days.activity_date,
+  status_days.online_seconds,
+  status_days.available_seconds,
+  interaction_days.handling_seconds,
+  status_days.break_seconds,
+  interaction_days.conversations_handled
+from (
+  select
+    agent_id,
+    cast(changed_at as date) as activity_date,
+    sum(case when status <> 'loggedOut' then {{ dbt.datediff('changed_at', 'next_changed_at', 'second') }} else 0 end) as online_seconds,
+    sum(case when status = 'available' then {{ dbt.datediff('changed_at', 'next_changed_at', 'second') }} else 0 end) as available_seconds,
+    sum(case when status = 'onBreak' then {{ dbt.datediff('changed_at', 'next_changed_at', 'second') }} else 0 end) as break_seconds
+  from {{ ref('stg_eight_by_eight__agent_status_changes') }}
+  group by 1, 2
+) as status_days
+left join (
+  select
+    agent_id,
+    cast(created_at as date) as activity_date,
+    sum(handle_seconds) as handling_seconds,
+    count(*) as conversations_handled
+  from {{ ref('stg_eight_by_eight__interactions') }}
+  where agent_id is not null
+  group by 1, 2
+) as interaction_days
+  on status_days.agent_id = interaction_days.agent_id
+  and status_days.activity_date = interaction_days.activity_date
+{% endset %}
+{% do branches.append(eight_by_eight_status) %}
 {% endif %}
 
 with agent_days as (

@@ -1,7 +1,8 @@
--- One row per conversation (a chat session, a CoBrowser conversation, a JAICP bot session)
--- across the enabled vendors, in one vocabulary.
+-- One row per conversation (a chat session, a CoBrowser conversation, a JAICP bot session,
+-- an 8x8 contact-center interaction: call, chat, email) across the enabled vendors, in one
+-- vocabulary.
 -- built when one of its vendors is enabled
-{{ config(enabled=(var('contact_center__oct8ne_enabled', true) or var('contact_center__cobrowser_enabled', true) or var('contact_center__jaicp_enabled', true))) }}
+{{ config(enabled=(var('contact_center__oct8ne_enabled', true) or var('contact_center__cobrowser_enabled', true) or var('contact_center__jaicp_enabled', true) or (var('contact_center__eight_by_eight_enabled', true) and var('contact_center__eight_by_eight_analytics_enabled', true)))) }}
 {% set branches = [] %}
 
 {% if var('contact_center__oct8ne_enabled') %}
@@ -67,6 +68,34 @@ select
 from {{ ref('stg_jaicp__sessions') }}
 {% endset %}
 {% do branches.append(jaicp) %}
+{% endif %}
+
+{% if var('contact_center__eight_by_eight_enabled') and var('contact_center__eight_by_eight_analytics_enabled') %}
+{% set eight_by_eight %}
+-- 8x8 interactions (Analytics for Contact Center): voice and digital; an interaction still
+-- ongoing when last read is 'ongoing' until a later run brings its final row
+select
+  '8x8' as platform,
+  interaction_id as conversation_id,
+  created_at as started_at,
+  finished_at as ended_at,
+  interaction_seconds as duration_seconds,
+  wait_seconds,
+  lower(media_type) as channel,
+  agent_id,
+  cast(null as {{ dbt.type_string() }}) as visitor_or_client_id,
+  cast(null as {{ dbt.type_bigint() }}) as message_count,
+  is_answered as attended,
+  case
+    when is_ongoing then 'ongoing'
+    when is_short_abandoned then 'short_abandoned'
+    when is_abandoned then 'abandoned'
+    when is_answered then 'answered'
+    else 'unanswered'
+  end as outcome
+from {{ ref('stg_eight_by_eight__interactions') }}
+{% endset %}
+{% do branches.append(eight_by_eight) %}
 {% endif %}
 
 with conversations as (

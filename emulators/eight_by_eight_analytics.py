@@ -55,6 +55,7 @@ from emulators.framework import EmulatorApp, Reply, Request
 
 TOKEN_PATH = "/oauth/v2/token"
 HISTORICAL = "/analytics/cc/v8/historical-metrics"
+REALTIME_PATH = "/analytics/cc/v5/realtime-metrics"
 REGION_PREFIX = {"us": "", "eu": "/eu", "au": "/au", "ca": "/ca"}
 SLA_SECONDS = 20
 SHORT_ABANDON_SECONDS = 5
@@ -309,6 +310,268 @@ TIME_ON_STATUS_METRICS = (
     "wrapUpTime",
     "wrapUpTimePercentage",
 )
+# The real-time guide's glossaries (cc-realtime-statistics.md 5.1, 5.2, 5.5).
+QUEUE_REALTIME_METRICS = (
+    "abandoned.int-15m",
+    "abandoned.int-30m",
+    "abandoned.today",
+    "abandonedPercentage.int-15m",
+    "abandonedPercentage.int-30m",
+    "abandonedPercentage.today",
+    "accepted.int-15m",
+    "accepted.int-30m",
+    "accepted.today",
+    "acceptedInSla.int-12h",
+    "acceptedInSla.int-15m",
+    "acceptedInSla.int-1h",
+    "acceptedInSla.int-30m",
+    "acceptedInSla.int-4h",
+    "acceptedInSla.int-8h",
+    "acceptedInSla.today",
+    "acceptedInSlaPercentage.int-12h",
+    "acceptedInSlaPercentage.int-15m",
+    "acceptedInSlaPercentage.int-1h",
+    "acceptedInSlaPercentage.int-30m",
+    "acceptedInSlaPercentage.int-4h",
+    "acceptedInSlaPercentage.int-8h",
+    "acceptedInSlaPercentage.today",
+    "acceptedPercentage.int-15m",
+    "acceptedPercentage.int-30m",
+    "acceptedPercentage.today",
+    "availableIdle.rt",
+    "avgDivertedTime.int-15m",
+    "avgDivertedTime.int-30m",
+    "avgDivertedTime.today",
+    "avgHandlingTime.int-15m",
+    "avgHandlingTime.int-30m",
+    "avgHandlingTime.today",
+    "avgOfferingTime.int-15m",
+    "avgOfferingTime.int-30m",
+    "avgOfferingTime.today",
+    "avgProcessingTime.int-15m",
+    "avgProcessingTime.int-30m",
+    "avgProcessingTime.today",
+    "avgWorkTime.int-15m",
+    "avgWorkTime.int-30m",
+    "avgWorkTime.today",
+    "avgWrapUpTime.int-15m",
+    "avgWrapUpTime.int-30m",
+    "avgWrapUpTime.today",
+    "busy.rt",
+    "busyExternal.rt",
+    "busyOther.rt",
+    "diverted.int-15m",
+    "diverted.int-30m",
+    "diverted.today",
+    "divertedPercentage.int-15m",
+    "divertedPercentage.int-30m",
+    "divertedPercentage.today",
+    "eligible.rt",
+    "enabled.rt",
+    "entered.int-15m",
+    "entered.int-30m",
+    "entered.today",
+    "handling.rt",
+    "interactionsAvgWaitTime.int-15m",
+    "interactionsAvgWaitTime.int-30m",
+    "interactionsAvgWaitTime.today",
+    "interactionsHandling.rt",
+    "interactionsLongestWaitInQueue.int-15m",
+    "interactionsLongestWaitInQueue.int-30m",
+    "interactionsLongestWaitInQueue.rt",
+    "interactionsLongestWaitInQueue.today",
+    "interactionsWaitInQueue.rt",
+    "interactionsWrapUp.rt",
+    "longestOfferingTimeInQueue.int-15m",
+    "longestOfferingTimeInQueue.int-30m",
+    "longestOfferingTimeInQueue.today",
+    "newInQueue.int-15m",
+    "newInQueue.int-30m",
+    "newInQueue.today",
+    "offering.rt",
+    "onBreak.rt",
+    "shortAbandoned.int-15m",
+    "shortAbandoned.int-30m",
+    "shortAbandoned.today",
+    "shortAbandonedPercentage.int-15m",
+    "shortAbandonedPercentage.int-30m",
+    "shortAbandonedPercentage.today",
+    "slaPercentage.int-12h",
+    "slaPercentage.int-15m",
+    "slaPercentage.int-1h",
+    "slaPercentage.int-30m",
+    "slaPercentage.int-4h",
+    "slaPercentage.int-8h",
+    "slaPercentage.today",
+    "slaPercentageTarget.today",
+    "slaTimeThreshold.today",
+    "totalAbandoned.int-15m",
+    "totalAbandoned.int-30m",
+    "totalAbandoned.today",
+    "totalAbandonedPercentage.int-15m",
+    "totalAbandonedPercentage.int-30m",
+    "totalAbandonedPercentage.today",
+    "workingOffline.rt",
+    "wrapUp.rt",
+)
+
+GROUP_REALTIME_METRICS = (
+    "availableIdle.rt",
+    "eligible.rt",
+    "enabled.rt",
+    "handling.rt",
+    "onBreak.rt",
+    "workingOffline.rt",
+    "wrapUp.rt",
+)
+
+AGENT_REALTIME_METRICS = (
+    "accepted.int-15m",
+    "accepted.int-30m",
+    "accepted.today",
+    "activeChannels.rt",
+    "activeDirections.rt",
+    "activeInteractionsCount.rt",
+    "activeQueues.rt",
+    "alerting.rt",
+    "availableTime.int-15m",
+    "availableTime.int-30m",
+    "availableTime.today",
+    "availableTimePercentage.int-15m",
+    "availableTimePercentage.int-30m",
+    "availableTimePercentage.today",
+    "averageHandlingTime.int-15m",
+    "averageHandlingTime.int-30m",
+    "averageHandlingTime.today",
+    "averageHoldTime.int-15m",
+    "averageHoldTime.int-30m",
+    "averageHoldTime.today",
+    "averageOfferingTime.int-15m",
+    "averageOfferingTime.int-30m",
+    "averageOfferingTime.today",
+    "averageWrapUpTime.int-15m",
+    "averageWrapUpTime.int-30m",
+    "averageWrapUpTime.today",
+    "blindTransfers.int-15m",
+    "blindTransfers.int-30m",
+    "blindTransfers.today",
+    "busyTime.int-15m",
+    "busyTime.int-30m",
+    "busyTime.today",
+    "busyTimePercentage.int-15m",
+    "busyTimePercentage.int-30m",
+    "busyTimePercentage.today",
+    "conferenceTime.int-15m",
+    "conferenceTime.int-30m",
+    "conferenceTime.today",
+    "conferences.int-15m",
+    "conferences.int-30m",
+    "conferences.today",
+    "consultations.int-15m",
+    "consultations.int-30m",
+    "consultations.today",
+    "directInboundTime.int-15m",
+    "directInboundTime.int-30m",
+    "directInboundTime.today",
+    "directInbounds.int-15m",
+    "directInbounds.int-30m",
+    "directInbounds.today",
+    "directOutboundTime.int-15m",
+    "directOutboundTime.int-30m",
+    "directOutboundTime.today",
+    "directOutbounds.int-15m",
+    "directOutbounds.int-30m",
+    "directOutbounds.today",
+    "handlingTime.int-15m",
+    "handlingTime.int-30m",
+    "handlingTime.today",
+    "handlingTimePercentage.int-15m",
+    "handlingTimePercentage.int-30m",
+    "handlingTimePercentage.today",
+    "hold.int-15m",
+    "hold.int-30m",
+    "hold.today",
+    "internalCalls.int-15m",
+    "internalCalls.int-30m",
+    "internalCalls.today",
+    "internalCallsInitiated.int-15m",
+    "internalCallsInitiated.int-30m",
+    "internalCallsInitiated.today",
+    "internalCallsReceived.int-15m",
+    "internalCallsReceived.int-30m",
+    "internalCallsReceived.today",
+    "internalCallsTime.int-15m",
+    "internalCallsTime.int-30m",
+    "internalCallsTime.today",
+    "lastLogin.rt",
+    "lastLogout.rt",
+    "lastStatusChange.rt",
+    "lastStatusCodeChange.rt",
+    "line1Status.rt",
+    "line1TimeOnStatus.rt",
+    "line2Status.rt",
+    "line2TimeOnStatus.rt",
+    "loggedInTime.int-15m",
+    "loggedInTime.int-30m",
+    "loggedInTime.rt",
+    "loggedInTime.today",
+    "longestHold.int-15m",
+    "longestHold.int-30m",
+    "longestHold.today",
+    "longestOffering.int-15m",
+    "longestOffering.int-30m",
+    "longestOffering.today",
+    "offered.int-15m",
+    "offered.int-30m",
+    "offered.today",
+    "offeringTime.int-15m",
+    "offeringTime.int-30m",
+    "offeringTime.today",
+    "onBreakTime.int-15m",
+    "onBreakTime.int-30m",
+    "onBreakTime.today",
+    "onBreakTimePercentage.int-15m",
+    "onBreakTimePercentage.int-30m",
+    "onBreakTimePercentage.today",
+    "onHoldTime.int-15m",
+    "onHoldTime.int-30m",
+    "onHoldTime.today",
+    "rejectTimeout.int-15m",
+    "rejectTimeout.int-30m",
+    "rejectTimeout.today",
+    "rejected.int-15m",
+    "rejected.int-30m",
+    "rejected.today",
+    "status.rt",
+    "statusCode.rt",
+    "timeOnStatus.rt",
+    "timeOnStatusCode.rt",
+    "transfersInitiated.int-15m",
+    "transfersInitiated.int-30m",
+    "transfersInitiated.today",
+    "transfersInitiatedPercentage.int-15m",
+    "transfersInitiatedPercentage.int-30m",
+    "transfersInitiatedPercentage.today",
+    "transfersReceived.int-15m",
+    "transfersReceived.int-30m",
+    "transfersReceived.today",
+    "warmTransfers.int-15m",
+    "warmTransfers.int-30m",
+    "warmTransfers.today",
+    "workingOfflineTime.int-15m",
+    "workingOfflineTime.int-30m",
+    "workingOfflineTime.today",
+    "workingOfflineTimePercentage.int-15m",
+    "workingOfflineTimePercentage.int-30m",
+    "workingOfflineTimePercentage.today",
+    "wrapUpTime.int-15m",
+    "wrapUpTime.int-30m",
+    "wrapUpTime.today",
+    "wrapUpTimePercentage.int-15m",
+    "wrapUpTimePercentage.int-30m",
+    "wrapUpTimePercentage.today",
+)
+
 DETAILED_TYPES = ("detailed-reports-interaction-details", "detailed-reports-agent-status-change")
 SUMMARY_TYPES = ("queue-interactions-summary", "agent-interactions-summary",
                  "agent-status-time-on-status")  # fmt: skip
@@ -580,6 +843,12 @@ class AnalyticsEmulator(EmulatorApp):
         """Answer one request."""
         if request.path == TOKEN_PATH and request.method == "POST":
             return self._token(request)
+        realtime = REGION_PREFIX[self.region] + REALTIME_PATH
+        if request.path.startswith(realtime) and request.method == "GET":
+            if not self._authorised(request):
+                return _error(401, "Unauthorized: invalid or expired access token")
+            problem = self._tenant_problem(request)
+            return _error(400, problem) if problem else self._realtime(request, realtime)
         prefix = REGION_PREFIX[self.region] + HISTORICAL
         if not request.path.startswith(prefix):
             if any(request.path.startswith(p + HISTORICAL) for p in REGION_PREFIX.values()):
@@ -603,6 +872,58 @@ class AnalyticsEmulator(EmulatorApp):
         if len(parts) == 3 and parts[0] == "detailed-reports" and parts[2] == "data":
             return self._detailed_data(request, parts[1], prefix)
         return _error(404, "Not Found")
+
+    # -- Real-time Metrics API v5 --------------------------------------------------------
+
+    def _realtime(self, request: Request, prefix: str) -> Reply:
+        """`GET /queues`, `/agents`, `/groups` of the Real-time Metrics API v5: arrays of
+        `SingleQueueResponse` / `SingleAgentWithMetricsResponse` / `SingleGroupResponse`
+        (the v5 OpenAPI file), paged as the real-time guide describes.
+        """
+        resource = request.path[len(prefix) :].strip("/")
+        try:
+            page = int(request.query.get("page", 0))
+            size = int(request.query.get("size", 100))
+        except ValueError:
+            return _error(400, "Bad request: page and size are integers")
+        if size > 1000:
+            return _error(400, "Bad request: Field 'size' must be less than or equal to 1000")
+        tick = int(self.now().timestamp()) // 10  # 8x8 refreshes real-time data every 10 s
+        if resource == "queues":
+            items = [
+                _metric_item(q_id, name, QUEUE_REALTIME_METRICS, tick)
+                for q_id, name, _ in self.data.queues
+            ]
+        elif resource == "agents":
+            items = [
+                {
+                    **_metric_item(a_id, name, AGENT_REALTIME_METRICS, tick),
+                    "groupId": g_id,
+                    "groupName": group,
+                }
+                for a_id, name, g_id, group in AGENTS
+            ]
+        elif resource == "groups":
+            groups = sorted({(g_id, group) for _, _, g_id, group in AGENTS})
+            items = [
+                _metric_item(g_id, name, GROUP_REALTIME_METRICS, tick) for g_id, name in groups
+            ]
+        else:
+            return _error(404, "Not Found")
+        pages = max(1, -(-len(items) // size))
+        if page >= pages:
+            return _error(
+                400,
+                "Bad request: Field 'page' must be greater than or equal to 0 and less than the "
+                f"total number of pages, which is {pages} for this request",
+            )
+        headers = {
+            "X-Page": str(page),
+            "X-Page-Size": str(size),
+            "X-Total-Pages": str(pages),
+            "X-Total-Elements": str(len(items)),
+        }
+        return Reply.json(items[page * size : (page + 1) * size], **headers)
 
     # -- OAuth ---------------------------------------------------------------------------
 
@@ -1142,6 +1463,20 @@ def _time_on_status_rows(
             {"totals": None, "items": _complete(items + metric_items, TIME_ON_STATUS_METRICS, "0")}
         )
     return rows
+
+
+def _metric_item(item_id: str, name: str, metrics: tuple[str, ...], tick: int) -> dict[str, t.Any]:
+    """An item with its `MetricItem`s; percentages sent as strings now and then, as in 8x8's
+    own examples.
+    """
+    rng = random.Random(f"{item_id}|{tick}")
+    values: list[dict[str, t.Any]] = []
+    for key in metrics:
+        value: t.Any = round(rng.uniform(0, 100), 2) if "Percentage" in key else rng.randrange(50)
+        if "Percentage" in key and rng.random() < 0.3:
+            value = str(value)
+        values.append({"key": key, "value": value})
+    return {"id": item_id, "name": name, "metrics": values}
 
 
 # -- helpers -------------------------------------------------------------------------------

@@ -184,31 +184,21 @@ class ReportPage:
     cursor: t.Any = None
 
 
-class AnalyticsStream(VendorStream):
-    """One report type, read per day of `timezone` with the create → status → data flow."""
+class AnalyticsApiStream(VendorStream):
+    """A stream of one of 8x8's Analytics APIs: OAuth token, region, tenant, time zone."""
 
     vendor = VENDOR
     auth_settings = CREDENTIALS
     credential_group = "analytics"
-    report_type: str = ""
-    detailed: bool = True
-    pivot: t.ClassVar[Pivot] = Pivot()
-    windowing = Windowing(max_days=1, calendar=CALENDAR)
-
-    # -- where ---------------------------------------------------------------------------
+    #: the API under the region prefix (`/analytics/cc/v8/historical-metrics`)
+    api_path: str = HISTORICAL_PATH
 
     @property
     @override
     def url_base(self) -> str:
-        """`{analytics_base_url}[/eu|/au|/ca]/analytics/cc/v8/historical-metrics`."""
+        """`{analytics_base_url}[/eu|/au|/ca]{api_path}`."""
         region = str(self.config.get("analytics_region") or "us")
-        return f"{analytics_base(self.config)}{REGION_PREFIX[region]}{HISTORICAL_PATH}"
-
-    @property
-    @override
-    def path(self) -> str:  # type: ignore[override]
-        """Where this stream's reports are created (the request metrics' endpoint)."""
-        return "/detailed-reports" if self.detailed else "/"
+        return f"{analytics_base(self.config)}{REGION_PREFIX[region]}{self.api_path}"
 
     @property
     @override
@@ -218,15 +208,6 @@ class AnalyticsStream(VendorStream):
         if self.config.get("tenant_id"):
             headers["X-Tenant-Info"] = str(self.config["tenant_id"])
         return headers
-
-    @cached_property
-    def poll_policy(self) -> PollPolicy:
-        """Status checks from `report_poll_seconds`, bounded by `report_timeout_seconds`."""
-        return PollPolicy(
-            first_delay=float(self.config.get("report_poll_seconds", 2)),
-            timeout=float(self.config.get("report_timeout_seconds", 900)),
-            attempts=max(1, min(3, self.backoff_max_tries())),
-        )
 
     # -- credentials ---------------------------------------------------------------------
 
@@ -311,6 +292,37 @@ class AnalyticsStream(VendorStream):
                 f"analytics_base_url. {VENDOR} said: {vendor_message(response)}"
             )
         super().validate_response(response)
+
+    @override
+    def request_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
+        """Nothing when the analytics credentials are not set (the tap says so once)."""
+        if not all(self.config.get(name) for name in CREDENTIALS):
+            return iter(())
+        return super().request_records(context)
+
+
+class AnalyticsStream(AnalyticsApiStream):
+    """One report type, read per day of `timezone` with the create → status → data flow."""
+
+    report_type: str = ""
+    detailed: bool = True
+    pivot: t.ClassVar[Pivot] = Pivot()
+    windowing = Windowing(max_days=1, calendar=CALENDAR)
+
+    @property
+    @override
+    def path(self) -> str:  # type: ignore[override]
+        """Where this stream's reports are created (the request metrics' endpoint)."""
+        return "/detailed-reports" if self.detailed else "/"
+
+    @cached_property
+    def poll_policy(self) -> PollPolicy:
+        """Status checks from `report_poll_seconds`, bounded by `report_timeout_seconds`."""
+        return PollPolicy(
+            first_delay=float(self.config.get("report_poll_seconds", 2)),
+            timeout=float(self.config.get("report_timeout_seconds", 900)),
+            attempts=max(1, min(3, self.backoff_max_tries())),
+        )
 
     # -- the report's definition ---------------------------------------------------------
 
@@ -438,10 +450,3 @@ class AnalyticsStream(VendorStream):
                 f"JSON report data ({JSON_CAP:,}); rows beyond it would be lost. Narrow the "
                 "report (fewer queues or agents per tenant_id) or ask 8x8 about the CSV download"
             )
-
-    @override
-    def request_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
-        """Nothing when the analytics credentials are not set (the tap says so once)."""
-        if not all(self.config.get(name) for name in CREDENTIALS):
-            return iter(())
-        return super().request_records(context)

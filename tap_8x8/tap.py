@@ -17,6 +17,7 @@ from typing_extensions import override
 from tap_8x8.analytics import CALENDAR, CREDENTIALS, DEFAULT_BASE_URL, REGION_PREFIX
 from tap_8x8.analytics_streams import ANALYTICS_STREAMS
 from tap_8x8.client import RTSTATS_SETTINGS
+from tap_8x8.realtime_metrics import REALTIME_STREAMS
 from tap_8x8.streams import AgentsStream, QueuesStream
 from tapkit.settings import check_base_url, common_properties
 from tapkit.tap import VendorTap
@@ -161,6 +162,7 @@ class Tap8x8(VendorTap):
             AgentsStream(self),
             QueuesStream(self),
             *(stream(self) for stream in ANALYTICS_STREAMS),
+            *(stream(self) for stream in REALTIME_STREAMS),
         ]
 
     @override

@@ -33,7 +33,7 @@ import jsonschema
 import pytest
 
 import tests.tap_cases  # noqa: F401  (the cases registry first)
-from emulators.eight_by_eight_analytics import HISTORICAL
+from emulators.eight_by_eight_analytics import HISTORICAL, REALTIME_PATH
 from emulators.framework import Request
 from tap_8x8.analytics_streams import (
     AgentIntervalsStream,
@@ -41,6 +41,12 @@ from tap_8x8.analytics_streams import (
     AgentTimeOnStatusStream,
     InteractionsStream,
     QueueIntervalsStream,
+)
+from tap_8x8.realtime_metrics import (
+    AgentMetricsStream,
+    GroupMetricsStream,
+    QueueMetricsStream,
+    column,
 )
 from tap_8x8.tap import Tap8x8
 from tapkit.windows import DateWindow
@@ -423,6 +429,308 @@ AGENT_INTERACTIONS_SUMMARY = frozenset(
         "wrapUpTime",
     }
 )
+# The Real-time Metrics API v5 (`..._real-time_metrics_api.json`) and its guide's glossaries
+# (`cc-realtime-statistics.md` 5.1 queues, 5.2 groups, 5.5 all agents).
+REALTIME_OPENAPI_FILE = "8x8_analytics_for_contact_center_real-time_metrics_api.json"
+REALTIME_OPENAPI: dict[str, dict[str, t.Any]] = {
+    "MetricItem": {
+        "type": "object",
+        "properties": {"key": {"type": "string"}, "value": {"type": "number"}},
+    },
+    "SingleQueueResponse": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "string"},
+            "name": {"type": "string"},
+            "metrics": {"type": "array", "items": "MetricItem"},
+        },
+    },
+    "SingleGroupResponse": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "string"},
+            "name": {"type": "string"},
+            "metrics": {"type": "array", "items": "MetricItem"},
+        },
+    },
+    "SingleAgentWithMetricsResponse": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "string"},
+            "name": {"type": "string"},
+            "groupId": {"type": "string"},
+            "groupName": {"type": "string"},
+            "metrics": {"type": "array", "items": "MetricItem"},
+        },
+    },
+}
+REALTIME_QUEUE = frozenset(
+    {
+        "abandoned.int-15m",
+        "abandoned.int-30m",
+        "abandoned.today",
+        "abandonedPercentage.int-15m",
+        "abandonedPercentage.int-30m",
+        "abandonedPercentage.today",
+        "accepted.int-15m",
+        "accepted.int-30m",
+        "accepted.today",
+        "acceptedInSla.int-12h",
+        "acceptedInSla.int-15m",
+        "acceptedInSla.int-1h",
+        "acceptedInSla.int-30m",
+        "acceptedInSla.int-4h",
+        "acceptedInSla.int-8h",
+        "acceptedInSla.today",
+        "acceptedInSlaPercentage.int-12h",
+        "acceptedInSlaPercentage.int-15m",
+        "acceptedInSlaPercentage.int-1h",
+        "acceptedInSlaPercentage.int-30m",
+        "acceptedInSlaPercentage.int-4h",
+        "acceptedInSlaPercentage.int-8h",
+        "acceptedInSlaPercentage.today",
+        "acceptedPercentage.int-15m",
+        "acceptedPercentage.int-30m",
+        "acceptedPercentage.today",
+        "availableIdle.rt",
+        "avgDivertedTime.int-15m",
+        "avgDivertedTime.int-30m",
+        "avgDivertedTime.today",
+        "avgHandlingTime.int-15m",
+        "avgHandlingTime.int-30m",
+        "avgHandlingTime.today",
+        "avgOfferingTime.int-15m",
+        "avgOfferingTime.int-30m",
+        "avgOfferingTime.today",
+        "avgProcessingTime.int-15m",
+        "avgProcessingTime.int-30m",
+        "avgProcessingTime.today",
+        "avgWorkTime.int-15m",
+        "avgWorkTime.int-30m",
+        "avgWorkTime.today",
+        "avgWrapUpTime.int-15m",
+        "avgWrapUpTime.int-30m",
+        "avgWrapUpTime.today",
+        "busy.rt",
+        "busyExternal.rt",
+        "busyOther.rt",
+        "diverted.int-15m",
+        "diverted.int-30m",
+        "diverted.today",
+        "divertedPercentage.int-15m",
+        "divertedPercentage.int-30m",
+        "divertedPercentage.today",
+        "eligible.rt",
+        "enabled.rt",
+        "entered.int-15m",
+        "entered.int-30m",
+        "entered.today",
+        "handling.rt",
+        "interactionsAvgWaitTime.int-15m",
+        "interactionsAvgWaitTime.int-30m",
+        "interactionsAvgWaitTime.today",
+        "interactionsHandling.rt",
+        "interactionsLongestWaitInQueue.int-15m",
+        "interactionsLongestWaitInQueue.int-30m",
+        "interactionsLongestWaitInQueue.rt",
+        "interactionsLongestWaitInQueue.today",
+        "interactionsWaitInQueue.rt",
+        "interactionsWrapUp.rt",
+        "longestOfferingTimeInQueue.int-15m",
+        "longestOfferingTimeInQueue.int-30m",
+        "longestOfferingTimeInQueue.today",
+        "newInQueue.int-15m",
+        "newInQueue.int-30m",
+        "newInQueue.today",
+        "offering.rt",
+        "onBreak.rt",
+        "shortAbandoned.int-15m",
+        "shortAbandoned.int-30m",
+        "shortAbandoned.today",
+        "shortAbandonedPercentage.int-15m",
+        "shortAbandonedPercentage.int-30m",
+        "shortAbandonedPercentage.today",
+        "slaPercentage.int-12h",
+        "slaPercentage.int-15m",
+        "slaPercentage.int-1h",
+        "slaPercentage.int-30m",
+        "slaPercentage.int-4h",
+        "slaPercentage.int-8h",
+        "slaPercentage.today",
+        "slaPercentageTarget.today",
+        "slaTimeThreshold.today",
+        "totalAbandoned.int-15m",
+        "totalAbandoned.int-30m",
+        "totalAbandoned.today",
+        "totalAbandonedPercentage.int-15m",
+        "totalAbandonedPercentage.int-30m",
+        "totalAbandonedPercentage.today",
+        "workingOffline.rt",
+        "wrapUp.rt",
+    }
+)
+
+REALTIME_GROUP = frozenset(
+    {
+        "availableIdle.rt",
+        "eligible.rt",
+        "enabled.rt",
+        "handling.rt",
+        "onBreak.rt",
+        "workingOffline.rt",
+        "wrapUp.rt",
+    }
+)
+
+REALTIME_AGENT = frozenset(
+    {
+        "accepted.int-15m",
+        "accepted.int-30m",
+        "accepted.today",
+        "activeChannels.rt",
+        "activeDirections.rt",
+        "activeInteractionsCount.rt",
+        "activeQueues.rt",
+        "alerting.rt",
+        "availableTime.int-15m",
+        "availableTime.int-30m",
+        "availableTime.today",
+        "availableTimePercentage.int-15m",
+        "availableTimePercentage.int-30m",
+        "availableTimePercentage.today",
+        "averageHandlingTime.int-15m",
+        "averageHandlingTime.int-30m",
+        "averageHandlingTime.today",
+        "averageHoldTime.int-15m",
+        "averageHoldTime.int-30m",
+        "averageHoldTime.today",
+        "averageOfferingTime.int-15m",
+        "averageOfferingTime.int-30m",
+        "averageOfferingTime.today",
+        "averageWrapUpTime.int-15m",
+        "averageWrapUpTime.int-30m",
+        "averageWrapUpTime.today",
+        "blindTransfers.int-15m",
+        "blindTransfers.int-30m",
+        "blindTransfers.today",
+        "busyTime.int-15m",
+        "busyTime.int-30m",
+        "busyTime.today",
+        "busyTimePercentage.int-15m",
+        "busyTimePercentage.int-30m",
+        "busyTimePercentage.today",
+        "conferenceTime.int-15m",
+        "conferenceTime.int-30m",
+        "conferenceTime.today",
+        "conferences.int-15m",
+        "conferences.int-30m",
+        "conferences.today",
+        "consultations.int-15m",
+        "consultations.int-30m",
+        "consultations.today",
+        "directInboundTime.int-15m",
+        "directInboundTime.int-30m",
+        "directInboundTime.today",
+        "directInbounds.int-15m",
+        "directInbounds.int-30m",
+        "directInbounds.today",
+        "directOutboundTime.int-15m",
+        "directOutboundTime.int-30m",
+        "directOutboundTime.today",
+        "directOutbounds.int-15m",
+        "directOutbounds.int-30m",
+        "directOutbounds.today",
+        "handlingTime.int-15m",
+        "handlingTime.int-30m",
+        "handlingTime.today",
+        "handlingTimePercentage.int-15m",
+        "handlingTimePercentage.int-30m",
+        "handlingTimePercentage.today",
+        "hold.int-15m",
+        "hold.int-30m",
+        "hold.today",
+        "internalCalls.int-15m",
+        "internalCalls.int-30m",
+        "internalCalls.today",
+        "internalCallsInitiated.int-15m",
+        "internalCallsInitiated.int-30m",
+        "internalCallsInitiated.today",
+        "internalCallsReceived.int-15m",
+        "internalCallsReceived.int-30m",
+        "internalCallsReceived.today",
+        "internalCallsTime.int-15m",
+        "internalCallsTime.int-30m",
+        "internalCallsTime.today",
+        "lastLogin.rt",
+        "lastLogout.rt",
+        "lastStatusChange.rt",
+        "lastStatusCodeChange.rt",
+        "line1Status.rt",
+        "line1TimeOnStatus.rt",
+        "line2Status.rt",
+        "line2TimeOnStatus.rt",
+        "loggedInTime.int-15m",
+        "loggedInTime.int-30m",
+        "loggedInTime.rt",
+        "loggedInTime.today",
+        "longestHold.int-15m",
+        "longestHold.int-30m",
+        "longestHold.today",
+        "longestOffering.int-15m",
+        "longestOffering.int-30m",
+        "longestOffering.today",
+        "offered.int-15m",
+        "offered.int-30m",
+        "offered.today",
+        "offeringTime.int-15m",
+        "offeringTime.int-30m",
+        "offeringTime.today",
+        "onBreakTime.int-15m",
+        "onBreakTime.int-30m",
+        "onBreakTime.today",
+        "onBreakTimePercentage.int-15m",
+        "onBreakTimePercentage.int-30m",
+        "onBreakTimePercentage.today",
+        "onHoldTime.int-15m",
+        "onHoldTime.int-30m",
+        "onHoldTime.today",
+        "rejectTimeout.int-15m",
+        "rejectTimeout.int-30m",
+        "rejectTimeout.today",
+        "rejected.int-15m",
+        "rejected.int-30m",
+        "rejected.today",
+        "status.rt",
+        "statusCode.rt",
+        "timeOnStatus.rt",
+        "timeOnStatusCode.rt",
+        "transfersInitiated.int-15m",
+        "transfersInitiated.int-30m",
+        "transfersInitiated.today",
+        "transfersInitiatedPercentage.int-15m",
+        "transfersInitiatedPercentage.int-30m",
+        "transfersInitiatedPercentage.today",
+        "transfersReceived.int-15m",
+        "transfersReceived.int-30m",
+        "transfersReceived.today",
+        "warmTransfers.int-15m",
+        "warmTransfers.int-30m",
+        "warmTransfers.today",
+        "workingOfflineTime.int-15m",
+        "workingOfflineTime.int-30m",
+        "workingOfflineTime.today",
+        "workingOfflineTimePercentage.int-15m",
+        "workingOfflineTimePercentage.int-30m",
+        "workingOfflineTimePercentage.today",
+        "wrapUpTime.int-15m",
+        "wrapUpTime.int-30m",
+        "wrapUpTime.today",
+        "wrapUpTimePercentage.int-15m",
+        "wrapUpTimePercentage.int-30m",
+        "wrapUpTimePercentage.today",
+    }
+)
+
 #: the interval and group dimensions of the summaries (the summary guide's subtotal example
 #: shows startTime, endTime, queue, queueId; agent and agentId are assumed by analogy)
 QUEUE_DIMENSIONS = frozenset({"startTime", "endTime", "queue", "queueId"})
@@ -610,3 +918,70 @@ def test_the_glossaries_match_8x8_s_guides():
     assert _glossary(summary_text, "#### 8.3.4.") == AGENT_INTERACTIONS_SUMMARY
     participants = detailed_text.split("#### includeParticipants", 1)[1].split("Sample", 1)[0]
     assert set(re.findall(r"^\* `([^`']+)", participants, re.MULTILINE)) == INCLUDE_PARTICIPANTS
+
+
+REALTIME_STREAMS = {
+    "queue_metrics": (QueueMetricsStream, "SingleQueueResponse", REALTIME_QUEUE, "queues"),
+    "agent_metrics": (
+        AgentMetricsStream,
+        "SingleAgentWithMetricsResponse",
+        REALTIME_AGENT,
+        "agents",
+    ),
+    "group_metrics": (GroupMetricsStream, "SingleGroupResponse", REALTIME_GROUP, "groups"),
+}
+
+
+def realtime_resolved(name: t.Any) -> t.Any:
+    if isinstance(name, str):
+        return realtime_resolved(REALTIME_OPENAPI[name])
+    schema = dict(name)
+    if "properties" in schema:
+        schema["properties"] = {
+            k: ({**v, "items": realtime_resolved(v["items"])} if "items" in v else v)
+            for k, v in schema["properties"].items()
+        }
+    return schema
+
+
+@pytest.mark.parametrize("stream", REALTIME_STREAMS)
+def test_a_real_time_stream_declares_its_item_fields_and_one_column_per_metric(stream):
+    stream_class, component, metrics, _ = REALTIME_STREAMS[stream]
+    declared = set(stream_class.schema["properties"]) - {"_extra", "snapshot_at"}
+    item_fields = set(REALTIME_OPENAPI[component]["properties"]) - {"metrics"}
+    assert declared == item_fields | {column(metric) for metric in metrics}
+    for metric in metrics:
+        assert stream_class.schema["properties"][column(metric)]["type"] == ["number", "null"]
+
+
+@pytest.mark.parametrize("stream", REALTIME_STREAMS)
+def test_the_emulator_s_real_time_bodies_fit_the_openapi_component(stream):
+    _, component, metrics, resource = REALTIME_STREAMS[stream]
+    app = make_analytics()
+    app.tokens["spec-token"] = dt.datetime.max.replace(tzinfo=dt.UTC)
+    body = json.loads(_served(app, "GET", f"{REALTIME_PATH}/{resource}").body_bytes())
+    assert body
+    # 8x8's examples send some numbers as strings: the emulator does too, so `value` is
+    # checked as a number or a numeric string
+    schema = realtime_resolved(component)
+    schema["properties"]["metrics"]["items"]["properties"]["value"] = {
+        "type": ["number", "string"],
+        "pattern": r"^-?[0-9.]+$",
+    }
+    jsonschema.validate(body, {"type": "array", "items": schema})
+    for item in body:
+        assert {metric["key"] for metric in item["metrics"]} == metrics
+
+
+def test_the_real_time_transcription_matches_8x8_s_files():
+    path = SHARED / REALTIME_OPENAPI_FILE
+    guide = SHARED / "cc-realtime-statistics.md"
+    if not path.exists() or not guide.exists():
+        pytest.skip(f"8x8's real-time files are not beside the repository ({SHARED})")
+    document = json.loads(path.read_text())
+    for name, component in REALTIME_OPENAPI.items():
+        assert _openapi_component(document, name) == component, name
+    text = guide.read_text()
+    assert _glossary(text, "### 5.1.") == REALTIME_QUEUE
+    assert _glossary(text, "### 5.2.") == REALTIME_GROUP
+    assert _glossary(text, "### 5.5.") == REALTIME_AGENT

@@ -19,7 +19,14 @@ import pytest
 
 # The cases registry first: it imports every case module, this one's included.
 import tests.tap_cases  # noqa: F401
-from emulators.eight_by_eight_analytics import HISTORICAL, TOKEN_PATH, AnalyticsData
+from emulators.eight_by_eight_analytics import (
+    AGENTS,
+    HISTORICAL,
+    QUEUES,
+    REALTIME_PATH,
+    TOKEN_PATH,
+    AnalyticsData,
+)
 from emulators.framework import EmulatorServer
 from tests.cases.eight_by_eight import EIGHT_TENANT, EIGHT_TOKEN
 from tests.cases.eight_by_eight_analytics import (
@@ -33,7 +40,8 @@ from tests.support import TapRun, _parse, tap_command, tap_env
 
 TAP = "tap-8x8"
 SUMMARIES = ("queue_intervals", "agent_intervals", "agent_time_on_status")
-ANALYTICS = ("interactions", "agent_status_changes", *SUMMARIES)
+REALTIME = ("queue_metrics", "agent_metrics", "group_metrics")
+ANALYTICS = ("interactions", "agent_status_changes", *SUMMARIES, *REALTIME)
 
 
 def today() -> dt.date:
@@ -409,3 +417,27 @@ def test_half_a_credential_group_is_refused_before_any_request(emulator: Emulato
     assert "api_token" in result.stderr
     assert emulator.requests == []
     assert ANALYTICS_KEY not in result.output
+
+
+# -- the Real-time Metrics API v5 ------------------------------------------------------------
+
+
+def test_real_time_metrics_are_snapshots_with_typed_pivoted_metrics(emulator: EmulatorServer):
+    result = run(config(emulator, days_back=0), streams=REALTIME)
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert {r["id"] for r in result.records("queue_metrics")} == {q[0] for q in QUEUES}
+    agents = result.records("agent_metrics")
+    assert {r["id"] for r in agents} == {a[0] for a in AGENTS}
+    assert all(r["groupId"] in {"108", "109"} for r in agents)
+    assert {r["id"] for r in result.records("group_metrics")} == {"108", "109"}
+    # percentages 8x8 sends as strings arrive as numbers
+    percentages = [r["abandonedPercentage__today"] for r in result.records("queue_metrics")]
+    assert all(isinstance(value, (int, float)) for value in percentages)
+    assert all(r["_extra"] is None for stream in REALTIME for r in result.records(stream))
+    snapshots = {r["snapshot_at"] for r in result.records("queue_metrics")}
+    assert len(snapshots) == 1
+    requests = emulator.served(REALTIME_PATH)
+    assert len(requests) == 3, "one page each"
+    assert all(r.query["size"] == "1000" and r.query["page"] == "0" for r in requests)
+    assert len(emulator.served(TOKEN_PATH)) == 1

@@ -57,5 +57,8 @@ CASE = TapCase(
         "queue_intervals",
         "agent_intervals",
         "agent_time_on_status",
+        "queue_metrics",
+        "agent_metrics",
+        "group_metrics",
     ),
 )

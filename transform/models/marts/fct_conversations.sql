@@ -81,7 +81,13 @@ select
   finished_at as ended_at,
   interaction_seconds as duration_seconds,
   wait_seconds,
-  lower(media_type) as channel,
+  case
+    when media_type in ('Phone', 'VoiceMail') then 'voice'
+    when chat_type = 'WhatsApp' then 'whatsapp'
+    when chat_type = 'Viber' then 'viber'
+    when media_type = 'Chat' and coalesce(chat_type, 'WebChat') in ('WebChat', 'ChatApi') then 'web_chat'
+    else 'other'
+  end as channel,
   agent_id,
   cast(null as {{ dbt.type_string() }}) as visitor_or_client_id,
   cast(null as {{ dbt.type_bigint() }}) as message_count,

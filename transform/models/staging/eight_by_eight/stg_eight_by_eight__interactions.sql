@@ -16,6 +16,7 @@ typed as (
     {{ as_id('queueId') }} as queue_id,
     {{ vendor_column('queueName') }} as queue_name,
     {{ vendor_column('mediaType') }} as media_type,
+    {{ vendor_column('chatType') }} as chat_type,
     {{ vendor_column('direction') }} as direction,
     {{ vendor_column('outcome') }} as outcome,
     {{ vendor_column('state') }} as state,

@@ -81,7 +81,10 @@ def emulator():
 
 
 def config(server: EmulatorServer, days_back: int = 2, **changes) -> dict:
+    """The Analytics group alone (the case also sets the real-time one, for Meltano)."""
     settings = analytics_config(server.url, today() - dt.timedelta(days=days_back))
+    for name in ("tenant", "api_token", "base_url"):
+        settings.pop(name)
     settings.update(changes)
     return {key: value for key, value in settings.items() if value is not None}
 

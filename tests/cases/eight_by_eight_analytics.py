@@ -1,8 +1,10 @@
-"""tap-8x8 with Analytics for Contact Center credentials only: the historical report streams.
+"""tap-8x8 with Analytics for Contact Center credentials: the historical report streams.
 
 The emulator serves the real-time statistics and the Analytics APIs on one port, as
-`make demo` does; this case configures only the analytics group, so the snapshot streams
-are skipped (the tap says so) and every date-window check of the contract applies.
+`make demo` does. Both credential groups point at it (Meltano's dev environment sets the
+real-time one, and an empty variable does not unset a setting), and every date-window check
+of the contract applies to the five report streams. Each group alone is tested in
+tests/test_tap_8x8_analytics.py.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from tests.tap_cases import CONTRACT_COMMON, TapCase
 
 ANALYTICS_KEY = "test-8x8-analytics-key-7c21"
 ANALYTICS_SECRET = "test-8x8-analytics-secret-93fa0d"
+RT_TENANT = "test-tenant-analytics"
+RT_TOKEN = "test-8x8-rt-secret-51d0aa"
 #: every issued access token starts with this (the emulator's own prefix)
 ISSUED_TOKEN_PREFIX = "emu8x8tok-"
 
@@ -29,18 +33,19 @@ def make_analytics(**changes) -> AnalyticsEmulator:
 def make_app(**changes) -> EightByEightEmulator:
     """Both 8x8 APIs on one port (the real-time credentials are not used by this case)."""
     return EightByEightEmulator(
-        tenant="rt-tenant", api_token="rt-token-unused", analytics=make_analytics(**changes)
+        tenant=RT_TENANT, api_token=RT_TOKEN, analytics=make_analytics(**changes)
     )
 
 
 def analytics_config(base_url: str, start: dt.date) -> dict:
     """Analytics credentials only, reports polled fast, from UTC midnight of `start`."""
     return {
-        # blank, not absent: Meltano's dev environment sets the real-time group, and a run
-        # of this case must read the Analytics group alone
-        "tenant": "",
-        "api_token": "",
-        "base_url": "",
+        # Meltano's dev environment sets the real-time group (a blank variable does not unset
+        # it): pointed at this emulator, the snapshots are read too; the Analytics streams
+        # are the ones this case checks
+        "tenant": RT_TENANT,
+        "api_token": RT_TOKEN,
+        "base_url": base_url,
         "analytics_api_key": ANALYTICS_KEY,
         "analytics_api_secret": ANALYTICS_SECRET,
         "analytics_base_url": base_url,
@@ -90,7 +95,7 @@ CASE = TapCase(
     },
     truth=analytics_truth,
     today=lambda config: dt.datetime.now(dt.UTC).date(),
-    secrets=(ANALYTICS_SECRET, ANALYTICS_KEY, ISSUED_TOKEN_PREFIX),
+    secrets=(ANALYTICS_SECRET, ANALYTICS_KEY, ISSUED_TOKEN_PREFIX, RT_TOKEN),
     smallest_window={},
     bad_settings=[
         ({"analytics_api_secret": None}, "analytics_api_secret"),
@@ -98,12 +103,12 @@ CASE = TapCase(
         ({"analytics_region": "mars"}, "analytics_region"),
         ({"analytics_base_url": "http://api.8x8.com"}, "analytics_base_url"),
         ({"timezone": "Mars/Olympus_Mons"}, "timezone"),
-        ({"tenant": "acme"}, "api_token"),
+        ({"api_token": None}, "api_token"),
         ({"lookback_days": -1}, "lookback_days"),
         ({"report_poll_seconds": 0}, "report_poll_seconds"),
         ({"start_date": "2026-02-01", "end_date": "2026-01-01"}, "start_date"),
     ],
-    # the token request is refused: nothing else is sent
+    # the token request is refused: nothing else is sent (agent_intervals is read first)
     rejected_credentials=({"analytics_api_secret": "wrong-secret-0000"}, "analytics_api_secret"),
     rejected_credentials_requests=1,
     contract_settings=CONTRACT_COMMON

@@ -364,7 +364,7 @@ class RealtimeMetricsStream(AnalyticsApiStream):
             yield row
 
 
-def _schema(metrics: tuple[str, ...], *fields: th.Property[t.Any]) -> dict[str, t.Any]:
+def metrics_schema(metrics: tuple[str, ...], *fields: th.Property[t.Any]) -> dict[str, t.Any]:
     return th.PropertiesList(
         th.Property("id", th.StringType, required=True),
         th.Property(
@@ -385,7 +385,7 @@ class QueueMetricsStream(RealtimeMetricsStream):
 
     name = "queue_metrics"
     path = "/queues"
-    schema = _schema(QUEUE_METRICS)
+    schema = metrics_schema(QUEUE_METRICS)
 
 
 class AgentMetricsStream(RealtimeMetricsStream):
@@ -393,7 +393,7 @@ class AgentMetricsStream(RealtimeMetricsStream):
 
     name = "agent_metrics"
     path = "/agents"
-    schema = _schema(
+    schema = metrics_schema(
         AGENT_METRICS,
         th.Property("groupId", th.StringType),
         th.Property("groupName", th.StringType),
@@ -405,7 +405,7 @@ class GroupMetricsStream(RealtimeMetricsStream):
 
     name = "group_metrics"
     path = "/groups"
-    schema = _schema(GROUP_METRICS)
+    schema = metrics_schema(GROUP_METRICS)
 
 
 REALTIME_STREAMS: tuple[type[RealtimeMetricsStream], ...] = (

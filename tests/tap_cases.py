@@ -58,6 +58,8 @@ class TapCase:
     label: str = ""
     #: streams that yield no records with this case's settings (a credential group not set)
     no_records_streams: tuple[str, ...] = ()
+    #: streams of a windowed case that are snapshots (each run appends one more)
+    snapshot_streams: tuple[str, ...] = ()
     #: path fragments of the windowed requests, when a tap also makes others (child
     #: streams, logins): request counts in resume checks count only these; empty = all
     window_paths: tuple[str, ...] = ()

@@ -123,5 +123,5 @@ CASE = TapCase(
     secret_settings=frozenset({"api_token", "analytics_api_key", "analytics_api_secret"}),
     # token requests and status checks are not window requests
     window_paths=("/data",),
-    no_records_streams=("agents", "queues"),
+    snapshot_streams=("agents", "queues", "queue_metrics", "agent_metrics", "group_metrics"),
 )

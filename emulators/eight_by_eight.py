@@ -22,6 +22,7 @@ import threading
 import typing as t
 from xml.sax.saxutils import escape
 
+from emulators.eight_by_eight_analytics import AnalyticsEmulator
 from emulators.framework import EmulatorApp, Reply, Request
 
 PREFIX = "/api/rtstats/stats/"
@@ -171,6 +172,7 @@ class EightByEightEmulator(EmulatorApp):
         data: EightByEightData | None = None,
         json_shape: str = "flat",
         strip_suffix: bool = False,
+        analytics: AnalyticsEmulator | None = None,
     ) -> None:
         if json_shape not in {"flat", "nested"}:
             raise ValueError("json_shape is 'flat' or 'nested'")
@@ -179,6 +181,8 @@ class EightByEightEmulator(EmulatorApp):
         self.data = data or EightByEightData()
         self.json_shape = json_shape
         self.strip_suffix = strip_suffix
+        #: the tenant's Analytics for Contact Center APIs (OAuth), served on the same port
+        self.analytics = analytics
         self.busy_next = 0
         self.tick = 0
         self._lock = threading.Lock()
@@ -189,7 +193,9 @@ class EightByEightEmulator(EmulatorApp):
             self.busy_next = requests
 
     def handle(self, request: Request) -> Reply:
-        """Answer one statistics request."""
+        """Answer one statistics request (or an analytics one, when that API is served)."""
+        if self.analytics is not None and not request.path.startswith(PREFIX):
+            return self.analytics.handle(request)
         if not request.path.startswith(PREFIX):
             return _text(404, "Not found")
         if not request.headers.get("authorization"):
@@ -279,6 +285,15 @@ def _text(status: int, message: str) -> Reply:
 def demo_app(interval: float) -> EightByEightEmulator:
     """The emulator with the `dev` environment's made-up credentials (see meltano.yml).
 
-    8x8 has no rate limit; `interval` is accepted for the common signature and unused.
+    8x8 has no rate limit; `interval` is accepted for the common signature and unused. The
+    Analytics for Contact Center APIs are served on the same port, with made-up client
+    credentials, reports ready after one status check.
     """
-    return EightByEightEmulator(tenant="demo-tenant", api_token="demo-8x8-token")
+    analytics = AnalyticsEmulator(
+        api_key="demo-8x8-analytics-key",
+        api_secret="demo-8x8-analytics-secret",
+        polls_before_done=1,
+    )
+    return EightByEightEmulator(
+        tenant="demo-tenant", api_token="demo-8x8-token", analytics=analytics
+    )

@@ -31,6 +31,8 @@ if t.TYPE_CHECKING:
     from tapkit.pageloop import Page
 
 STATS_PATH = "/api/rtstats/stats"
+#: the real-time statistics credential group
+RTSTATS_SETTINGS = ("tenant", "api_token", "base_url")
 
 
 def utc_seconds_to_iso(value: t.Any) -> str | None:
@@ -61,6 +63,7 @@ class EightByEightStream(VendorStream):
 
     vendor = "8x8"
     auth_settings = ("tenant", "api_token")
+    credential_group = "rtstats"
     #: JSON/XML element of one item ("agent") and of the list ("agents").
     singular: str = ""
     plural: str = ""
@@ -111,6 +114,13 @@ class EightByEightStream(VendorStream):
             one = path_segment(context["id"])
             return f"{self.url_base}{STATS_PATH}/{self.singular}/{one}.json"
         return f"{self.url_base}{self.path}"
+
+    @override
+    def request_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
+        """Nothing when the real-time statistics settings are not set (the tap says so)."""
+        if not all(self.config.get(name) for name in RTSTATS_SETTINGS):
+            return iter(())
+        return super().request_records(context)
 
     @override
     def validate_response(self, response: requests.Response) -> None:

@@ -54,6 +54,12 @@ class TapCase:
     secret_settings: frozenset[str] = frozenset()
     #: False for snapshot taps: the date-window checks do not apply
     windowed: bool = True
+    #: the name of the case in test ids (default: the tap's name); a tap may have several
+    label: str = ""
+    #: streams that yield no records with this case's settings (a credential group not set)
+    no_records_streams: tuple[str, ...] = ()
+    #: streams of a windowed case that are snapshots (each run appends one more)
+    snapshot_streams: tuple[str, ...] = ()
     #: path fragments of the windowed requests, when a tap also makes others (child
     #: streams, logins): request counts in resume checks count only these; empty = all
     window_paths: tuple[str, ...] = ()
@@ -64,7 +70,12 @@ class TapCase:
     paging_modes: tuple[dict, ...] = ({},)
     #: streams read whole (or by their own stop rule) rather than in date windows, whose
     #: keys a complete run is also compared with: stream → key fields
-    snapshot_streams: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    whole_streams: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        """The case in test ids."""
+        return self.label or self.tap
 
     def window_requests(self, server: t.Any) -> int:
         """How many requests of the windowed streams `server` has received (a request refused

@@ -22,7 +22,7 @@ from tests.tap_cases import TAP_CASES, TapCase
 DAYS = 9
 
 
-@pytest.fixture(params=TAP_CASES, ids=lambda case: case.tap)
+@pytest.fixture(params=TAP_CASES, ids=lambda case: case.name)
 def case(request: pytest.FixtureRequest) -> TapCase:
     return request.param
 
@@ -52,7 +52,7 @@ def truth_for(case: TapCase, server: EmulatorServer, config: dict, days: int = D
 
 def assert_complete(case: TapCase, run, truth) -> None:
     assert run.returncode == 0, run.stderr[-3000:]
-    for stream, key_fields in {**case.windowed_streams, **case.snapshot_streams}.items():
+    for stream, key_fields in {**case.windowed_streams, **case.whole_streams}.items():
         assert run.keys(stream, key_fields) == truth[stream], f"{stream}: keys differ from truth"
 
 

@@ -23,7 +23,7 @@ DAYS = 30
 pytestmark = pytest.mark.e2e
 
 
-@pytest.mark.parametrize("case", [c for c in TAP_CASES if c.windowed], ids=lambda c: c.tap)
+@pytest.mark.parametrize("case", [c for c in TAP_CASES if c.windowed], ids=lambda c: c.name)
 def test_meltano_loads_the_ground_truth_into_postgres_and_a_rerun_adds_no_duplicate(
     case: TapCase, postgres, tmp_path: Path
 ):

@@ -17,7 +17,7 @@ from tests.support import BIN
 from tests.tap_cases import TAP_CASES, TapCase
 
 ROOT = Path(__file__).resolve().parent.parent
-by_tap = pytest.mark.parametrize("case", TAP_CASES, ids=lambda case: case.tap)
+by_tap = pytest.mark.parametrize("case", TAP_CASES, ids=lambda case: case.name)
 
 
 @by_tap

@@ -45,7 +45,18 @@ STAGING = {
         "stg_chattonic__dashboard_hourly",
         "stg_chattonic__conversations",
     },
-    "eight_by_eight": {"stg_eight_by_eight__agents", "stg_eight_by_eight__queues"},
+    "eight_by_eight": {
+        f"stg_eight_by_eight__{stream}"
+        for stream in (
+            "agents",
+            "queues",
+            "interactions",
+            "agent_status_changes",
+            "queue_intervals",
+            "agent_intervals",
+            "agent_time_on_status",
+        )
+    },
     "jaicp": {
         "stg_jaicp__sessions",
         "stg_jaicp__messages",

@@ -74,7 +74,7 @@ CASE = TapCase(
         "dashboard_hourly": ("hour",),
         "operator_stats_daily": ("operator_id", "date"),
     },
-    snapshot_streams={"conversations": ("_id",)},
+    whole_streams={"conversations": ("_id",)},
     truth=chattonic_truth,
     today=lambda config: dt.datetime.now(ZoneInfo(config["timezone"])).date(),
     secrets=(CHATTONIC_PASSWORD, ISSUED_TOKEN_PREFIX),

@@ -48,6 +48,17 @@ CASE = TapCase(
     ],
     rejected_credentials=({"api_token": "wrong-token-0000"}, "api_token"),
     contract_settings=CONTRACT_COMMON | {"tenant", "api_token", "agent_ids", "queue_ids"},
-    secret_settings=frozenset({"api_token"}),
+    secret_settings=frozenset({"api_token", "analytics_api_key", "analytics_api_secret"}),
     windowed=False,
+    # the Analytics streams need their own credentials (tests/cases/eight_by_eight_analytics.py)
+    no_records_streams=(
+        "interactions",
+        "agent_status_changes",
+        "queue_intervals",
+        "agent_intervals",
+        "agent_time_on_status",
+        "queue_metrics",
+        "agent_metrics",
+        "group_metrics",
+    ),
 )

@@ -20,7 +20,7 @@ import requests
 from singer_sdk.exceptions import ConfigValidationError, FatalAPIError, RetriableAPIError
 from typing_extensions import override
 
-from tapkit import inputs, logsafe, scrub
+from tapkit import accounts, inputs, logsafe, scrub
 from tapkit.runscope import RunScope
 from tapkit.sanity import NOTHING_SELECTED, StateError, unknown_setting_warnings
 from tapkit.sdk_compat import CompatTap
@@ -31,6 +31,8 @@ from tapkit.writer import CleanTextWriter
 if t.TYPE_CHECKING:
     import datetime as dt
     import logging
+
+    from singer_sdk.streams import Stream
 
 #: Errors whose message says all a user needs; no traceback at the default log level.
 USER_FACING_ERRORS: tuple[type[BaseException], ...] = (
@@ -66,6 +68,19 @@ class VendorTap(CompatTap):
     @run_started_at.setter
     def run_started_at(self, value: dt.datetime) -> None:
         self.run_scope.started_at = value
+
+    @property
+    @override
+    def streams(self) -> dict[str, Stream]:
+        """The SDK's streams; with `account` set, each keyed by it (`tapkit.accounts`)."""
+        streams = super().streams
+        account = accounts.account_of(self.config)
+        if account is not None and not self._account_added:
+            self._account_added = True
+            accounts.add_account(streams.values(), account)
+        return streams
+
+    _account_added = False
 
     @classmethod
     def secret_settings(cls) -> list[str]:
@@ -142,7 +157,11 @@ class VendorTap(CompatTap):
             self.config, self.config_jsonschema.get("properties", {})
         ):
             self.logger.warning("%s", warning)
-        return check_common(self.config) + self.check_settings(self.config)
+        return (
+            check_common(self.config)
+            + accounts.check_account(self.config)
+            + self.check_settings(self.config)
+        )
 
 
 def numbers_from_strings(config: dict[str, t.Any], schema: dict[str, t.Any]) -> dict[str, t.Any]:

@@ -203,11 +203,23 @@ def meltano_env(
     return env
 
 
+def meltano_executable() -> str:
+    """Meltano: $CHAT_TAPS_MELTANO, else this environment's, else the project's .venv."""
+    for candidate in (
+        os.environ.get("CHAT_TAPS_MELTANO"),
+        shutil.which("meltano", path=str(BIN)),
+        shutil.which("meltano", path=str(ROOT / ".venv" / "bin")),
+    ):
+        if candidate:
+            return candidate
+    return "meltano"
+
+
 def meltano_command(tap: str, account: str | None, day: str | None) -> list[str]:
     """`meltano run` of one partition: a day under its own state id, never the incremental one."""
     loader = os.environ.get("CHAT_TAPS_LOADER", "target-duckdb")
     suffix = ".".join(part for part in (account, day and f"day-{day}") if part)
-    command = [str(BIN / "meltano"), "run"]
+    command = [meltano_executable(), "run"]
     if day is not None:
         command.append("--full-refresh")
     if suffix:
@@ -303,8 +315,10 @@ class Translator(DagsterDbtTranslator):
 
 @dbt_assets(manifest=MANIFEST, project=DBT_PROJECT, dagster_dbt_translator=Translator())
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> t.Iterator[t.Any]:
-    """`dbt build` of the selected models (their tests with them)."""
-    yield from dbt.cli(["build"], context=context).stream()
+    """`dbt build` of the selected models and the tests of theirs whose inputs are all
+    selected (`cautious`: a subset, one vendor's models, never runs a test of the marts).
+    """
+    yield from dbt.cli(["build", "--indirect-selection", "cautious"], context=context).stream()
 
 
 # -- jobs, schedules, checks -----------------------------------------------------------------
@@ -414,6 +428,15 @@ def freshness_checks(loads: list[dg.AssetsDefinition]) -> list[dg.AssetChecksDef
     return checks
 
 
+#: the dbt models, built on demand (after a backfill) or by their automation conditions
+TRANSFORM_JOB = dg.define_asset_job("transform", selection=dg.AssetSelection.assets(dbt_models))
+
+
+def job_named(name: str) -> dg.JobDefinition:
+    """A job of the code location, by name (for `dg.build_reconstructable_job`)."""
+    return defs.resolve_job_def(name)
+
+
 def build_definitions(accounts_file: str | None = None) -> dg.Definitions:
     """The code location over the account list (none: one account per tap, as meltano.yml)."""
     accounts = load_accounts(accounts_file)
@@ -423,7 +446,7 @@ def build_definitions(accounts_file: str | None = None) -> dg.Definitions:
     return dg.Definitions(
         assets=[*loads, dbt_models],
         asset_checks=checks,
-        jobs=jobs,
+        jobs=[*jobs, TRANSFORM_JOB],
         schedules=schedules,
         sensors=[dg.build_sensor_for_freshness_checks(freshness_checks=checks)],
         resources={"dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=dbt_executable())},

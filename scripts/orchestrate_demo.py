@@ -8,7 +8,6 @@ instance settings of orchestrate/dagster.yaml (one run per credential). Ctrl-C s
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -22,7 +21,12 @@ DAGSTER = ROOT / ".venv-orchestrate" / "bin" / "dagster"
 def main() -> int:
     home = ROOT / ".dagster" / "home"
     home.mkdir(parents=True, exist_ok=True)
-    shutil.copy(ROOT / "orchestrate" / "dagster.yaml", home / "dagster.yaml")
+    # DuckDB admits one writer: the demo runs one load at a time (production: 8, a warehouse
+    # that takes concurrent loads)
+    instance = (ROOT / "orchestrate" / "dagster.yaml").read_text()
+    (home / "dagster.yaml").write_text(
+        instance.replace("max_concurrent_runs: 8", "max_concurrent_runs: 1")
+    )
     (ROOT / "output").mkdir(exist_ok=True)
     env = {
         **os.environ,

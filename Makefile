@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export MELTANO_SEND_ANONYMOUS_USAGE_STATS := false
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test bench lint lock docs new-tap release local-plugins postgres chromium clean
+.PHONY: demo test bench lint lock docs new-tap release local-plugins postgres chromium clean orchestrate
 
 # The locked versions (requirements-dev.lock, from PyPI), then the project itself, editable;
 # a .pth file puts the repository root on the venv's path, so the development packages that
@@ -30,6 +30,23 @@ lock: $(BIN)/.installed
 	$(BIN)/uv pip compile pyproject.toml requirements-dev.in --extra dev --universal \
 	  --python-version 3.11 --index-url https://pypi.org/simple --no-header \
 	  -o requirements-dev.lock
+	$(BIN)/uv pip compile pyproject.toml --extra orchestrate --universal \
+	  --python-version 3.11 --index-url https://pypi.org/simple --no-header \
+	  -o requirements-orchestrate.lock
+
+# The Dagster code location's own environment (docs/scale.md): the taps, Dagster, dbt.
+.venv-orchestrate/bin/.installed: pyproject.toml requirements-orchestrate.lock
+	$(PYTHON) -m venv .venv-orchestrate
+	.venv-orchestrate/bin/pip install -q --upgrade pip
+	.venv-orchestrate/bin/pip install -q -r requirements-orchestrate.lock
+	.venv-orchestrate/bin/pip install -q --no-deps -e .
+	.venv-orchestrate/bin/python -c 'import pathlib, sysconfig; \
+	  pathlib.Path(sysconfig.get_path("purelib"), "chat_taps_dev.pth").write_text("$(CURDIR)\n")'
+	touch $@
+
+## orchestrate: the Dagster UI on http://127.0.0.1:3000 over the demo (emulators, DuckDB)
+orchestrate: .meltano/.installed .venv-orchestrate/bin/.installed
+	$(BIN)/python scripts/orchestrate_demo.py
 
 .meltano/.installed: meltano.yml $(BIN)/.installed $(wildcard loaders/*/pyproject.toml loaders/*/*.py)
 	$(BIN)/meltano install --plugin-type extractor
@@ -44,7 +61,7 @@ demo: .meltano/.installed
 
 ## test: lint and type check, then the whole suite, with a real PostgreSQL started by the
 ## tests and Chromium for the report
-test: lint .meltano/.installed postgres chromium
+test: lint .meltano/.installed postgres chromium .venv-orchestrate/bin/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## bench: requests, rate-limit wall time, records/s and memory of the taps, as one table

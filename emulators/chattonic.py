@@ -106,17 +106,24 @@ class ChattonicData:
     """
 
     def __init__(
-        self, per_hour: int = 4, until: dt.datetime | None = None, history_days: int = 60
+        self,
+        per_hour: int = 4,
+        until: dt.datetime | None = None,
+        history_days: int = 60,
+        seed: int = 0,
     ) -> None:
         self.per_hour = per_hour
         self.until = until or dt.datetime.now(dt.UTC)
         #: how far before `until` the conversation list (`/query`) reaches
         self.history_days = history_days
         self._listed: tuple[dt.datetime, list[dict]] | None = None
+        #: another account's data set: the same operators and hours (colliding keys), other
+        #: conversations; 0 is the data every other test reads
+        self.seed = seed
 
     def conversations_in_hour(self, hour_start: dt.datetime) -> list[Conversation]:
         """The conversations that started in one UTC hour, in time order."""
-        hour = int(hour_start.timestamp()) // 3600
+        hour = int(hour_start.timestamp()) // 3600 + self.seed * 100_003
         if hour_start.date().toordinal() % 7 in (3, 4) or hour_start > self.until:
             return []
         count = _mix(hour, 1) % (self.per_hour + 1)

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dateutil import parser as date_parser
 from singer_sdk import typing as th
 
+from tapkit.accounts import account_property
 from tapkit.limits import limit_properties
 
 
@@ -74,6 +75,7 @@ def common_properties(
         ),
         *limit_properties(),
         *value_rule_properties(),
+        account_property(),
     ]
 
 

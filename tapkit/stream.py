@@ -31,6 +31,7 @@ from singer_sdk.pagination import SinglePagePaginator
 from singer_sdk.streams.rest import PageContext
 from typing_extensions import override
 
+from tapkit.accounts import account_of, tag_record
 from tapkit.deadline import Deadline, watch_connections
 from tapkit.drift import DriftGuard
 from tapkit.httperrors import (
@@ -442,8 +443,15 @@ class VendorStream(CompatStream):
     def post_process(
         self, row: dict[str, t.Any], context: Context | None = None
     ) -> dict[str, t.Any] | None:
-        """Type the row from the schema; undeclared fields go to `_extra`."""
-        return self.record_typer(row)
+        """Type the row from the schema; undeclared fields go to `_extra`; with `account`
+        set, the row carries the account's name (`tapkit.accounts`).
+        """
+        return self.record_typer(tag_record(row, self.account))
+
+    @cached_property
+    def account(self) -> str | None:
+        """The account this run reads (the `account` setting), or None."""
+        return account_of(self.config)
 
     @override
     def get_new_paginator(self) -> t.Any:

@@ -24,7 +24,7 @@ import requests
 from singer_sdk.exceptions import ConfigValidationError, FatalAPIError, RetriableAPIError
 from typing_extensions import override
 
-from tapkit import inputs, logsafe, scrub
+from tapkit import accounts, inputs, logsafe, scrub
 from tapkit.netfailure import connection_failure
 from tapkit.runscope import RunScope
 from tapkit.sanity import (
@@ -42,6 +42,8 @@ from tapkit.writer import CleanTextWriter
 
 if t.TYPE_CHECKING:
     import logging
+
+    from singer_sdk.streams import Stream
 
 #: Errors whose message says all a user needs; no traceback at the default log level.
 USER_FACING_ERRORS: tuple[type[BaseException], ...] = (
@@ -82,6 +84,19 @@ class VendorTap(CompatTap):
         super().__init__(*args, config=config, **kwargs)
         self.metrics_logger.setLevel(metrics_log_level(self.name))
         install_error_hook(self.logger)
+
+    @property
+    @override
+    def streams(self) -> dict[str, Stream]:
+        """The SDK's streams; with `account` set, each keyed by it (`tapkit.accounts`)."""
+        streams = super().streams
+        account = accounts.account_of(self.config)
+        if account is not None and not self._account_added:
+            self._account_added = True
+            accounts.add_account(streams.values(), account)
+        return streams
+
+    _account_added = False
 
     @classmethod
     def secret_settings(cls) -> list[str]:
@@ -194,6 +209,7 @@ class VendorTap(CompatTap):
                 path_settings=self.path_settings,
                 header_settings=self.header_settings,
             )
+            + accounts.check_account(self.config)
             + self.check_settings(self.config)
         )
 

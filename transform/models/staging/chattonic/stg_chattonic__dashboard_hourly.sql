@@ -6,6 +6,7 @@ with dashboard as (
 )
 
 select
+  {{ source_account(source('chattonic', 'dashboard_hourly')) }} as source_account,
   {{ as_utc('hour') }} as hour_started_at,
   cast({{ vendor_column('newUsers') }} as {{ dbt.type_bigint() }}) as new_users,
   cast({{ vendor_column('activeUsers') }} as {{ dbt.type_bigint() }}) as active_users,

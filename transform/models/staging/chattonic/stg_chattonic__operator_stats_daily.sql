@@ -7,6 +7,7 @@ with stats as (
 )
 
 select
+  {{ source_account(source('chattonic', 'operator_stats_daily')) }} as source_account,
   {{ as_id('operator_id') }} as agent_id,
   cast({{ vendor_column('date') }} as date) as activity_date,
   {{ vendor_column('displayName') }} as agent_name,

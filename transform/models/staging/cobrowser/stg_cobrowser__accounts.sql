@@ -6,6 +6,7 @@ with raw_rows as (
 )
 
 select
+  {{ source_account(source('cobrowser', 'accounts')) }} as source_account,
   {{ as_id('id') }} as account_id,
   {{ vendor_column('name') }} as account_name,
   {{ vendor_column('postfix') }} as postfix,

@@ -6,6 +6,7 @@ with activity as (
 )
 
 select
+  {{ source_account(source('cobrowser', 'agent_activity')) }} as source_account,
   {{ as_id('activity_id') }} as activity_id,
   {{ as_id('agent_id') }} as agent_id,
   {{ as_id('account_id') }} as account_id,

@@ -7,6 +7,7 @@ with performance as (
 )
 
 select
+  {{ source_account(source('cobrowser', 'agent_performance')) }} as source_account,
   {{ as_id('agent_id') }} as agent_id,
   {{ as_id('session_id') }} as login_session_id,
   {{ vendor_column('preset') }} as preset,

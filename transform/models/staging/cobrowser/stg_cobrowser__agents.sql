@@ -6,6 +6,7 @@ with agents as (
 )
 
 select
+  {{ source_account(source('cobrowser', 'agents')) }} as source_account,
   {{ as_id('id') }} as agent_id,
   {{ vendor_column('username') }} as username,
   trim(coalesce({{ vendor_column('firstname') }}, '') || ' ' || coalesce({{ vendor_column('lastname') }}, ''))

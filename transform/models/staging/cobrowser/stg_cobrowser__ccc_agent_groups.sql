@@ -7,6 +7,7 @@ with raw_rows as (
 )
 
 select
+  {{ source_account(source('cobrowser', 'ccc_agent_groups')) }} as source_account,
   {{ as_id('cccagent_id') }} as ccc_agent_id,
   {{ as_id('cccgroup_id') }} as ccc_group_id,
   {{ vendor_column('cccgroup_name') }} as ccc_group_name,

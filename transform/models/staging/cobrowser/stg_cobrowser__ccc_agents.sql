@@ -7,6 +7,7 @@ with raw_rows as (
 )
 
 select
+  {{ source_account(source('cobrowser', 'ccc_agents')) }} as source_account,
   {{ as_id('id') }} as ccc_agent_id,
   {{ vendor_column('username') }} as username,
   trim(coalesce({{ vendor_column('firstname') }}, '') || ' ' || coalesce({{ vendor_column('lastname') }}, '')) as agent_name,

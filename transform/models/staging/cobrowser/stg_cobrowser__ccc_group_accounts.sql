@@ -7,6 +7,7 @@ with raw_rows as (
 )
 
 select
+  {{ source_account(source('cobrowser', 'ccc_group_accounts')) }} as source_account,
   {{ as_id('cccgroup_id') }} as ccc_group_id,
   {{ as_id('account_id') }} as account_id,
   {{ vendor_column('cccgroup_name') }} as ccc_group_name,

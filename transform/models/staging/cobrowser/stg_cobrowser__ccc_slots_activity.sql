@@ -7,6 +7,7 @@ with raw_rows as (
 )
 
 select
+  {{ source_account(source('cobrowser', 'ccc_slots_activity')) }} as source_account,
   {{ as_id('activity_id') }} as activity_id,
   {{ as_id('cccagent_id') }} as ccc_agent_id,
   {{ as_id('account_id') }} as account_id,

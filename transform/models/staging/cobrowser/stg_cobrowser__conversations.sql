@@ -8,6 +8,7 @@ with conversations as (
 )
 
 select
+  {{ source_account(source('cobrowser', 'conversations')) }} as source_account,
   {{ as_id('browse_id') }} || '@' || cast({{ as_utc('conversation_start') }} as {{ dbt.type_string() }})
     as conversation_id,
   {{ as_id('browse_id') }} as browse_id,

@@ -6,6 +6,7 @@ with raw_rows as (
 )
 
 select
+  {{ source_account(source('cobrowser', 'emails')) }} as source_account,
   {{ as_id('id') }} as email_id,
   {{ as_id('browse_id') }} as browse_id,
   {{ as_utc('timestamp') }} as sent_at,

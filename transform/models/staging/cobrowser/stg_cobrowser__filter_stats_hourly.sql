@@ -6,6 +6,7 @@ with raw_rows as (
 )
 
 select
+  {{ source_account(source('cobrowser', 'filter_stats_hourly')) }} as source_account,
   {{ as_id('id') }} as filter_id,
   {{ vendor_column('filtername') }} as filter_name,
   {{ as_id('account_id') }} as account_id,

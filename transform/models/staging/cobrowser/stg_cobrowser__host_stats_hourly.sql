@@ -6,6 +6,7 @@ with raw_rows as (
 )
 
 select
+  {{ source_account(source('cobrowser', 'host_stats_hourly')) }} as source_account,
   {{ as_id('host_id') }} as host_id,
   {{ as_id('account_id') }} as account_id,
   {{ cobrowser_hourly_columns() }}

@@ -6,6 +6,7 @@ with raw_rows as (
 )
 
 select
+  {{ source_account(source('cobrowser', 'hosts')) }} as source_account,
   {{ as_id('id') }} as host_id,
   {{ vendor_column('hostname') }} as hostname,
   {{ as_id('account_id') }} as account_id,

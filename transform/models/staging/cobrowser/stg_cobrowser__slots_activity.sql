@@ -6,6 +6,7 @@ with raw_rows as (
 )
 
 select
+  {{ source_account(source('cobrowser', 'slots_activity')) }} as source_account,
   {{ as_id('activity_id') }} as activity_id,
   {{ as_id('agent_id') }} as agent_id,
   {{ as_id('account_id') }} as account_id,

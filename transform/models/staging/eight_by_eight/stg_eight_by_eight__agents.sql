@@ -5,6 +5,7 @@ with agents as (
 )
 
 select
+  {{ source_account(source('eight_by_eight', 'agents')) }} as source_account,
   {{ as_id('agent_id') }} as agent_id,
   {{ as_utc('snapshot_at') }} as snapshot_at,
   {{ vendor_column('agent_name') }} as agent_name,

@@ -4,6 +4,7 @@ with queues as (
 )
 
 select
+  {{ source_account(source('eight_by_eight', 'queues')) }} as source_account,
   {{ as_id('queue_id') }} as queue_id,
   {{ as_utc('snapshot_at') }} as snapshot_at,
   {{ vendor_column('queue_name') }} as queue_name,

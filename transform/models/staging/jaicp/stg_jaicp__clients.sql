@@ -7,6 +7,7 @@ with clients as (
 )
 
 select
+  {{ source_account(source('jaicp', 'clients')) }} as source_account,
   {{ as_id('id') }} as client_id,
   {{ as_id('id') }} as channel_client_id,
   {{ vendor_column('firstName') }} as first_name,

@@ -8,6 +8,7 @@ with messages as (
 )
 
 select
+  {{ source_account(source('jaicp', 'messages')) }} as source_account,
   {{ as_id('sessionId') }} as session_id,
   {{ as_id('questionId') }} as question_id,
   {{ json_text('client', 'id') }} as channel_client_id,

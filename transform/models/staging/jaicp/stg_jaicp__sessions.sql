@@ -9,6 +9,7 @@ with sessions as (
 )
 
 select
+  {{ source_account(source('jaicp', 'sessions')) }} as source_account,
   {{ as_id('sessionId') }} as session_id,
   {{ as_id('botId') }} as bot_id,
   {{ as_utc('startTime') }} as started_at,

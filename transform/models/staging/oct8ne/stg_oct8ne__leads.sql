@@ -6,6 +6,7 @@ with leads as (
 )
 
 select
+  {{ source_account(source('oct8ne', 'leads')) }} as source_account,
   {{ as_id('leadId') }} as lead_id,
   {{ as_id('sessionId') }} as session_id,
   {{ as_utc('creationDate') }} as created_at,

@@ -7,6 +7,7 @@ with sessions as (
 )
 
 select
+  {{ source_account(source('oct8ne', 'sessions')) }} as source_account,
   {{ as_id('sessionId') }} as session_id,
   {{ as_utc('startDate') }} as started_at,
   {{ as_utc('endDate') }} as ended_at,

@@ -1,0 +1,1 @@
+"""The Dagster code location over the taps, Meltano and dbt (docs/scale.md)."""

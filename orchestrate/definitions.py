@@ -1,0 +1,456 @@
+"""The Dagster code location: every tap stream table and every dbt model as an asset.
+
+Meltano stays the runner of taps and loaders (and keeps its own state backend); Dagster
+decides what runs when, where, and how many at once:
+
+- one asset per tap stream table, keyed like the dbt source that reads it
+  (`["chattonic", "operator_stats_daily"]`), so dagster-dbt's lineage runs
+  vendor -> table -> staging -> mart. The streams come from the taps' own catalogs;
+- a materialisation is `meltano run TAP LOADER` with the asset's streams selected;
+- date-windowed streams are partitioned by day: a partition is a fixed `start_date` /
+  `end_date` read with `--full-refresh` under its own state id, so a backfill never touches
+  the incremental state; with an account list (`orchestrate.accounts`) partitions are
+  account x day (full-table and snapshot streams: per account);
+- every run carries the credential it uses in the `chat_taps/credential` tag; the run queue
+  (orchestrate/dagster.yaml) admits one run per credential at a time, so runs sharing a
+  vendor's rate limit never overlap and runs on different credentials do;
+- schedules are meltano.yml's (the daily windowed taps, the 5-minute snapshots); the dbt
+  models are rebuilt when their inputs load (eager automation conditions);
+- a freshness check per source table, from the dbt sources' `error_after` thresholds.
+
+Environment: CHAT_TAPS_LOADER (default target-duckdb), MELTANO_ENVIRONMENT (default dev),
+CHAT_TAPS_ACCOUNTS_FILE (the account list), DBT_DUCKDB_PATH (the demo's warehouse).
+"""
+
+# no `from __future__ import annotations`: Dagster reads the context and resource annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import sys
+import typing as t
+from dataclasses import dataclass
+from importlib import import_module
+from importlib.metadata import distribution
+from pathlib import Path
+
+import dagster as dg
+import yaml
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from typing_extensions import override
+
+from orchestrate.accounts import Account, load_accounts, setting_env_prefix
+
+ROOT = Path(__file__).resolve().parent.parent
+TRANSFORM = ROOT / "transform"
+#: the run tag the run queue limits to one run per value (orchestrate/dagster.yaml)
+CREDENTIAL_TAG = "chat_taps/credential"
+ACCOUNT_DIMENSION = "account"
+DATE_DIMENSION = "date"
+#: the first day a backfill may ask for (vendors keep a year or two)
+PARTITIONS_START = os.environ.get("CHAT_TAPS_PARTITIONS_START", "2025-01-01")
+BIN = Path(sys.executable).parent
+
+
+# -- the taps' streams -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StreamTable:
+    """One stream of one tap, as its table in the warehouse."""
+
+    tap: str
+    stream: str
+    windowed: bool
+
+
+def tap_streams() -> list[StreamTable]:
+    """Every stream of every tap of this distribution, from the taps' own catalogs."""
+    tables = []
+    for entry in distribution("chat-taps").entry_points:
+        if entry.group != "console_scripts" or not entry.name.startswith("tap-"):
+            continue
+        module, _, attribute = entry.value.partition(":")
+        tap_class = getattr(import_module(module), attribute.split(".")[0])
+        tap = tap_class(config={}, validate_config=False, setup_mapper=False)
+        tables += [
+            StreamTable(entry.name, name, getattr(stream, "windowing", None) is not None)
+            for name, stream in sorted(tap.streams.items())
+        ]
+    return tables
+
+
+# -- dbt -------------------------------------------------------------------------------------
+
+os.environ.setdefault("DBT_DUCKDB_PATH", str(ROOT / "output" / "demo.duckdb"))
+DBT_PROJECT = DbtProject(
+    project_dir=TRANSFORM,
+    profiles_dir=TRANSFORM / "profiles" / "duckdb",
+    target_path=Path(os.environ.get("CHAT_TAPS_DBT_TARGET", ROOT / ".dagster" / "dbt-target")),
+)
+
+
+def dbt_executable() -> str:
+    """The `dbt` of this environment (the `orchestrate` extra installs it)."""
+    return shutil.which("dbt", path=str(BIN)) or "dbt"
+
+
+def dbt_manifest() -> dict[str, t.Any]:
+    """The dbt project's manifest, parsed first when missing."""
+    path = DBT_PROJECT.manifest_path
+    if not path.exists():
+        subprocess.run(  # noqa: S603 (dbt parse of the project's own folder)
+            [
+                dbt_executable(),
+                "parse",
+                "--quiet",
+                "--project-dir",
+                str(TRANSFORM),
+                "--profiles-dir",
+                str(DBT_PROJECT.profiles_dir),
+                "--target-path",
+                str(DBT_PROJECT.target_path),
+            ],
+            check=True,
+            cwd=TRANSFORM,
+        )
+    manifest: dict[str, t.Any] = json.loads(path.read_text())
+    return manifest
+
+
+MANIFEST = dbt_manifest()
+
+
+def source_names() -> dict[str, str]:
+    """Tap -> the dbt source reading its schema (`tap-8x8` -> `eight_by_eight`)."""
+    found = {}
+    for source in MANIFEST["sources"].values():
+        found[source["schema"].replace("_", "-")] = source["source_name"]
+    return found
+
+
+def stream_key(table: StreamTable) -> dg.AssetKey:
+    """The asset key of a stream table: dagster-dbt's key of the source that reads it."""
+    return dg.AssetKey([source_names().get(table.tap, table.tap.replace("-", "_")), table.stream])
+
+
+def freshness_hours() -> dict[dg.AssetKey, float]:
+    """Each source table's `error_after` threshold, in hours."""
+    hours = {"minute": 1 / 60, "hour": 1, "day": 24}
+    found = {}
+    for source in MANIFEST["sources"].values():
+        error_after = (source.get("freshness") or {}).get("error_after") or {}
+        if error_after.get("count"):
+            found[dg.AssetKey([source["source_name"], source["name"]])] = error_after[
+                "count"
+            ] * hours.get(error_after.get("period", "hour"), 1)
+    return found
+
+
+# -- partitions and credentials --------------------------------------------------------------
+
+
+def partitions_for(accounts: list[Account], *, windowed: bool) -> "dg.PartitionsDefinition | None":
+    """Daily for windowed streams, account (x daily) with an account list, else none."""
+    daily = dg.DailyPartitionsDefinition(start_date=PARTITIONS_START, end_offset=0)
+    if not accounts:
+        return daily if windowed else None
+    names = dg.StaticPartitionsDefinition([a.name for a in accounts])
+    if not windowed:
+        return names
+    return dg.MultiPartitionsDefinition({ACCOUNT_DIMENSION: names, DATE_DIMENSION: daily})
+
+
+def partition_parts(key: str | None) -> tuple[str | None, str | None]:
+    """(account, day) of a partition key (either may be absent)."""
+    if key is None:
+        return None, None
+    if isinstance(key, dg.MultiPartitionKey):
+        parts = key.keys_by_dimension
+        return parts[ACCOUNT_DIMENSION], parts[DATE_DIMENSION]
+    if len(key) == 10 and key[4] == "-" and key[7] == "-":
+        return None, key
+    return key, None
+
+
+def credential_tag(tap: str, accounts: list[Account], account: str | None) -> str:
+    """The run-queue tag value of the credential a run uses."""
+    for entry in accounts:
+        if entry.name == account:
+            return entry.pool
+    return f"{tap}__default".replace("-", "_")
+
+
+# -- materialising: meltano run -------------------------------------------------------------
+
+
+def meltano_env(
+    tap: str, streams: list[str], account: Account | None, day: str | None
+) -> dict[str, str]:
+    """The variables of one `meltano run`: the account's settings, the day, the streams."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(setting_env_prefix(tap))}
+    env["MELTANO_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+    env.setdefault("MELTANO_ENVIRONMENT", "dev")
+    if account is not None:
+        env.update(account.plugin_env())
+    prefix = setting_env_prefix(tap)
+    if day is not None:
+        env[prefix + "START_DATE"] = f"{day}T00:00:00+00:00"
+        env[prefix + "END_DATE"] = f"{day}T23:59:59+00:00"
+    env[prefix + "_SELECT"] = json.dumps([f"{stream}.*" for stream in streams])
+    return env
+
+
+def meltano_executable() -> str:
+    """Meltano: $CHAT_TAPS_MELTANO, else this environment's, else the project's .venv."""
+    for candidate in (
+        os.environ.get("CHAT_TAPS_MELTANO"),
+        shutil.which("meltano", path=str(BIN)),
+        shutil.which("meltano", path=str(ROOT / ".venv" / "bin")),
+    ):
+        if candidate:
+            return candidate
+    return "meltano"
+
+
+def meltano_command(tap: str, account: str | None, day: str | None) -> list[str]:
+    """`meltano run` of one partition: a day under its own state id, never the incremental one."""
+    loader = os.environ.get("CHAT_TAPS_LOADER", "target-duckdb")
+    suffix = ".".join(part for part in (account, day and f"day-{day}") if part)
+    command = [meltano_executable(), "run"]
+    if day is not None:
+        command.append("--full-refresh")
+    if suffix:
+        command += ["--state-id-suffix", suffix]
+    return [*command, tap, loader]
+
+
+def run_meltano(
+    context: dg.AssetExecutionContext,
+    tap: str,
+    streams: list[str],
+    accounts: list[Account],
+) -> None:
+    """Run the pipeline for the partition; a failure fails this run only, with Meltano's tail."""
+    key = context.partition_key if context.has_partition_key else None
+    account_name, day = partition_parts(key)
+    account = next((a for a in accounts if a.name == account_name), None)
+    command = meltano_command(tap, account_name, day)
+    context.log.info("%s (streams: %s)", " ".join(command[1:]), ", ".join(streams))
+    result = subprocess.run(  # noqa: S603 (meltano with the project's own plugin names)
+        command,
+        cwd=ROOT,
+        env=meltano_env(tap, streams, account, day),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise dg.Failure(
+            description=f"meltano run {tap} failed (exit {result.returncode})",
+            metadata={"output": dg.MetadataValue.text((result.stdout + result.stderr)[-6000:])},
+        )
+
+
+def load_assets(
+    tap: str, tables: list[StreamTable], accounts: list[Account], *, windowed: bool
+) -> dg.AssetsDefinition:
+    """One multi-asset: the given streams of one tap, loaded by one `meltano run`."""
+    group = tap.replace("-", "_")
+    specs = [
+        dg.AssetSpec(
+            stream_key(table),
+            group_name=group,
+            kinds={"meltano"},
+            description=f"{tap} stream `{table.stream}`, loaded by Meltano.",
+            metadata={"tap": tap, "stream": table.stream},
+            tags={"chat_taps/windowed": str(windowed).lower()},
+        )
+        for table in tables
+    ]
+    by_key = {stream_key(table): table.stream for table in tables}
+
+    @dg.multi_asset(
+        name=f"{group}__{'windowed' if windowed else 'full_table'}",
+        specs=specs,
+        can_subset=True,
+        partitions_def=partitions_for(accounts, windowed=windowed),
+        op_tags={"chat_taps/tap": tap},
+    )
+    def load(context: dg.AssetExecutionContext) -> t.Iterator[dg.MaterializeResult]:
+        selected = sorted(by_key[key] for key in context.selected_asset_keys)
+        run_meltano(context, tap, selected, accounts)
+        for key in context.selected_asset_keys:
+            yield dg.MaterializeResult(asset_key=key)
+
+    return load
+
+
+def all_load_assets(accounts: list[Account]) -> list[dg.AssetsDefinition]:
+    """Per tap: its windowed streams (by day) and its full-table / snapshot streams."""
+    by_tap: dict[tuple[str, bool], list[StreamTable]] = {}
+    for table in tap_streams():
+        by_tap.setdefault((table.tap, table.windowed), []).append(table)
+    tap_accounts = {tap: [a for a in accounts if a.tap == tap] for tap, _ in by_tap}
+    return [
+        load_assets(tap, tables, tap_accounts[tap], windowed=windowed)
+        for (tap, windowed), tables in sorted(by_tap.items())
+    ]
+
+
+# -- dbt models ------------------------------------------------------------------------------
+
+
+class Translator(DagsterDbtTranslator):
+    """dagster-dbt's keys (a source is `[source, table]`); models rebuilt when inputs load."""
+
+    @override
+    def get_automation_condition(
+        self, dbt_resource_props: t.Mapping[str, t.Any]
+    ) -> "dg.AutomationCondition | None":
+        return dg.AutomationCondition.eager()
+
+
+@dbt_assets(manifest=MANIFEST, project=DBT_PROJECT, dagster_dbt_translator=Translator())
+def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> t.Iterator[t.Any]:
+    """`dbt build` of the selected models and the tests of theirs whose inputs are all
+    selected (`cautious`: a subset, one vendor's models, never runs a test of the marts).
+    """
+    yield from dbt.cli(["build", "--indirect-selection", "cautious"], context=context).stream()
+
+
+# -- jobs, schedules, checks -----------------------------------------------------------------
+
+
+def meltano_schedules() -> dict[str, tuple[str, list[str]]]:
+    """meltano.yml's schedules: name -> (cron, the taps of its job)."""
+    project = yaml.safe_load((ROOT / "meltano.yml").read_text())
+    jobs = {job["name"]: job["tasks"] for job in project.get("jobs", [])}
+    found = {}
+    for schedule in project.get("schedules", []):
+        tasks = jobs.get(schedule.get("job"), [])
+        taps = [part for task in tasks for part in str(task).split() if part.startswith("tap-")]
+        found[schedule["name"]] = (schedule["interval"], taps)
+    return found
+
+
+def jobs_and_schedules(
+    loads: list[dg.AssetsDefinition], accounts: list[Account]
+) -> tuple[list[t.Any], list[dg.ScheduleDefinition]]:
+    """A job per load multi-asset (its runs tagged with their credential); meltano.yml's
+    schedules over them: windowed taps ask for the day before, snapshots run as listed.
+    """
+    jobs, schedules = [], []
+    crons = {tap: cron for cron, taps in meltano_schedules().values() for tap in taps}
+    for load in loads:
+        tap = next(iter(load.op.tags.values()))
+        tap_accounts = [a for a in accounts if a.tap == tap]
+        partitions = load.partitions_def
+
+        def tags_for(
+            key: str, tap: str = tap, tap_accounts: list[Account] = tap_accounts
+        ) -> dict[str, str]:
+            account, _ = partition_parts(key)
+            return {CREDENTIAL_TAG: credential_tag(tap, tap_accounts, account)}
+
+        config = (
+            dg.PartitionedConfig(
+                partitions_def=partitions,
+                run_config_for_partition_key_fn=lambda _key: {},
+                tags_for_partition_key_fn=tags_for,
+            )
+            if partitions is not None
+            else None
+        )
+        job = dg.define_asset_job(
+            name=f"load_{load.op.name}",
+            selection=dg.AssetSelection.assets(load),
+            partitions_def=partitions,
+            config=config,
+            tags=None
+            if partitions is not None
+            else {CREDENTIAL_TAG: credential_tag(tap, [], None)},
+        )
+        jobs.append(job)
+        cron = crons.get(tap)
+        if cron is None:
+            continue
+        schedules.append(schedule_for(job, cron, partitions, tap, tap_accounts))
+    return jobs, schedules
+
+
+def schedule_for(
+    job: t.Any,
+    cron: str,
+    partitions: "dg.PartitionsDefinition | None",
+    tap: str,
+    accounts: list[Account],
+) -> dg.ScheduleDefinition:
+    """meltano.yml's cron for one job: the previous day's partition of every account."""
+
+    @dg.schedule(job=job, cron_schedule=cron, name=f"{job.name}_schedule")
+    def schedule(context: dg.ScheduleEvaluationContext) -> t.Iterator[dg.RunRequest]:
+        day = (context.scheduled_execution_time - dt.timedelta(days=1)).strftime("%Y-%m-%d")
+        names = [a.name for a in accounts] or [None]
+        for account in names:
+            if isinstance(partitions, dg.MultiPartitionsDefinition):
+                key: str | None = dg.MultiPartitionKey(
+                    {ACCOUNT_DIMENSION: str(account), DATE_DIMENSION: day}
+                )
+            elif isinstance(partitions, dg.TimeWindowPartitionsDefinition):
+                key = day
+            else:
+                key = account
+            yield dg.RunRequest(
+                run_key=f"{key}:{context.scheduled_execution_time.isoformat()}",
+                partition_key=key,
+                tags={CREDENTIAL_TAG: credential_tag(tap, accounts, account)},
+            )
+
+    return schedule
+
+
+def freshness_checks(loads: list[dg.AssetsDefinition]) -> list[dg.AssetChecksDefinition]:
+    """A check per source table failing when it is staler than dbt's `error_after`."""
+    thresholds = freshness_hours()
+    by_hours: dict[float, list[dg.AssetKey]] = {}
+    for load in loads:
+        for key in load.keys:
+            if key in thresholds:
+                by_hours.setdefault(thresholds[key], []).append(key)
+    checks: list[dg.AssetChecksDefinition] = []
+    for hours, keys in sorted(by_hours.items()):
+        checks += dg.build_last_update_freshness_checks(
+            assets=keys, lower_bound_delta=dt.timedelta(hours=hours)
+        )
+    return checks
+
+
+#: the dbt models, built on demand (after a backfill) or by their automation conditions
+TRANSFORM_JOB = dg.define_asset_job("transform", selection=dg.AssetSelection.assets(dbt_models))
+
+
+def job_named(name: str) -> dg.JobDefinition:
+    """A job of the code location, by name (for `dg.build_reconstructable_job`)."""
+    return defs.resolve_job_def(name)
+
+
+def build_definitions(accounts_file: str | None = None) -> dg.Definitions:
+    """The code location over the account list (none: one account per tap, as meltano.yml)."""
+    accounts = load_accounts(accounts_file)
+    loads = all_load_assets(accounts)
+    jobs, schedules = jobs_and_schedules(loads, accounts)
+    checks = freshness_checks(loads)
+    return dg.Definitions(
+        assets=[*loads, dbt_models],
+        asset_checks=checks,
+        jobs=[*jobs, TRANSFORM_JOB],
+        schedules=schedules,
+        sensors=[dg.build_sensor_for_freshness_checks(freshness_checks=checks)],
+        resources={"dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=dbt_executable())},
+    )
+
+
+defs = build_definitions()

@@ -1,0 +1,207 @@
+"""Three Chat-Tonic accounts x three days through Dagster, Meltano and dbt, into DuckDB.
+
+The emulators serve three different data sets with the same operator ids and hours; two of
+the accounts are read with one shared token (`credential: shared`), the third with its own;
+a fourth account is configured with a token its emulator refuses. Each (account, day)
+partition is a Dagster run with the multiprocess executor (`orchestrate.backfill`), then the
+dbt models are built from what loaded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import os
+import subprocess
+
+import duckdb
+import pytest
+
+from emulators.chattonic import ChattonicData, hour_floor
+from emulators.framework import EmulatorServer
+from tests.cases.chattonic import make_app
+from tests.test_orchestrate import ORCHESTRATE_BIN, ROOT
+
+MELTANO_INSTALLED = ROOT / ".meltano" / ".installed"
+DAYS = [dt.date.today() - dt.timedelta(days=n) for n in (6, 5, 4)]
+SHARED_TOKEN = "test-chattonic-shared-token-7e1a"
+ACCOUNTS = {  # name -> (seed, token it is configured with, token its emulator accepts)
+    "client-1": (1, SHARED_TOKEN, SHARED_TOKEN),
+    "client-2": (2, SHARED_TOKEN, SHARED_TOKEN),
+    "client-3": (3, "test-chattonic-own-token-3c9f", "test-chattonic-own-token-3c9f"),
+    "client-bad": (4, "test-chattonic-refused-token", "test-chattonic-right-token-0d2b"),
+}
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(
+        not (ORCHESTRATE_BIN / "dagster").exists() or not MELTANO_INSTALLED.exists(),
+        reason="needs the Dagster environment and the Meltano plugins (make test installs both)",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def emulators():
+    servers = {
+        name: EmulatorServer(make_app(data=ChattonicData(seed=seed), access_token=accepted)).start()
+        for name, (seed, _token, accepted) in ACCOUNTS.items()
+    }
+    yield servers
+    for server in servers.values():
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def backfill(emulators, tmp_path_factory):
+    home = tmp_path_factory.mktemp("dagster-run")
+    accounts = home / "accounts.yml"
+    entries = {
+        "tap-chattonic": [
+            {
+                "name": name,
+                **({"credential": "shared"} if token == SHARED_TOKEN else {}),
+                "env": {"access_token": f"{name.upper().replace('-', '_')}_TOKEN"},
+                "settings": {
+                    "base_url": emulators[name].url,
+                    "codename": "acme-test",
+                    "timezone": "UTC",
+                },
+            }
+            for name, (_seed, token, _accepted) in ACCOUNTS.items()
+        ]
+    }
+    accounts.write_text(json.dumps(entries))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DBT_", "DAGSTER_", "TAP_"))}
+    env.update(
+        {f"{name.upper().replace('-', '_')}_TOKEN": t for name, (_s, t, _a) in ACCOUNTS.items()}
+    )
+    warehouse = home / "warehouse.duckdb"
+    env.update(
+        DAGSTER_HOME=str(home),
+        CHAT_TAPS_ACCOUNTS_FILE=str(accounts),
+        CHAT_TAPS_DBT_TARGET=str(home / "dbt-target"),
+        CHAT_TAPS_LOADER="target-duckdb",
+        TARGET_DUCKDB_FILEPATH=str(warehouse),
+        DBT_DUCKDB_PATH=str(warehouse),
+        MELTANO_ENVIRONMENT="dev",
+        MELTANO_DATABASE_URI=f"sqlite:///{home / 'meltano.db'}",
+        MELTANO_SEND_ANONYMOUS_USAGE_STATS="false",
+        PYTHONWARNINGS="ignore",
+    )
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    partitions = [f"{name}|{day.isoformat()}" for name in ACCOUNTS for day in DAYS]
+    partitions = partitions[: -len(DAYS) + 1]  # the refused account: one day is enough
+    loads = subprocess.run(
+        [
+            str(ORCHESTRATE_BIN / "python"),
+            "-m",
+            "orchestrate.backfill",
+            "load_tap_chattonic__windowed",
+            *partitions,
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1500,
+        check=False,
+    )
+    runs = [json.loads(line) for line in loads.stdout.splitlines() if line.startswith("{")]
+    assert len(runs) == len(partitions), (loads.stdout + loads.stderr)[-4000:]
+    models = "stg_chattonic__operator_stats_daily,stg_chattonic__dashboard_hourly"
+    transform = subprocess.run(
+        [
+            str(ORCHESTRATE_BIN / "python"),
+            "-m",
+            "orchestrate.backfill",
+            "transform",
+            "--select",
+            models,
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    return runs, transform, warehouse
+
+
+def utc_range(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    start = dt.datetime.combine(day, dt.time(), dt.UTC)
+    return start, start + dt.timedelta(hours=23, minutes=59, seconds=59)
+
+
+def test_one_account_with_a_refused_token_fails_alone(backfill):
+    runs, _transform, _warehouse = backfill
+    failed = {run["partition"] for run in runs if not run["success"]}
+    assert failed == {f"client-bad|{DAYS[0].isoformat()}"}
+    credentials = {run["account"]: run["credential"] for run in runs}
+    assert credentials["client-1"] == credentials["client-2"] != credentials["client-3"]
+
+
+def test_every_row_of_every_account_loaded_once_with_its_account(backfill, emulators):
+    _runs, _transform, warehouse = backfill
+    with duckdb.connect(str(warehouse), read_only=True) as db:
+        daily = db.execute(
+            'select "_account_id", operator_id, cast("date" as varchar), count(*) '
+            "from tap_chattonic.operator_stats_daily group by all"
+        ).fetchall()
+        hourly = db.execute(
+            'select "_account_id", "hour", count(*) '
+            "from tap_chattonic.dashboard_hourly group by all"
+        ).fetchall()
+    assert all(count == 1 for *_key, count in daily + hourly)
+    counts = {}
+    for name in ("client-1", "client-2", "client-3"):
+        data = emulators[name].app.data
+        expected_daily = {
+            (operator["_id"], day.isoformat())
+            for day in DAYS
+            for operator in data.operator_rows(*utc_range(day))
+        }
+        expected_hours = {
+            hour_floor(c.at).replace(tzinfo=None)
+            for day in DAYS
+            for c in data.conversations(*utc_range(day))
+        }
+        loaded_daily = {(op, day) for account, op, day, _ in daily if account == name}
+        loaded_hours = {hour.replace(tzinfo=None) for account, hour, _ in hourly if account == name}
+        assert loaded_daily == expected_daily, name
+        assert loaded_hours == expected_hours, name
+        counts[name] = (len(loaded_daily), len(loaded_hours))
+    assert not {account for account, *_ in daily} - set(counts)  # nothing of client-bad
+    print("rows per account (operator_stats_daily, dashboard_hourly):", counts)
+
+
+def test_no_two_runs_on_one_credential_overlapped(backfill, emulators):
+    """From the emulators' request logs: each run's first to last request, per credential."""
+    spans: dict[str, list[tuple[float, float, str]]] = {}
+    for name in ("client-1", "client-2", "client-3"):
+        by_day: dict[str, list[float]] = {}
+        for request in emulators[name].served("/stats/"):
+            by_day.setdefault(request.query["startDate"][:10], []).append(request.at)
+        credential = "shared" if ACCOUNTS[name][1] == SHARED_TOKEN else name
+        spans.setdefault(credential, []).extend(
+            (min(times), max(times), f"{name} {day}") for day, times in by_day.items()
+        )
+    shared = sorted(spans["shared"])
+    assert len(shared) >= 6
+    for (_s1, end, first), (start, _e2, second) in itertools.pairwise(shared):
+        assert end < start, f"{first} and {second} overlapped"
+    gaps = [later[0] - earlier[1] for earlier, later in itertools.pairwise(shared)]
+    print(f"shared credential: {len(shared)} runs, smallest gap between runs {min(gaps):.2f} s")
+
+
+def test_dbt_models_run_after_the_loads_and_carry_every_account(backfill):
+    _runs, transform, warehouse = backfill
+    assert transform.returncode == 0, (transform.stdout + transform.stderr)[-4000:]
+    with duckdb.connect(str(warehouse), read_only=True) as db:
+        accounts = db.execute(
+            "select source_account, count(*) from analytics.stg_chattonic__operator_stats_daily "
+            "group by all order by 1"
+        ).fetchall()
+    assert [account for account, _ in accounts] == ["client-1", "client-2", "client-3"]

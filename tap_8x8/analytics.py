@@ -23,6 +23,7 @@ queue or agent). A window whose summary data reaches the cap fails instead of lo
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import re
 import typing as t
@@ -35,6 +36,7 @@ from typing_extensions import override
 
 from tapkit.httperrors import vendor_message
 from tapkit.jsonbody import BodyError, iter_json_records
+from tapkit.limits import read_whole
 from tapkit.oauth import ClientCredentialsToken, TokenRenewalError
 from tapkit.records import to_seconds
 from tapkit.reports import PollPolicy, ReportTicket, run_report
@@ -385,8 +387,9 @@ class AnalyticsStream(AnalyticsApiStream):
         JSON is retried like a failed request).
         """
         with self.send_request(prepared, context) as response:
+            body = read_whole(response, self.limits, vendor=VENDOR, stream=self.name)
             try:
-                return response.json()
+                return json.loads(body)
             except ValueError:
                 raise RetriableAPIError(
                     f"{VENDOR} answered stream '{self.name}' with a body that is not JSON "

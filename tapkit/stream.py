@@ -25,6 +25,7 @@ from functools import cached_property
 from http import HTTPStatus
 
 import backoff
+import requests
 from singer_sdk.exceptions import FatalAPIError
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.pagination import SinglePagePaginator
@@ -58,7 +59,6 @@ from tapkit.windowing import Windowing, WindowRequest, WindowWalk
 from tapkit.windows import DateWindow, WindowPlan, WindowToken, plan_windows
 
 if t.TYPE_CHECKING:
-    import requests
     from singer_sdk.helpers.types import Context
 
     from tapkit.throttle import MinIntervalThrottle
@@ -216,15 +216,16 @@ class VendorStream(CompatStream):
 
     def send_under_deadline(
         self,
-        send: t.Callable[..., requests.Response],
+        send: t.Callable[..., t.Any],
         prepared_request: requests.PreparedRequest,
         context: t.Any,
-    ) -> requests.Response:
+    ) -> t.Any:
         """One attempt (a login first, if any) under one `Deadline` of `max_response_seconds`.
 
         The deadline covers connect, status line, headers, an error body read by
         `validate_response`, and, handed on with the response, the body read by the page
-        loop (`ResponseGuard` stops it). A late attempt fails as `DeadlineExceededError`,
+        loop (`ResponseGuard` stops it); a `send` that reads its answer whole (8x8's report
+        flow) does so inside the deadline. A late attempt fails as `DeadlineExceededError`,
         retried like a timeout.
         """
         deadline = Deadline(self.limits.max_response_seconds)
@@ -243,6 +244,10 @@ class VendorStream(CompatStream):
             deadline.close()
             response.close()
             raise deadline.exceeded()
+        if not isinstance(response, requests.Response):
+            # `send` read its (small) answer whole inside the deadline: nothing left to watch
+            deadline.close()
+            return response
         response.tapkit_deadline = deadline  # type: ignore[attr-defined]
         return response
 

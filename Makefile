@@ -81,7 +81,8 @@ lint: $(BIN)/.installed
 	$(BIN)/mypy
 
 ## docs: regenerate, from each tap's --about, the extractors of meltano.yml, the plugin
-## definitions in plugins/extractors/ and the README's settings tables and install lines
+## definitions in plugins/extractors/, the settings tables of docs/settings.md and the
+## README's install lines
 docs: $(BIN)/.installed
 	$(BIN)/python scripts/docs.py write
 

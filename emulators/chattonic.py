@@ -1,4 +1,4 @@
-"""Chat-Tonic's stats API on loopback (see vendor-docs/chattonic-stats-api.txt).
+"""Chat-Tonic's stats API on loopback (see docs/vendor-sources.md).
 
 Serves the login (`POST /api/v1/user/login`), the operator statistics and the BigQuery
 dashboard of one account (`codename`), from conversations generated deterministically per

@@ -1,4 +1,4 @@
-"""CoBrowser.net's CSV export API on loopback (see vendor-docs/cobrowser-csv-api.txt).
+"""CoBrowser.net's CSV export API on loopback (see docs/vendor-sources.md).
 
 Enforces what the documentation promises: `user` + `apiKey` in the query string, `start` /
 `stop` as whole days ago counted in the server's calendar (start >= stop, at most 2 days per

@@ -1,4 +1,4 @@
-"""8x8's real-time statistics API on loopback (see vendor-docs/8x8-realtime-stats-api.txt).
+"""8x8's real-time statistics API on loopback (see docs/vendor-sources.md).
 
 The API has no history: every call answers the state of agents and queues *now*, so the
 emulator's figures move between calls (a tick counter drives them) while the set of agents

@@ -1,4 +1,4 @@
-"""JAICP's Reporter API on loopback (see vendor-docs/jaicp-reporter-api.txt, CONTRACT.md).
+"""JAICP's Reporter API on loopback (see docs/vendor-sources.md, docs/contract.md).
 
 Serves both authentication styles: `legacy` (the token in the path,
 `/api/reporter/p/{token}/…`, as the vendor doc shows) and `v1` (`Authorization: Bearer`,

@@ -1,4 +1,4 @@
-"""Oct8ne's export API on loopback (see vendor-docs/oct8ne-export-api.txt).
+"""Oct8ne's export API on loopback (see docs/vendor-sources.md).
 
 Enforces what the documentation promises: the token and domain check, `mm/dd/yyyy` dates,
 at most 31 days per request (both ends inclusive), nothing before one year ago, and one

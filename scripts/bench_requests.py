@@ -110,7 +110,7 @@ def all_request_ratios() -> list[Row]:
         chattonic.CASE,
         chattonic.make_app(token_lifetime=None),
         days=60,
-        # the vendor allows 31 days a request; the setting's default is 7 (see README)
+        # the vendor allows 31 days a request; the setting's default is 7 (see docs/settings.md)
         extra_config={"window_days": 31},
     )
     app = jaicp.CASE.make_app()

@@ -4,7 +4,7 @@ What the wiki publishes: `skip` (default 0) and `limit` (default and maximum 100
 `query={"status": …}` (pending, progress, resolved), a sort on `createdAt` (-1 or 1), and the
 answer `{"limit", "skip", "objects": [...]}`; each object holds `_id`, `app`, `messageUser`,
 `message`, `account`, `origins`, `status`, the per-status `dates`, `search`, `createdAt`,
-`updatedAt`. What it does not publish, and this stream assumes (README, Chat-Tonic section;
+`updatedAt`. What it does not publish, and this stream assumes (docs/settings.md, tap-chattonic;
 docs/chattonic-conversations.md):
 - the sort is sent as `sort={"createdAt":-1}` (JSON, as `query` is); a list that is not
   newest first is refused with an error rather than read with a wrong stop rule;

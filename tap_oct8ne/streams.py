@@ -1,8 +1,8 @@
 """Oct8ne streams: chat sessions and the leads (contacts) they produced.
 
-Oct8ne publishes no field list and no id types (vendor-docs/oct8ne-export-api.txt documents
-the request, not the record; no other published material was found): the fields are our
-assumption, undeclared ones arrive in `_extra`, and ids are strings.
+Oct8ne publishes no field list and no id types (its help-centre article documents the
+request, not the record; no other published material was found; docs/vendor-sources.md): the
+fields are our assumption, undeclared ones arrive in `_extra`, and ids are strings.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ a `RecordTyper` built from that schema converts each declared field to the decla
 and moves every undeclared field into `_extra` so a column the vendor adds later is kept
 instead of silently dropped.
 
-The typing rule (CONTRACT.md, "Common"): a value that does not fit its declared type never
+The typing rule (docs/contract.md, "Common"): a value that does not fit its declared type never
 becomes a silent null. In a key field it stops the stream (`KeyTypeError`) before the record
 is written, so nothing is upserted onto a null key; anywhere else, at any depth, the value
 is kept as sent in `_extra` under its dotted path (`client.id`, `labels.0.id`) with one

@@ -1,6 +1,6 @@
 """The REST stream every tap builds on: HTTP conventions, windows, typing, per-run objects.
 
-What the SDK leaves to each tap (see SDK-NOTES.md), done once, each concern in its module:
+What the SDK leaves to each tap (see docs/development.md), done once, each concern in its module:
 - `tapkit.httperrors`: the error ladder and the waits between attempts (`Retry-After`, up to
   `max_attempts`, a 429 waits at least the vendor's interval); 401/403 fail at once naming
   the settings to check;

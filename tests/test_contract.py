@@ -1,4 +1,4 @@
-"""The contract every tap keeps (../shared/CONTRACT.md), checked against each tap's emulator.
+"""The contract every tap keeps (docs/contract.md), checked against each tap's emulator.
 
 Each tap runs as Meltano runs it: a subprocess with a config (and state) file. The outcome
 is judged as a user would: the keys that reached stdout against the emulator's ground truth,

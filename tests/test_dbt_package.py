@@ -31,15 +31,15 @@ DAYS = 10
 
 
 def readme_queries() -> dict[str, str]:
-    """The README's five questions (From tables to answers): name → its SQL."""
-    readme = (ROOT / "README.md").read_text()
-    found = re.findall(r"<!-- kpi-query: ([^>]+) -->\n```sql\n(.*?)```", readme, re.DOTALL)
+    """The five questions of docs/analytics.md (From tables to answers): name → its SQL."""
+    page = (ROOT / "docs" / "analytics.md").read_text()
+    found = re.findall(r"<!-- kpi-query: ([^>]+) -->\n```sql\n(.*?)```", page, re.DOTALL)
     assert len(found) == 5, found
     return {name: sql.strip().rstrip(";") for name, sql in found}
 
 
 def answer_readme_questions(connection: t.Any, schema: str) -> dict[str, list[tuple]]:
-    """Each README query's rows on the marts in `schema` (the README names `analytics`)."""
+    """Each query's rows on the marts in `schema` (docs/analytics.md names `analytics`)."""
     return {
         name: connection.execute(sql.replace("analytics.", f"{schema}.")).fetchall()
         for name, sql in readme_queries().items()
@@ -224,8 +224,8 @@ def test_a_team_project_installs_the_package_and_builds_the_marts_over_its_own_s
             "count(*) from team_marts.fct_conversations where was_answered and wait_seconds <= 30"
         ).fetchone()
         assert within == recount > 0
-        # the README's five questions run on the team's marts; Oct8ne has no status time, so
-        # the occupancy question has no row (never a 0)
+        # the five questions of docs/analytics.md run on the team's marts; Oct8ne has no status
+        # time, so the occupancy question has no row (never a 0)
         answers = answer_readme_questions(connection, "team_marts")
     assert answers["occupancy"] == []
     assert all(answers[name] for name in answers if name != "occupancy"), answers

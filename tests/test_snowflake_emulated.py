@@ -5,7 +5,7 @@ runs MeltanoLabs' target-snowflake, unmodified and in its own plugin virtualenv,
 fakesnow (Snowflake emulated on DuckDB files) through loaders/target-snowflake-emulated. This
 proves the target's whole SQL flow on our streams: schemas and tables created from the taps'
 schemas, the column types it maps them to, PUT to the user stage, MERGE (upsert) from it, and
-that a second run upserts instead of duplicating. What it cannot prove is in the README
+that a second run upserts instead of duplicating. What it cannot prove is in docs/operating.md
 ("What is proven"); the opt-in test against a real account is in test_warehouses.py.
 """
 

@@ -422,7 +422,7 @@ def test_a_killed_parallel_run_resumes_with_every_message(emulator):
 
 
 def test_the_message_requests_of_a_backfill_are_one_per_session_page():
-    """The request budget of a 7-day backfill at the default page size (see the README)."""
+    """The request budget of a 7-day backfill at the default page size (see docs/settings.md)."""
     data = JaicpData()
     app = JaicpEmulator(api_token=JAICP_TOKEN, data=data)
     with EmulatorServer(app) as server:

@@ -8,9 +8,10 @@ loopback and the test PostgreSQL (the `postgres` fixture), as a team's orchestra
   project that shares only that database) resumes from the first one's bookmarks;
 - tap-cobrowser split in two inherited plugins, run at the same time into one schema, loads
   every row once, each half with its own state id;
-- the README's recipe for re-syncing one stream (drop its bookmark) reads only that stream;
+- the recipe of docs/operating.md for re-syncing one stream (drop its bookmark) reads only
+  that stream;
 - Snowflake: the same job against a real account, only when one is configured (no Snowflake
-  is reachable from here; see the README).
+  is reachable from here; see docs/operating.md).
 """
 
 from __future__ import annotations
@@ -193,7 +194,7 @@ def assert_the_report_renders_every_chart(postgres, database: str, workdir: Path
         today = dt.datetime.now(dt.UTC).date()
         assert_report_matches_marts(connection, "analytics", today, workdir)
         answers = answer_readme_questions(connection, "analytics")
-    # the README's five questions each have an answer on every tap's rows
+    # the five questions of docs/analytics.md each have an answer on every tap's rows
     assert all(answers.values()), answers
 
 
@@ -320,7 +321,7 @@ def state_of(state_id: str, env: dict[str, str]) -> dict:
 def test_resyncing_one_stream_by_removing_its_bookmark_rereads_only_that_stream(
     postgres, tmp_path: Path
 ):
-    """The README's recipe: `state get`, drop one stream's bookmark, `state set`, run."""
+    """docs/operating.md's recipe: `state get`, drop one stream's bookmark, `state set`, run."""
     case = case_named("tap-oct8ne")
     database = "resync_one_stream"
     postgres.create_database(database)

@@ -25,6 +25,7 @@ from functools import cached_property
 from http import HTTPStatus
 
 import backoff
+import requests
 from singer_sdk.exceptions import FatalAPIError
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.pagination import SinglePagePaginator
@@ -58,7 +59,6 @@ from tapkit.windowing import Windowing, WindowRequest, WindowWalk
 from tapkit.windows import DateWindow, WindowPlan, WindowToken, plan_windows
 
 if t.TYPE_CHECKING:
-    import requests
     from singer_sdk.helpers.types import Context
 
     from tapkit.throttle import MinIntervalThrottle
@@ -216,10 +216,10 @@ class VendorStream(CompatStream):
 
     def send_under_deadline(
         self,
-        send: t.Callable[..., requests.Response],
+        send: t.Callable[..., t.Any],
         prepared_request: requests.PreparedRequest,
         context: t.Any,
-    ) -> requests.Response:
+    ) -> t.Any:
         """One attempt (a login first, if any) under one `Deadline` of `max_response_seconds`.
 
         The deadline covers connect, status line, headers, an error body read by
@@ -239,6 +239,11 @@ class VendorStream(CompatStream):
             if deadline.expired:
                 raise deadline.exceeded() from None
             raise
+        if not isinstance(response, requests.Response):
+            # a sender that read the answer itself (8x8's report flow returns its JSON): the
+            # body was read under the deadline, and the attempt is over
+            deadline.close()
+            return response
         if deadline.expired:  # headers cut short by the deadline
             deadline.close()
             response.close()

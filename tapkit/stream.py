@@ -224,7 +224,8 @@ class VendorStream(CompatStream):
 
         The deadline covers connect, status line, headers, an error body read by
         `validate_response`, and, handed on with the response, the body read by the page
-        loop (`ResponseGuard` stops it). A late attempt fails as `DeadlineExceededError`,
+        loop (`ResponseGuard` stops it); a `send` that reads its answer whole (8x8's report
+        flow) does so inside the deadline. A late attempt fails as `DeadlineExceededError`,
         retried like a timeout.
         """
         deadline = Deadline(self.limits.max_response_seconds)
@@ -239,15 +240,14 @@ class VendorStream(CompatStream):
             if deadline.expired:
                 raise deadline.exceeded() from None
             raise
-        if not isinstance(response, requests.Response):
-            # a sender that read the answer itself (8x8's report flow returns its JSON): the
-            # body was read under the deadline, and the attempt is over
-            deadline.close()
-            return response
         if deadline.expired:  # headers cut short by the deadline
             deadline.close()
             response.close()
             raise deadline.exceeded()
+        if not isinstance(response, requests.Response):
+            # `send` read its (small) answer whole inside the deadline: nothing left to watch
+            deadline.close()
+            return response
         response.tapkit_deadline = deadline  # type: ignore[attr-defined]
         return response
 

@@ -31,7 +31,10 @@ Served:
 
 Synthetic data: interactions over the queues, deterministic per UTC day (every fifth day
 empty), with realistic outcomes (about 8% short abandons under 5 s, 10% longer abandons, the
-rest answered, a third of those after the 20 s SLA threshold), and agent status changes.
+rest answered, a third of those after the 20 s SLA threshold), agent status changes, and
+post-call surveys (`detailed-reports-survey`, one row per question answered) after about
+half of the answered phone calls: scale questions 1-5 leaning high (lower after a long wait),
+a yes/no and a voice comment, some answers Skipped or keyed out of range (Invalid).
 An interaction whose finish lies after the emulator's "now" is served partial with
 `ongoing: true` (only with `reportSettings.showOngoingInteractions`); `advance()` moves "now"
 so a later run sees it finished.
@@ -572,7 +575,53 @@ AGENT_REALTIME_METRICS = (
     "wrapUpTimePercentage.today",
 )
 
-DETAILED_TYPES = ("detailed-reports-interaction-details", "detailed-reports-agent-status-change")
+#: the post-call survey the emulated tenant offers after answered phone calls
+#: (customer-experience-post-call-survey.md: report `detailed-reports-survey`, "Detail
+#: metrics"): survey id, name, type; its questions (id, title, QuestionType, scale)
+SURVEY = ("5012", "Post-call CSAT", "stayOnCall")
+SURVEY_QUESTIONS: tuple[tuple[str, str, str, tuple[int, int] | None], ...] = (
+    ("50121", "How satisfied were you with this call", "scale", (1, 5)),
+    ("50122", "How helpful was the agent", "scale", (1, 5)),
+    ("50123", "Was your issue resolved", "yesNo", None),
+    ("50124", "Leave a comment after the tone", "voiceComment", None),
+)
+#: the "Detail metrics" table's fields, spelled as the guide spells them
+SURVEY_KEYS = (
+    "AgentIds",
+    "AgentNames",
+    "AnswerDigit",
+    "AnswerType",
+    "CallerName",
+    "CallerNumber",
+    "EndTime",
+    "InteractionIds",
+    "QuestionId",
+    "QuestionTitle",
+    "QuestionType",
+    "QueueIds",
+    "QueueNames",
+    "ScaleMax",
+    "ScaleMin",
+    "StartTime",
+    "SurveyDuration",
+    "SurveyId",
+    "SurveyName",
+    "SurveyScorePercentage",
+    "SurveyType",
+    "TransactionIds",
+    "achievableScore",
+    "actualScore",
+    "agentGroupIds",
+    "agentGroupNames",
+    "channelId",
+    "surveyIsDeleted",
+    "voiceRecordingUuid",
+)
+#: how often a caller takes the survey after an answered phone call
+SURVEY_TAKE_RATE = 0.55
+
+DETAILED_TYPES = ("detailed-reports-interaction-details", "detailed-reports-agent-status-change",
+                  "detailed-reports-survey")  # fmt: skip
 SUMMARY_TYPES = ("queue-interactions-summary", "agent-interactions-summary",
                  "agent-status-time-on-status")  # fmt: skip
 GRANULARITY_RULES = (
@@ -630,6 +679,46 @@ class StatusChange:
     at: dt.datetime
     status: str
     code: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class SurveyAnswer:
+    """One question of a survey response: how it was answered, and the digit pressed."""
+
+    question: tuple[str, str, str, tuple[int, int] | None]
+    answer_type: str  # "Valid", "Invalid", "Skipped", "Recorded"
+    digit: str | None
+    seconds: float
+
+    @property
+    def score(self) -> int | None:
+        """The score a valid answer to a scale question gives (None otherwise)."""
+        scale = self.question[3]
+        if scale is None or self.answer_type != "Valid" or self.digit is None:
+            return None
+        return int(self.digit)
+
+
+@dataclass(frozen=True)
+class SurveyResponse:
+    """One caller's post-call survey after an answered call (ground truth), in UTC."""
+
+    interaction: Interaction
+    start: dt.datetime
+    answers: tuple[SurveyAnswer, ...]
+
+    @property
+    def end(self) -> dt.datetime:
+        return self.start + dt.timedelta(seconds=sum(a.seconds for a in self.answers))
+
+    @property
+    def actual_score(self) -> int:
+        return sum(a.score or 0 for a in self.answers)
+
+    @property
+    def achievable_score(self) -> int:
+        """The maximum of every validly answered numeric question (the guide's words)."""
+        return sum(a.question[3][1] for a in self.answers if a.score is not None and a.question[3])
 
 
 class AnalyticsData:
@@ -725,6 +814,46 @@ class AnalyticsData:
         days = _utc_days(start, end)
         return [c for d in days for c in self.status_changes_on(d) if start <= c.at <= end]
 
+    def survey_of(self, interaction: Interaction) -> SurveyResponse | None:
+        """The survey the caller of an answered phone call took, if any: scale answers lean
+        high and drop after a long wait; some questions skipped, some keyed out of range.
+        """
+        if interaction.outcome != "answered" or interaction.media != "Phone":
+            return None
+        rng = self._rng("survey", interaction.interaction_id)
+        if rng.random() >= SURVEY_TAKE_RATE:
+            return None
+        start = interaction.finished + dt.timedelta(seconds=2)
+        start = start.replace(microsecond=start.microsecond // 1000 * 1000)
+        weights = (7, 6, 12, 30, 45) if interaction.wait <= SLA_SECONDS else (15, 14, 22, 27, 22)
+        answers = []
+        for question in SURVEY_QUESTIONS:
+            kind, roll = question[2], rng.random()
+            if kind == "voiceComment":
+                answer = ("Recorded", None) if roll < 0.35 else ("Skipped", None)
+            elif roll < 0.07:
+                answer = ("Skipped", None)
+            elif kind == "scale" and roll < 0.11:
+                answer = ("Invalid", rng.choice(("0", "9", "#")))
+            elif kind == "scale":
+                answer = ("Valid", str(rng.choices(range(1, 6), weights)[0]))
+            else:
+                answer = ("Valid", "1" if roll < 0.8 else "2")
+            seconds = 10.0 if answer[0] == "Skipped" else rng.uniform(3, 25)
+            answers.append(SurveyAnswer(question, answer[0], answer[1], round(seconds, 3)))
+        return SurveyResponse(interaction, start, tuple(answers))
+
+    def surveys_between(self, start: dt.datetime, end: dt.datetime) -> list[SurveyResponse]:
+        """Surveys started in [start, end] (UTC): calls of the day before may end after
+        midnight.
+        """
+        calls = self.interactions_between(start - dt.timedelta(days=1), end)
+        surveys = [s for s in map(self.survey_of, calls) if s is not None]
+        return sorted(
+            (s for s in surveys if start <= s.start <= end),
+            key=lambda s: (s.start, s.interaction.interaction_id),
+        )
+
 
 def _utc_days(start: dt.datetime, end: dt.datetime) -> list[dt.date]:
     first, last = start.astimezone(dt.UTC).date(), end.astimezone(dt.UTC).date()
@@ -814,6 +943,21 @@ class AnalyticsEmulator(EmulatorApp):
             i.interaction_id
             for i in self.data.interactions_between(start, min(end, now))
             if i.created <= now
+        }
+
+    def survey_keys(
+        self, first: dt.date, last: dt.date, tz: dt.tzinfo
+    ) -> set[tuple[str, str, str, str]]:
+        """(SurveyId, interaction id, QuestionId, UTC StartTime) of every answer of the
+        surveys started on local days first..last and finished by now.
+        """
+        start, end = _local_range(first, last, tz)
+        now = self.now()
+        return {
+            (SURVEY[0], s.interaction.interaction_id, a.question[0], s.start.isoformat())
+            for s in self.data.surveys_between(start, end)
+            if s.end <= now
+            for a in s.answers
         }
 
     def interval_keys(
@@ -1060,6 +1204,9 @@ class AnalyticsEmulator(EmulatorApp):
             return [
                 _status_row(change, tz) for change in self.data.status_changes_between(start, end)
             ]
+        if kind == "detailed-reports-survey":
+            finished = (s for s in self.data.surveys_between(start, end) if s.end <= now)
+            return [row for survey in finished for row in _survey_rows(survey, tz)]
         minutes = GRANULARITY_MINUTES.get(body["granularity"], 30)
         if kind == "queue-interactions-summary":
             return _queue_rows(self.data.interactions_between(start, end), now, tz, minutes)
@@ -1222,12 +1369,16 @@ def _interaction_row(
         _item("state", "Finished" if not ongoing else "Handling"),
         _item("terminatedBy", ("Agent" if answered else "Customer") if finished else None),
         _item("timeToAbandon", None if answered or now < i.queued_until else str(_ms(i.wait))),
-        _item("transactionId", str(10_000_000 + int(i.created.timestamp()) % 9_000_000)),
+        _item("transactionId", _transaction_id(i)),
         _item("warmTransfersCompleted", "0"),
     ]
     if participants:
         items.insert(0, _item("participants", _participants(i, now, tz)))
     return {"total": None, "items": _complete(items, INTERACTION_KEYS, None)}
+
+
+def _transaction_id(i: Interaction) -> str:
+    return str(10_000_000 + int(i.created.timestamp()) % 9_000_000)
 
 
 def _complete(
@@ -1309,6 +1460,61 @@ def _status_row(change: StatusChange, tz: dt.tzinfo) -> dict[str, t.Any]:
             _item("transactionId", None),
         ],
     }
+
+
+def _survey_rows(survey: SurveyResponse, tz: dt.tzinfo) -> list[dict[str, t.Any]]:
+    """The `DetailedRow`s of detailed-reports-survey for one response: one per question,
+    the survey's own figures repeated on each (the guide's "Detail metrics").
+    """
+    call = survey.interaction
+    assert call.agent is not None
+    agent_id, agent_name, group_id, group = call.agent
+    achievable = survey.achievable_score
+    rows = []
+    for answer in survey.answers:
+        question_id, title, kind, scale = answer.question
+        recording = None
+        if answer.answer_type == "Recorded":
+            digest = hashlib.sha256(f"{call.interaction_id}|{question_id}".encode()).hexdigest()
+            recording = (
+                f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
+            )
+        items = [
+            _item("AgentIds", [agent_id]),
+            _item("AgentNames", [agent_name]),
+            _item("AnswerDigit", answer.digit),
+            _item("AnswerType", answer.answer_type),
+            _item("CallerName", None),
+            _item("CallerNumber", "+15550199999"),
+            _item("EndTime", _iso(survey.end, tz)),
+            _item("InteractionIds", [call.interaction_id]),
+            _item("QuestionId", question_id),
+            _item("QuestionTitle", title),
+            _item("QuestionType", kind),
+            _item("QueueIds", [call.queue_id]),
+            _item("QueueNames", [call.queue_name]),
+            _item("ScaleMax", scale[1] if scale else None),
+            _item("ScaleMin", scale[0] if scale else None),
+            _item("StartTime", _iso(survey.start, tz)),
+            _item("SurveyDuration", _ms((survey.end - survey.start).total_seconds())),
+            _item("SurveyId", SURVEY[0]),
+            _item("SurveyName", SURVEY[1]),
+            _item(
+                "SurveyScorePercentage",
+                round(100 * survey.actual_score / achievable, 2) if achievable else None,
+            ),
+            _item("SurveyType", SURVEY[2]),
+            _item("TransactionIds", [_transaction_id(call)]),
+            _item("achievableScore", achievable),
+            _item("actualScore", survey.actual_score),
+            _item("agentGroupIds", [group_id]),
+            _item("agentGroupNames", [group]),
+            _item("channelId", f"ch-{call.queue_id}"),
+            _item("surveyIsDeleted", False),
+            _item("voiceRecordingUuid", recording),
+        ]
+        rows.append({"total": None, "items": items})
+    return rows
 
 
 def _slot(instant: dt.datetime, tz: dt.tzinfo, minutes: int) -> dt.datetime:

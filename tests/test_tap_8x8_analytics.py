@@ -8,6 +8,7 @@ a refused time zone, and each credential group alone.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 import json
@@ -41,7 +42,7 @@ from tests.support import TapRun, _parse, tap_command, tap_env
 TAP = "tap-8x8"
 SUMMARIES = ("queue_intervals", "agent_intervals", "agent_time_on_status")
 REALTIME = ("queue_metrics", "agent_metrics", "group_metrics")
-ANALYTICS = ("interactions", "agent_status_changes", *SUMMARIES, *REALTIME)
+ANALYTICS = ("interactions", "agent_status_changes", "survey_responses", *SUMMARIES, *REALTIME)
 
 
 def today() -> dt.date:
@@ -444,3 +445,71 @@ def test_real_time_metrics_are_snapshots_with_typed_pivoted_metrics(emulator: Em
     assert len(requests) == 3, "one page each"
     assert all(r.query["size"] == "1000" and r.query["page"] == "0" for r in requests)
     assert len(emulator.served(TOKEN_PATH)) == 1
+
+
+# -- post-call surveys -----------------------------------------------------------------------
+
+
+def test_every_survey_answer_arrives_skipped_and_invalid_ones_included():
+    # a busy tenant: a few hundred answers, so every kind of answer occurs
+    with serve(data=AnalyticsData(per_day=150)) as server:
+        result = run(config(server, days_back=3), streams=("survey_responses", "interactions"))
+        first = today() - dt.timedelta(days=3)
+        truth = server.app.analytics.survey_keys(first, today(), dt.UTC)
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = result.records("survey_responses")
+    key = ("SurveyId", "interactionId", "QuestionId", "StartTime")
+    assert len(rows) == len(truth) == len(result.keys("survey_responses", key))
+    assert result.keys("survey_responses", key) == truth
+    # each survey follows an interaction the interactions stream delivered
+    calls = {r["interactionId"] for r in result.records("interactions")}
+    assert {r["interactionId"] for r in rows} <= calls
+    assert all(r["InteractionIds"] == [r["interactionId"]] for r in rows)
+    kinds = {r["AnswerType"] for r in rows}
+    assert kinds == {"Valid", "Invalid", "Skipped", "Recorded"}, kinds
+    assert all(r["AnswerDigit"] is None for r in rows if r["AnswerType"] == "Skipped")
+    for row in rows:
+        if row["QuestionType"] == "scale":
+            assert (row["ScaleMin"], row["ScaleMax"]) == (1, 5)
+            if row["AnswerType"] == "Valid":
+                assert 1 <= int(row["AnswerDigit"]) <= 5
+            if row["AnswerType"] == "Invalid":
+                assert not ("1" <= row["AnswerDigit"] <= "5")
+    # the survey's score counts only the valid scale answers
+    surveys: dict[tuple, list] = {}
+    for row in rows:
+        surveys.setdefault((row["interactionId"], row["StartTime"]), []).append(row)
+    for answers in surveys.values():
+        valid = [int(r["AnswerDigit"]) for r in answers
+                 if r["QuestionType"] == "scale" and r["AnswerType"] == "Valid"]  # fmt: skip
+        assert {r["actualScore"] for r in answers} == {sum(valid)}
+        assert {r["achievableScore"] for r in answers} == {5 * len(valid)}
+    assert all(isinstance(r["SurveyDuration"], int) for r in rows)
+    assert all(r["_extra"] is None for r in rows)
+
+
+class SameInstantSurveys(AnalyticsData):
+    """Every survey of a day starts at the same millisecond (a busy tenant's worst case)."""
+
+    def survey_of(self, interaction):
+        survey = super().survey_of(interaction)
+        if survey is None:
+            return None
+        late = dt.datetime.combine(interaction.created.date(), dt.time(23), tzinfo=dt.UTC)
+        return dataclasses.replace(survey, start=late)
+
+
+def test_surveys_started_in_the_same_millisecond_stay_apart_by_their_call():
+    day = busy_day()
+    with serve(data=SameInstantSurveys(per_day=40)) as server:
+        result = run(config(server, **one_day(day)), streams=("survey_responses",))
+        truth = server.app.analytics.survey_keys(day, day, dt.UTC)
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = result.records("survey_responses")
+    without_call = {(r["SurveyId"], r["QuestionId"], r["StartTime"]) for r in rows}
+    assert len(without_call) < len(rows), "the day should hold surveys started together"
+    key = ("SurveyId", "interactionId", "QuestionId", "StartTime")
+    assert result.keys("survey_responses", key) == truth
+    assert len(truth) == len(rows)

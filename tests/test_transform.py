@@ -52,6 +52,7 @@ STAGING = {
             "queues",
             "interactions",
             "agent_status_changes",
+            "survey_responses",
             "queue_intervals",
             "agent_intervals",
             "agent_time_on_status",

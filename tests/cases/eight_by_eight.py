@@ -54,6 +54,7 @@ CASE = TapCase(
     no_records_streams=(
         "interactions",
         "agent_status_changes",
+        "survey_responses",
         "queue_intervals",
         "agent_intervals",
         "agent_time_on_status",

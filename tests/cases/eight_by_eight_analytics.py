@@ -3,7 +3,7 @@
 The emulator serves the real-time statistics and the Analytics APIs on one port, as
 `make demo` does. Both credential groups point at it (Meltano's dev environment sets the
 real-time one, and an empty variable does not unset a setting), and every date-window check
-of the contract applies to the five report streams. Each group alone is tested in
+of the contract applies to the six report streams. Each group alone is tested in
 tests/test_tap_8x8_analytics.py.
 """
 
@@ -67,6 +67,7 @@ def analytics_truth(app: EightByEightEmulator, first: dt.date, last: dt.date) ->
         "agent_status_changes": {
             (c.agent[0], c.at.isoformat(), c.status) for c in changes if c.at < end
         },
+        "survey_responses": analytics.survey_keys(first, last, dt.UTC),
         **{
             stream: analytics.interval_keys(report_type, first, last, dt.UTC)
             for stream, report_type in SUMMARIES.items()
@@ -89,6 +90,7 @@ CASE = TapCase(
     windowed_streams={
         "interactions": ("interactionId",),
         "agent_status_changes": ("agentId", "time", "status"),
+        "survey_responses": ("SurveyId", "interactionId", "QuestionId", "StartTime"),
         "queue_intervals": ("queueId", "startTime"),
         "agent_intervals": ("agentId", "startTime"),
         "agent_time_on_status": ("agentId", "startTime"),

@@ -28,13 +28,22 @@
   {% do checks.append(("fct_conversations", "8x8", "select count(distinct interaction_id) from " ~ ref('stg_eight_by_eight__interactions'))) %}
   {% do checks.append(("fct_agent_days", "8x8",
       "select count(*) from (select agent_id, cast(snapshot_at as date) as d from " ~ ref('stg_eight_by_eight__agents')
-      ~ " union select agent_id, cast(changed_at as date) from " ~ ref('stg_eight_by_eight__agent_status_changes') ~ ") as agent_days")) %}
+      ~ " union select agent_id, cast(changed_at as date) from " ~ ref('stg_eight_by_eight__agent_status_changes')
+      ~ " union select agent_id, cast(created_at as date) from " ~ ref('stg_eight_by_eight__interactions')
+      ~ " where is_answered) as agent_days")) %}
 {% elif var('contact_center__eight_by_eight_enabled') %}
   {% do checks.append(("fct_agent_days", "8x8",
       "select count(*) from (select distinct agent_id, cast(snapshot_at as date) as d from " ~ ref('stg_eight_by_eight__agents') ~ ") as agent_days")) %}
 {% endif %}
 {% if var('contact_center__eight_by_eight_enabled') %}
+  {% if var('contact_center__eight_by_eight_analytics_enabled') %}
+  {% do checks.append(("dim_agents", "8x8",
+      "select count(*) from (select agent_id from " ~ ref('stg_eight_by_eight__agents')
+      ~ " union select agent_id from " ~ ref('stg_eight_by_eight__agent_status_changes')
+      ~ " union select agent_id from " ~ ref('stg_eight_by_eight__interactions') ~ " where agent_id is not null) as agents")) %}
+  {% else %}
   {% do checks.append(("dim_agents", "8x8", "select count(distinct agent_id) from " ~ ref('stg_eight_by_eight__agents'))) %}
+  {% endif %}
   {% do checks.append(("fct_queue_snapshots", "8x8",
       "select count(*) from (select distinct queue_id, snapshot_at from " ~ ref('stg_eight_by_eight__queues') ~ ") as snapshots")) %}
 {% endif %}

@@ -121,9 +121,11 @@ from {{ ref('stg_jaicp__sessions') }}
 -- Chat-Tonic conversations ("queries"): each waits (pending) for an operator, who takes it
 -- (progress) and resolves it. Chat-Tonic has no queues and its conversations name no
 -- department: one queue per channel (messageUser.platform: telegram, whatsapp, webchat).
--- The wait of a conversation no operator took is unknown while it is open; once it is
--- resolved untaken, the time to its resolution (an assumption: Chat-Tonic documents no
--- abandon time). The conversation names no operator either: agent_id is null.
+-- A conversation no operator took is an abandon; its wait is the time to its resolution, or,
+-- while it is still pending, to its last update (an assumption: Chat-Tonic documents no
+-- abandon time). A conversation taken and not resolved yet has the handle time seen so far
+-- (to its last update), like 8x8's ongoing interactions: a later read within the tap's
+-- open_conversation_days brings the final figures. It names no operator: agent_id is null.
 select
   'chattonic' as platform,
   source_account as source_account,
@@ -133,9 +135,15 @@ select
   resolution_seconds as duration_seconds,
   coalesce(chattonic_conversations.platform, 'unknown') as queue_id,
   coalesce(chattonic_conversations.platform, 'unknown') as queue_name,
-  coalesce(wait_seconds, case when taken_at is null then resolution_seconds end) as wait_seconds,
+  coalesce(
+    wait_seconds,
+    {{ dbt.datediff('pending_at', 'coalesce(resolved_at, updated_at)', 'second') }}
+  ) as wait_seconds,
   cast(null as {{ dbt.type_bigint() }}) as first_response_seconds,
-  handling_seconds as handle_seconds,
+  case
+    when taken_at is not null
+      then coalesce(handling_seconds, {{ dbt.datediff('taken_at', 'updated_at', 'second') }})
+  end as handle_seconds,
   case chattonic_conversations.platform
     when 'webchat' then 'web_chat'
     when 'telegram' then 'telegram'

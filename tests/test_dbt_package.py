@@ -65,9 +65,7 @@ def scratch_project(folder: Path, database: Path) -> None:
                     "contact_center__sla_threshold_seconds": 30,
                     "contact_center__reporting_timezone": "Europe/Madrid",
                 },
-                # 8x8's staging models do not carry their vendor's switch in the model yet
-                # (the other vendors' do): a package's own dbt_project.yml sees only --vars
-                "models": {"contact_center": {"staging": {"eight_by_eight": {"+enabled": False}}}},
+                # every staging model carries its vendor's switch: the vars above are enough
             }
         )
     )

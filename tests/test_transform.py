@@ -75,6 +75,7 @@ MARTS = {
     "dim_agents",
     "fct_queue_intervals",
     "fct_satisfaction",
+    "fct_bot_days",
 }
 
 

@@ -169,7 +169,7 @@ def assert_dbt_built_and_tested_the_marts(
     models = {r["unique_id"].rsplit(".", 1)[1] for r in results if r["unique_id"][:6] == "model."}
     assert len(tests) >= MIN_DBT_TESTS, len(tests)
     assert {"fct_conversations", "fct_messages", "fct_agent_days", "fct_queue_snapshots"} <= models
-    assert {"fct_queue_intervals", "fct_satisfaction"} <= models
+    assert {"fct_queue_intervals", "fct_satisfaction", "fct_bot_days"} <= models
     # the KPI formulas' dbt unit tests ran in the build
     assert any(r["unique_id"].startswith("unit_test.") for r in results)
     assert "dim_agents" in models and "assert_marts_keep_every_staged_key" in str(results)
@@ -184,6 +184,7 @@ def assert_dbt_built_and_tested_the_marts(
         "cobrowser": raw_rows["tap-cobrowser"]["conversations"],
         "jaicp": raw_rows["tap-jaicp"]["sessions"],
         "8x8": raw_rows["tap-8x8"]["interactions"],
+        "chattonic": raw_rows["tap-chattonic"]["conversations"],
     }
 
 

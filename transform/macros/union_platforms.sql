@@ -8,7 +8,13 @@
   {{ branches | join("\nunion all\n") }}
 {%- endmacro %}
 
-{#- The key of an agent across platforms: agent ids repeat between vendors. -#}
-{% macro agent_key(platform_column, agent_id_column) -%}
+{#- The key of an agent across platforms and accounts: agent ids repeat between vendors, and
+    between two accounts of one vendor. The one account 'default' (a schema loaded without
+    accounts) keeps the key platform:agent_id; another account's is platform:account:agent_id. -#}
+{% macro agent_key(platform_column, agent_id_column, account_column=none) -%}
+  {%- if account_column -%}
+  {{ platform_column }} || ':' || case when coalesce({{ account_column }}, 'default') = 'default' then '' else {{ account_column }} || ':' end || {{ agent_id_column }}
+  {%- else -%}
   {{ platform_column }} || ':' || {{ agent_id_column }}
+  {%- endif -%}
 {%- endmacro %}

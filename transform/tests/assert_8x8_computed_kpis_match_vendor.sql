@@ -4,11 +4,12 @@
 -- not interval: 8x8 counts an interaction where it ended, we where it started. Where they
 -- differ beyond it, 8x8's figure is the one to trust for 8x8 (docs/KPIS.md). Returns the
 -- queue-days that disagree.
-{{ config(enabled=(var('contact_center__eight_by_eight_enabled', true) and var('contact_center__eight_by_eight_queue_intervals_enabled', false))) }}
+{{ config(enabled=(var('contact_center__eight_by_eight_enabled', true) and var('contact_center__eight_by_eight_analytics_enabled', true) and var('contact_center__eight_by_eight_queue_intervals_enabled', false))) }}
 {% set tolerance = var('contact_center__reconciliation_tolerance') %}
 
 with daily as (
   select
+    source_account,
     queue_id,
     cast(interval_start as date) as day,
     metric_source,
@@ -19,10 +20,11 @@ with daily as (
     {{ kpi_abandonment_rate('sum(abandoned)', 'sum(offered)') }} as abandonment_rate
   from {{ ref('fct_queue_intervals') }}
   where platform = '8x8'
-  group by 1, 2, 3
+  group by 1, 2, 3, 4
 )
 
 select
+  vendor.source_account,
   vendor.queue_id,
   vendor.day,
   computed.offered as computed_offered,
@@ -33,7 +35,8 @@ select
   vendor.abandonment_rate as vendor_abandonment_rate
 from daily as vendor
 left join daily as computed
-  on computed.queue_id = vendor.queue_id
+  on computed.source_account = vendor.source_account
+  and computed.queue_id = vendor.queue_id
   and computed.day = vendor.day
   and computed.metric_source = 'computed'
 where vendor.metric_source = 'vendor'

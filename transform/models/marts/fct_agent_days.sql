@@ -7,13 +7,15 @@
 -- fct_conversations: _marts.yml says why they differ. Bots (Oct8ne's) are not agents here.
 -- built when one of its vendors is enabled
 {{ config(enabled=(var('contact_center__oct8ne_enabled', true) or var('contact_center__chattonic_enabled', true) or var('contact_center__cobrowser_enabled', true) or var('contact_center__eight_by_eight_enabled', true))) }}
-{% set conversations_enabled = var('contact_center__oct8ne_enabled') or var('contact_center__cobrowser_enabled') or var('contact_center__jaicp_enabled') %}
+{% set eight_by_eight_analytics = var('contact_center__eight_by_eight_enabled') and var('contact_center__eight_by_eight_analytics_enabled') %}
+{% set conversations_enabled = var('contact_center__oct8ne_enabled') or var('contact_center__cobrowser_enabled') or var('contact_center__jaicp_enabled') or eight_by_eight_analytics %}
 {% set branches = [] %}
 
 {% if var('contact_center__chattonic_enabled') %}
 {% set chattonic %}
 select
   'chattonic' as platform,
+  source_account,
   agent_id,
   activity_date,
   online_seconds,
@@ -33,6 +35,7 @@ from {{ ref('stg_chattonic__operator_stats_daily') }}
 {% set cobrowser %}
 select
   'cobrowser' as platform,
+  coalesce(performance.source_account, activity.source_account) as source_account,
   coalesce(performance.agent_id, activity.agent_id) as agent_id,
   coalesce(performance.activity_date, activity.activity_date) as activity_date,
   coalesce(activity.online_seconds, performance.online_seconds) as online_seconds,
@@ -44,6 +47,7 @@ select
   performance.conversations_handled
 from (
   select
+    source_account,
     agent_id,
     cast(session_started_at as date) as activity_date,
     sum(online_seconds) as online_seconds,
@@ -55,6 +59,7 @@ from (
     -- a login session has one row per preset: its online, available, idle and open-chat times repeat
     -- on each (taken once); its chats are the preset's (added up)
     select
+      source_account,
       agent_id,
       login_session_id,
       min(session_started_at) as session_started_at,
@@ -64,20 +69,22 @@ from (
       max(open_chat_seconds) as handling_seconds,
       sum(chats) as conversations_handled
     from {{ ref('stg_cobrowser__agent_performance') }}
-    group by 1, 2
+    group by 1, 2, 3
   ) as login_sessions
-  group by 1, 2
+  group by 1, 2, 3
 ) as performance
 full outer join (
   -- the state log: seconds spent online, by the day the state began
   select
+    source_account,
     agent_id,
     cast(started_at as date) as activity_date,
     sum(case when state = 'online' then duration_seconds else 0 end) as online_seconds
   from {{ ref('stg_cobrowser__agent_activity') }}
-  group by 1, 2
+  group by 1, 2, 3
 ) as activity
-  on performance.agent_id = activity.agent_id
+  on performance.source_account = activity.source_account
+  and performance.agent_id = activity.agent_id
   and performance.activity_date = activity.activity_date
 {% endset %}
 {% do branches.append(cobrowser) %}
@@ -88,6 +95,7 @@ full outer join (
 -- 8x8's day_* counters accumulate through the day: its last snapshot holds the day's figures
 select
   '8x8' as platform,
+  source_account,
   agent_id,
   activity_date,
   day_login_seconds as online_seconds,
@@ -102,13 +110,74 @@ from (
     snapshots.*,
     cast(snapshot_at as date) as activity_date,
     row_number() over (
-      partition by agent_id, cast(snapshot_at as date) order by snapshot_at desc
+      partition by source_account, agent_id, cast(snapshot_at as date) order by snapshot_at desc
     ) as _latest_first
   from {{ ref('stg_eight_by_eight__agents') }} as snapshots
 ) as ranked
 where _latest_first = 1
+{%- if eight_by_eight_analytics %}
+  -- a day the status changes cover is taken from them (below), not from the snapshots
+  and not exists (
+    select 1
+    from {{ ref('stg_eight_by_eight__agent_status_changes') }} as changes
+    where changes.source_account = ranked.source_account
+      and changes.agent_id = ranked.agent_id
+      and cast(changes.changed_at as date) = ranked.activity_date
+  )
+{%- endif %}
 {% endset %}
 {% do branches.append(eight_by_eight) %}
+{% endif %}
+
+{% if eight_by_eight_analytics %}
+{% set eight_by_eight_status %}
+-- 8x8 agent status changes (Analytics for Contact Center): each status lasts until the
+-- agent's next change, counted on the (UTC) day it began. Logged in: every status but
+-- loggedOut; available: `available`; break: `onBreak`. Busy is 8x8's processing time of the
+-- interactions the agent accepted that day (handling + wrap-up, participantHandlingDuration +
+-- participantWrapUpDuration), as the snapshot branch's day_processing_time: the status report
+-- carries the interaction states (handling, wrapUp, ...) only when 8x8 logs them per
+-- interaction, so the interactions are the one source that always has them.
+select
+  '8x8' as platform,
+  status_days.source_account,
+  status_days.agent_id,
+  status_days.activity_date,
+  status_days.online_seconds,
+  status_days.available_seconds,
+  interaction_days.handling_seconds,
+  status_days.break_seconds,
+  interaction_days.processing_seconds as busy_seconds,
+  interaction_days.conversations_handled
+from (
+  select
+    source_account,
+    agent_id,
+    cast(changed_at as date) as activity_date,
+    sum(case when status <> 'loggedOut' then {{ dbt.datediff('changed_at', 'next_changed_at', 'second') }} else 0 end) as online_seconds,
+    sum(case when status = 'available' then {{ dbt.datediff('changed_at', 'next_changed_at', 'second') }} else 0 end) as available_seconds,
+    sum(case when status = 'onBreak' then {{ dbt.datediff('changed_at', 'next_changed_at', 'second') }} else 0 end) as break_seconds
+  from {{ ref('stg_eight_by_eight__agent_status_changes') }}
+  group by 1, 2, 3
+) as status_days
+-- a day with interactions but no status change comes in with fct_conversations (handled)
+left join (
+  select
+    source_account,
+    agent_id,
+    cast(created_at as date) as activity_date,
+    sum(handle_seconds) as handling_seconds,
+    sum(coalesce(handle_seconds, 0) + coalesce(wrap_up_seconds, 0)) as processing_seconds,
+    count(*) as conversations_handled
+  from {{ ref('stg_eight_by_eight__interactions') }}
+  where agent_id is not null
+  group by 1, 2, 3
+) as interaction_days
+  on status_days.source_account = interaction_days.source_account
+  and status_days.agent_id = interaction_days.agent_id
+  and status_days.activity_date = interaction_days.activity_date
+{% endset %}
+{% do branches.append(eight_by_eight_status) %}
 {% endif %}
 
 with status_days as (
@@ -116,7 +185,8 @@ with status_days as (
   {{ union_platforms(branches) }}
   {%- else %}
   select
-    cast(null as {{ dbt.type_string() }}) as platform, cast(null as {{ dbt.type_string() }}) as agent_id,
+    cast(null as {{ dbt.type_string() }}) as platform, cast(null as {{ dbt.type_string() }}) as source_account,
+    cast(null as {{ dbt.type_string() }}) as agent_id,
     cast(null as date) as activity_date, cast(null as {{ dbt.type_bigint() }}) as online_seconds,
     cast(null as {{ dbt.type_bigint() }}) as available_seconds, cast(null as {{ dbt.type_bigint() }}) as handling_seconds,
     cast(null as {{ dbt.type_bigint() }}) as break_seconds, cast(null as {{ dbt.type_bigint() }}) as busy_seconds,
@@ -130,6 +200,7 @@ conversation_days as (
   -- conversations a person (not a bot) took, by the UTC day they started
   select
     platform,
+    coalesce(source_account, 'default') as source_account,
     agent_id,
     started_on as activity_date,
     count(*) as handled,
@@ -137,10 +208,11 @@ conversation_days as (
     count(handle_seconds) as handle_seconds_known
   from {{ ref('fct_conversations') }}
   where attended and not handled_by_bot and agent_id is not null
-  group by 1, 2, 3
+  group by 1, 2, 3, 4
   {%- else %}
   select
-    cast(null as {{ dbt.type_string() }}) as platform, cast(null as {{ dbt.type_string() }}) as agent_id,
+    cast(null as {{ dbt.type_string() }}) as platform, cast(null as {{ dbt.type_string() }}) as source_account,
+    cast(null as {{ dbt.type_string() }}) as agent_id,
     cast(null as date) as activity_date, 0 as handled, 0 as handle_seconds_total, 0 as handle_seconds_known
   where 1 = 0
   {%- endif %}
@@ -149,6 +221,7 @@ conversation_days as (
 agent_days as (
   select
     coalesce(status_days.platform, conversation_days.platform) as platform,
+    coalesce(status_days.source_account, conversation_days.source_account) as source_account,
     coalesce(status_days.agent_id, conversation_days.agent_id) as agent_id,
     coalesce(status_days.activity_date, conversation_days.activity_date) as activity_date,
     status_days.online_seconds,
@@ -169,14 +242,16 @@ agent_days as (
   from status_days
   full outer join conversation_days
     on status_days.platform = conversation_days.platform
+    and status_days.source_account = conversation_days.source_account
     and status_days.agent_id = conversation_days.agent_id
     and status_days.activity_date = conversation_days.activity_date
 )
 
 select
   platform,
+  source_account,
   agent_id,
-  {{ agent_key('platform', 'agent_id') }} as agent_key,
+  {{ agent_key('platform', 'agent_id', 'source_account') }} as agent_key,
   activity_date,
   cast(online_seconds as {{ dbt.type_bigint() }}) as online_seconds,
   cast(available_seconds as {{ dbt.type_bigint() }}) as available_seconds,

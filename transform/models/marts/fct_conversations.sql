@@ -3,9 +3,10 @@
 -- (entered_queue, was_answered, was_abandoned, wait_seconds, handle_seconds) are the inputs of
 -- the interval KPIs (fct_queue_intervals): a vendor added here feeds them with no change to
 -- the formulas. A branch must give every column of the `conversations` select below, in order
--- (null where the vendor cannot say; _marts.yml says what each means).
+-- (null where the vendor cannot say; _marts.yml says what each means). source_account is the
+-- account the tap read the row for ('default' for a schema loaded without accounts).
 -- built when one of its vendors is enabled
-{{ config(enabled=(var('contact_center__oct8ne_enabled', true) or var('contact_center__cobrowser_enabled', true) or var('contact_center__jaicp_enabled', true))) }}
+{{ config(enabled=(var('contact_center__oct8ne_enabled', true) or var('contact_center__cobrowser_enabled', true) or var('contact_center__jaicp_enabled', true) or var('contact_center__chattonic_enabled', true) or (var('contact_center__eight_by_eight_enabled', true) and var('contact_center__eight_by_eight_analytics_enabled', true)))) }}
 {% set branches = [] %}
 
 {% if var('contact_center__oct8ne_enabled') %}
@@ -14,6 +15,7 @@
 -- (agentType Bot) never entered the human queue.
 select
   'oct8ne' as platform,
+  source_account as source_account,
   session_id as conversation_id,
   started_at,
   ended_at,
@@ -51,6 +53,7 @@ from {{ ref('stg_oct8ne__sessions') }}
 -- agent's, so it never queued and its decisionTime is the visitor's, not a wait.
 select
   'cobrowser' as platform,
+  conversations.source_account as source_account,
   conversations.conversation_id,
   conversations.started_at,
   conversations.ended_at,
@@ -75,7 +78,8 @@ select
   coalesce('successcode_' || conversations.success_code, 'unknown') as outcome
 from {{ ref('stg_cobrowser__conversations') }} as conversations
 left join {{ ref('stg_cobrowser__accounts') }} as accounts
-  on conversations.account_id = accounts.account_id
+  on conversations.source_account = accounts.source_account
+  and conversations.account_id = accounts.account_id
 {% endset %}
 {% do branches.append(cobrowser) %}
 {% endif %}
@@ -86,6 +90,7 @@ left join {{ ref('stg_cobrowser__accounts') }} as accounts
 -- JAICP switched-session staging model's, to be added here as entered_queue rows.)
 select
   'jaicp' as platform,
+  source_account as source_account,
   session_id as conversation_id,
   started_at,
   ended_at,
@@ -111,6 +116,108 @@ from {{ ref('stg_jaicp__sessions') }}
 {% do branches.append(jaicp) %}
 {% endif %}
 
+{% if var('contact_center__chattonic_enabled') %}
+{% set chattonic %}
+-- Chat-Tonic conversations ("queries"): each waits (pending) for an operator, who takes it
+-- (progress) and resolves it. Chat-Tonic has no queues and its conversations name no
+-- department: one queue per channel (messageUser.platform: telegram, whatsapp, webchat).
+-- A conversation no operator took is an abandon; its wait is the time to its resolution, or,
+-- while it is still pending, to its last update (an assumption: Chat-Tonic documents no
+-- abandon time). A conversation taken and not resolved yet has the handle time seen so far
+-- (to its last update), like 8x8's ongoing interactions: a later read within the tap's
+-- open_conversation_days brings the final figures. It names no operator: agent_id is null.
+select
+  'chattonic' as platform,
+  source_account as source_account,
+  conversation_id,
+  created_at as started_at,
+  resolved_at as ended_at,
+  resolution_seconds as duration_seconds,
+  coalesce(chattonic_conversations.platform, 'unknown') as queue_id,
+  coalesce(chattonic_conversations.platform, 'unknown') as queue_name,
+  coalesce(
+    wait_seconds,
+    {{ dbt.datediff('pending_at', 'coalesce(resolved_at, updated_at)', 'second') }}
+  ) as wait_seconds,
+  cast(null as {{ dbt.type_bigint() }}) as first_response_seconds,
+  case
+    when taken_at is not null
+      then coalesce(handling_seconds, {{ dbt.datediff('taken_at', 'updated_at', 'second') }})
+  end as handle_seconds,
+  case chattonic_conversations.platform
+    when 'webchat' then 'web_chat'
+    when 'telegram' then 'telegram'
+    when 'whatsapp' then 'whatsapp'
+    when 'viber' then 'viber'
+    when 'vk' then 'vk'
+    else 'other'
+  end as channel,
+  cast(null as {{ dbt.type_string() }}) as agent_id,
+  end_user_id as visitor_or_client_id,
+  cast(null as {{ dbt.type_bigint() }}) as message_count,
+  taken_at is not null as attended,
+  false as handled_by_bot,
+  true as requested_agent,
+  false as is_sale,
+  cast(null as {{ dbt.type_numeric() }}) as sale_amount,
+  cast(null as {{ dbt.type_bigint() }}) as rating,
+  status as outcome
+from {{ ref('stg_chattonic__conversations') }} as chattonic_conversations
+{% endset %}
+{% do branches.append(chattonic) %}
+{% endif %}
+
+{% if var('contact_center__eight_by_eight_enabled') and var('contact_center__eight_by_eight_analytics_enabled') %}
+{% set eight_by_eight %}
+-- 8x8 interactions (Analytics for Contact Center: calls, chats, emails). 8x8 has queues: every
+-- interaction read from a queue entered it (8x8 `entered`); its first participant is the agent
+-- who accepted it. handle_seconds is 8x8's handling time (Metrics Glossary, avgHandlingTime:
+-- "from when an agent accepts an interaction until they finish processing it, including any
+-- time the customer was placed on hold"): participantHandlingDuration, talk + hold; wrap-up
+-- is not in it (8x8's processing time adds it; fct_agent_days counts it as busy). An
+-- interaction still ongoing when read is 'ongoing' until a later run brings its final row.
+select
+  '8x8' as platform,
+  source_account as source_account,
+  interaction_id as conversation_id,
+  created_at as started_at,
+  finished_at as ended_at,
+  interaction_seconds as duration_seconds,
+  queue_id,
+  queue_name,
+  wait_seconds,
+  cast(null as {{ dbt.type_bigint() }}) as first_response_seconds,
+  case when is_answered then handle_seconds end as handle_seconds,
+  case
+    when media_type in ('Phone', 'VoiceMail') then 'voice'
+    when media_type = 'Email' then 'email'
+    when chat_type = 'WhatsApp' then 'whatsapp'
+    when chat_type = 'Viber' then 'viber'
+    when media_type = 'Chat' and coalesce(chat_type, 'WebChat') in ('WebChat', 'ChatApi') then 'web_chat'
+    else 'other'
+  end as channel,
+  agent_id,
+  cast(null as {{ dbt.type_string() }}) as visitor_or_client_id,
+  cast(null as {{ dbt.type_bigint() }}) as message_count,
+  is_answered as attended,
+  false as handled_by_bot,
+  queue_id is not null as requested_agent,
+  false as is_sale,
+  cast(null as {{ dbt.type_numeric() }}) as sale_amount,
+  -- 8x8's post-call survey answers are not in the interactions report
+  cast(null as {{ dbt.type_bigint() }}) as rating,
+  case
+    when is_ongoing then 'ongoing'
+    when is_short_abandoned then 'short_abandoned'
+    when is_abandoned then 'abandoned'
+    when is_answered then 'answered'
+    else 'unanswered'
+  end as outcome
+from {{ ref('stg_eight_by_eight__interactions') }}
+{% endset %}
+{% do branches.append(eight_by_eight) %}
+{% endif %}
+
 with conversations as (
   {{ union_platforms(branches) }}
 ),
@@ -125,6 +232,7 @@ flagged as (
 
 select
   platform,
+  coalesce(source_account, 'default') as source_account,
   conversation_id,
   started_at,
   ended_at,
@@ -139,7 +247,7 @@ select
   handle_seconds,
   channel,
   agent_id,
-  case when agent_id is not null then {{ agent_key('platform', 'agent_id') }} end as agent_key,
+  case when agent_id is not null then {{ agent_key('platform', 'agent_id', 'source_account') }} end as agent_key,
   visitor_or_client_id,
   message_count,
   attended,

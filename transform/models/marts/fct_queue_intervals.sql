@@ -1,17 +1,18 @@
 -- One row per queue per 30-minute interval (UTC) with the queue KPIs (service level, speed of
 -- answer, handle time, abandonment), computed from the conversation grain: every vendor in
 -- fct_conversations with an entered_queue conversation feeds it, with no change here.
--- A conversation counts in the interval it started in (its entry into the queue). Every
+-- One queue per platform and account (source_account). A conversation counts in the interval it started in (its entry into the queue). Every
 -- interval between a queue's first and last conversation has a row: one with no traffic has
 -- offered 0 and null ratios (no denominator), so charts draw it as zero traffic.
 -- The formulas are the macros of macros/kpis.sql (8x8's Metrics Glossary); the sums are kept
 -- so that a day's or a month's KPI is the same macro over summed columns.
 -- built when one of its vendors is enabled
-{{ config(enabled=(var('contact_center__oct8ne_enabled', true) or var('contact_center__cobrowser_enabled', true) or var('contact_center__jaicp_enabled', true))) }}
+{{ config(enabled=(var('contact_center__oct8ne_enabled', true) or var('contact_center__cobrowser_enabled', true) or var('contact_center__jaicp_enabled', true) or var('contact_center__chattonic_enabled', true) or (var('contact_center__eight_by_eight_enabled', true) and var('contact_center__eight_by_eight_analytics_enabled', true)))) }}
 
 with queued as (
   select
     platform,
+    coalesce(source_account, 'default') as source_account,
     queue_id,
     queue_name,
     {{ half_hour_start('started_at') }} as interval_start,
@@ -28,6 +29,7 @@ with queued as (
 traffic as (
   select
     platform,
+    source_account,
     queue_id,
     interval_start,
     max(queue_name) as queue_name,
@@ -42,7 +44,7 @@ traffic as (
     {{ sum_if_all_known('case when was_answered then handle_seconds else 0 end') }}
       as handle_seconds
   from queued
-  group by 1, 2, 3
+  group by 1, 2, 3, 4
 ),
 
 -- 0..99999 (a year of half hours is 17,520)
@@ -62,17 +64,19 @@ numbers as (
 queues as (
   select
     platform,
+    source_account,
     queue_id,
     max(queue_name) as queue_name,
     min(interval_start) as first_interval,
     {{ dbt.datediff('min(interval_start)', 'max(interval_start)', 'minute') }} / 30 as last_n
   from traffic
-  group by 1, 2
+  group by 1, 2, 3
 ),
 
 spine as (
   select
     queues.platform,
+    queues.source_account,
     queues.queue_id,
     queues.queue_name,
     {{ dbt.dateadd('minute', '30 * numbers.n', 'queues.first_interval') }} as interval_start
@@ -83,6 +87,7 @@ spine as (
 computed as (
   select
     spine.platform,
+    spine.source_account,
     spine.queue_id,
     spine.queue_name,
     spine.interval_start,
@@ -99,6 +104,7 @@ computed as (
   from spine
   left join traffic
     on spine.platform = traffic.platform
+    and spine.source_account = traffic.source_account
     and spine.queue_id = traffic.queue_id
     and spine.interval_start = traffic.interval_start
 ),
@@ -106,15 +112,16 @@ computed as (
 intervals as (
   select * from computed
   {#- VENDOR BRANCH: the intervals a vendor reports itself (metric_source 'vendor'): 8x8's
-      queue_intervals, on once its staging model exists (the lead wires it by setting
-      contact_center__eight_by_eight_queue_intervals_enabled: true; _marts.yml,
-      fct_queue_intervals). Its averages become sums, so a day's KPI is the same ratio. -#}
-  {%- if var('contact_center__eight_by_eight_enabled') and var('contact_center__eight_by_eight_queue_intervals_enabled', false) %}
+      queue_intervals (Analytics for Contact Center; variable
+      contact_center__eight_by_eight_queue_intervals_enabled). Its averages become sums, so a
+      day's KPI is the same ratio. -#}
+  {%- if var('contact_center__eight_by_eight_enabled') and var('contact_center__eight_by_eight_analytics_enabled') and var('contact_center__eight_by_eight_queue_intervals_enabled', false) %}
   union all
   select
     '8x8' as platform,
+    reported.source_account,
     reported.queue_id,
-    names.queue_name,
+    coalesce(names.queue_name, reported.queue_name) as queue_name,
     reported.interval_start,
     reported.offered,
     reported.answered,
@@ -126,16 +133,18 @@ intervals as (
     'vendor' as metric_source
   from {{ ref('stg_eight_by_eight__queue_intervals') }} as reported
   left join (
-    select queue_id, max(queue_name) as queue_name
+    select source_account, queue_id, max(queue_name) as queue_name
     from {{ ref('stg_eight_by_eight__queues') }}
-    group by 1
+    group by 1, 2
   ) as names
-    on reported.queue_id = names.queue_id
+    on reported.source_account = names.source_account
+    and reported.queue_id = names.queue_id
   {%- endif %}
 )
 
 select
   platform,
+  source_account,
   queue_id,
   queue_name,
   interval_start,

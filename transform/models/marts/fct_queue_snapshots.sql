@@ -3,6 +3,7 @@
 
 select
   '8x8' as platform,
+  source_account,
   queue_id,
   snapshot_at,
   cast(snapshot_at as date) as snapshot_on,

@@ -13,6 +13,7 @@
 -- Oct8ne's export has no rating time: a rating is given at the end of the session
 select
   'oct8ne' as platform,
+  source_account,
   session_id as conversation_id,
   ended_at as responded_at,
   'rating' as kind,
@@ -32,6 +33,7 @@ with responses as (
 
 select
   platform,
+  coalesce(source_account, 'default') as source_account,
   conversation_id,
   responded_at,
   kind,
@@ -42,5 +44,5 @@ select
   -- CSAT as the industry counts it: the share of responses in the top two points of the scale
   case when score >= scale_max - 1 then 1 else 0 end as is_satisfied,
   agent_id,
-  case when agent_id is not null then {{ agent_key('platform', 'agent_id') }} end as agent_key
+  case when agent_id is not null then {{ agent_key('platform', 'agent_id', 'source_account') }} end as agent_key
 from responses

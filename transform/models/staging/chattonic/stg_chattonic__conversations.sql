@@ -1,3 +1,5 @@
+-- built when its vendor is enabled (a team's vars reach an installed package from here)
+{{ config(enabled=var('contact_center__chattonic_enabled', true)) }}
 -- Chat-Tonic conversations ("queries", GET /api/v1/{codename}/query), one row per
 -- conversation as last read by the tap. `dates` holds the instant each status was reached:
 -- pending (created, waiting for an operator), progress (taken by an operator), resolved.
@@ -17,6 +19,7 @@ status_dates as (
 )
 
 select
+  {{ source_account(source('chattonic', 'conversations')) }} as source_account,
   {{ as_id('_id') }} as conversation_id,
   {{ as_id('app') }} as app_id,
   {{ json_text('account', '_id') }} as account_id,

@@ -1,11 +1,13 @@
 -- One row per 8x8 agent per 30 minutes (summary report agent-interactions-summary grouped by
 -- agent). UTC, seconds.
-{{ config(enabled=(var('contact_center__eight_by_eight_analytics_enabled', true) and var('contact_center__eight_by_eight_enabled', true))) }}
+-- built when 8x8 and its Analytics streams are enabled (a team's vars reach an installed package from here)
+{{ config(enabled=var('contact_center__eight_by_eight_enabled', true) and var('contact_center__eight_by_eight_analytics_enabled', true)) }}
 with intervals as (
   {{ deduplicated(source('eight_by_eight', 'agent_intervals'), ['agentId', 'startTime']) }}
 )
 
 select
+  {{ source_account(source('eight_by_eight', 'agent_intervals')) }} as source_account,
   {{ as_id('agentId') }} as agent_id,
   {{ as_utc('startTime') }} as interval_start,
   {{ as_utc('endTime') }} as interval_end,

@@ -1,3 +1,5 @@
+-- built when its vendor is enabled (a team's vars reach an installed package from here)
+{{ config(enabled=var('contact_center__eight_by_eight_enabled', true)) }}
 -- 8x8 agent snapshots. The day_* counters are the agent's figures so far today (8x8's day),
 -- so the day's last snapshot holds the day's totals. Times are seconds.
 with agents as (

@@ -2,13 +2,15 @@
 -- detailed-reports-interaction-details). An interaction still ongoing when it was read has
 -- is_ongoing true and partial figures; the tap re-reads it within lookback_days and the final
 -- row replaces it. The first participant is the agent who took it. Times UTC, seconds.
-{{ config(enabled=(var('contact_center__eight_by_eight_analytics_enabled', true) and var('contact_center__eight_by_eight_enabled', true))) }}
+-- built when 8x8 and its Analytics streams are enabled (a team's vars reach an installed package from here)
+{{ config(enabled=var('contact_center__eight_by_eight_enabled', true) and var('contact_center__eight_by_eight_analytics_enabled', true)) }}
 with interactions as (
   {{ deduplicated(source('eight_by_eight', 'interactions'), ['interactionId']) }}
 ),
 
 typed as (
   select
+    {{ source_account(source('eight_by_eight', 'interactions')) }} as source_account,
     {{ as_id('interactionId') }} as interaction_id,
     {{ as_utc('time') }} as created_at,
     {{ as_utc('finishedTime') }} as finished_at,

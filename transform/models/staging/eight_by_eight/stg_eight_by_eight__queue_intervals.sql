@@ -3,23 +3,26 @@
 -- answered, abandoned, short_abandoned, answered_within_sla, asa_seconds, aht_seconds.
 -- short_abandoned is not in this report (it is in queue-interactions-abandoned): it is counted
 -- from the interactions created in the interval.
-{{ config(enabled=(var('contact_center__eight_by_eight_analytics_enabled', true) and var('contact_center__eight_by_eight_enabled', true))) }}
+-- built when 8x8 and its Analytics streams are enabled (a team's vars reach an installed package from here)
+{{ config(enabled=var('contact_center__eight_by_eight_enabled', true) and var('contact_center__eight_by_eight_analytics_enabled', true)) }}
 with intervals as (
   {{ deduplicated(source('eight_by_eight', 'queue_intervals'), ['queueId', 'startTime']) }}
 ),
 
 short_abandons as (
   select
+    source_account,
     queue_id,
     {{ half_hour('created_at') }} as interval_start,
     count(*) as short_abandoned
   from {{ ref('stg_eight_by_eight__interactions') }}
   where is_short_abandoned
-  group by 1, 2
+  group by 1, 2, 3
 ),
 
 typed as (
   select
+    {{ source_account(source('eight_by_eight', 'queue_intervals')) }} as source_account,
     {{ as_id('queueId') }} as queue_id,
     {{ as_utc('startTime') }} as interval_start,
     {{ as_utc('endTime') }} as interval_end,
@@ -42,6 +45,7 @@ typed as (
 )
 
 select
+  typed.source_account,
   typed.queue_id,
   typed.interval_start,
   typed.interval_end,
@@ -63,5 +67,6 @@ select
   typed._loaded_at
 from typed
 left join short_abandons
-  on typed.queue_id = short_abandons.queue_id
+  on typed.source_account = short_abandons.source_account
+  and typed.queue_id = short_abandons.queue_id
   and typed.interval_start = short_abandons.interval_start

@@ -1,3 +1,5 @@
+-- built when its vendor is enabled (a team's vars reach an installed package from here)
+{{ config(enabled=var('contact_center__eight_by_eight_enabled', true)) }}
 -- 8x8 queue snapshots: what was waiting and who was serving at snapshot_at.
 with queues as (
   {{ deduplicated(source('eight_by_eight', 'queues'), ['queue_id', 'snapshot_at']) }}

@@ -1,3 +1,5 @@
+-- built when its vendor is enabled (a team's vars reach an installed package from here)
+{{ config(enabled=var('contact_center__jaicp_enabled', true)) }}
 -- The JAICP project's message label catalog (GET /message/labels: MessageLabelDto, each
 -- label in one MessageLabelGroupDto). Messages carry these labels in their `labels` array;
 -- this names them and their groups.
@@ -15,6 +17,7 @@ grouped as (
 )
 
 select
+  {{ source_account(source('jaicp', 'message_labels')) }} as source_account,
   {{ as_id('id') }} as label_id,
   {{ vendor_column('name') }} as label_name,
   cast({{ vendor_column('priority') }} as {{ dbt.type_bigint() }}) as label_priority,

@@ -1,3 +1,5 @@
+-- built when its vendor is enabled (a team's vars reach an installed package from here)
+{{ config(enabled=var('contact_center__jaicp_enabled', true)) }}
 -- JAICP sessions per session label per UTC day (POST /stats/session-labels,
 -- SessionLabelStatsDto with intervalType DAY): one row per label and day, days without a
 -- labelled session included (count 0). `ts` is the day's start in epoch milliseconds (UTC).
@@ -6,6 +8,7 @@ with stats as (
 )
 
 select
+  {{ source_account(source('jaicp', 'session_label_stats')) }} as source_account,
   {{ as_id('labelId') }} as label_id,
   {{ json_text('label', 'name') }} as label_name,
   cast({{ as_utc('intervalStart') }} as date) as activity_date,

@@ -1,11 +1,10 @@
 -- One row per rating or survey response, on one scale: score_normalized is 0 (worst) to 1
 -- (best) whatever the vendor's scale. Sources today: Oct8ne's session rating (1-5 stars).
--- Chat-Tonic's statistics carry only averages (an operator-day NPS with its response count,
--- an hourly CSAT), not responses: they feed Chat-Tonic's rows here once its conversations
--- (with their survey answers) are loaded; 8x8's post-call surveys likewise. _marts.yml says
--- how to add a source.
+-- 8x8's post-call surveys (one csat row per surveyed call). Chat-Tonic's statistics carry
+-- only averages (an operator-day NPS with its response count, an hourly CSAT), not
+-- responses, so Chat-Tonic has no rows here. _marts.yml says how to add a source.
 -- built when one of its vendors is enabled
-{{ config(enabled=var('contact_center__oct8ne_enabled', true)) }}
+{{ config(enabled=(var('contact_center__oct8ne_enabled', true) or (var('contact_center__eight_by_eight_enabled', true) and var('contact_center__eight_by_eight_analytics_enabled', true)))) }}
 {% set branches = [] %}
 
 {% if var('contact_center__oct8ne_enabled') %}
@@ -25,6 +24,34 @@ from {{ ref('stg_oct8ne__sessions') }}
 where rating is not null
 {% endset %}
 {% do branches.append(oct8ne) %}
+{% endif %}
+
+{% if var('contact_center__eight_by_eight_enabled') and var('contact_center__eight_by_eight_analytics_enabled', true) %}
+{% set eight_by_eight %}
+-- 8x8's post-call survey: one row per surveyed call (its latest survey), the mean of its
+-- validly answered scale questions; Skipped/Invalid answers, yes/no and voice questions
+-- carry no score
+select
+  '8x8' as platform,
+  source_account,
+  conversation_id,
+  responded_at,
+  'csat' as kind,
+  avg(cast(score as {{ dbt.type_float() }})) as score,
+  min(scale_min) as scale_min,
+  max(scale_max) as scale_max,
+  max(agent_id) as agent_id
+from (
+  select
+    answers.*,
+    max(responded_at) over (partition by source_account, conversation_id) as latest_survey_at
+  from {{ ref('stg_eight_by_eight__survey_responses') }} as answers
+  where question_type = 'scale' and score is not null
+) as scored
+where responded_at = latest_survey_at
+group by source_account, conversation_id, responded_at
+{% endset %}
+{% do branches.append(eight_by_eight) %}
 {% endif %}
 
 with responses as (

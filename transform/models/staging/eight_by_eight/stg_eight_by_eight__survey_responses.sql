@@ -10,6 +10,7 @@ with answers as (
 
 typed as (
   select
+    {{ source_account(source('eight_by_eight', 'survey_responses')) }} as source_account,
     {{ as_id('interactionId') }} as conversation_id,
     {{ as_utc('StartTime') }} as responded_at,
     {{ as_utc('EndTime') }} as survey_ended_at,

@@ -26,13 +26,33 @@ LATER = dt.timedelta(hours=3)
 
 def busy_hour() -> dt.datetime:
     """A whole hour, `LATER` and more before now, on a UTC day with conversations before and
-    after it (the emulator keeps two quiet UTC days in seven)."""
+    after it (the emulator keeps two quiet UTC days in seven), at which some conversation
+    older than the newest is still open and moves on within `LATER` (the data of some hours
+    has none, and the tests below need one whatever the time of day they run)."""
     hour = (dt.datetime.now(dt.UTC) - LATER - dt.timedelta(hours=1)).replace(
         minute=0, second=0, microsecond=0
     )
-    while hour.date().toordinal() % 7 in (3, 4) or not 2 <= hour.hour <= 20:
+    while (
+        hour.date().toordinal() % 7 in (3, 4)
+        or not 2 <= hour.hour <= 20
+        or not older_conversations_move_on(hour)
+    ):
         hour -= dt.timedelta(hours=1)
     return hour
+
+
+def older_conversations_move_on(until: dt.datetime) -> bool:
+    """Some conversation listed at `until`, older than the newest, changes status by
+    `until + LATER`."""
+    before = ChattonicData(per_hour=12, until=until).query_objects()
+    after = {
+        r["_id"]: r["status"]
+        for r in ChattonicData(per_hour=12, until=until + LATER).query_objects()
+    }
+    if not before:
+        return False
+    newest = max(r["createdAt"] for r in before)
+    return any(r["createdAt"] < newest and after.get(r["_id"]) != r["status"] for r in before)
 
 
 #: the emulator's clock at the first run

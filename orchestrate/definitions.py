@@ -331,7 +331,13 @@ def meltano_schedules() -> dict[str, tuple[str, list[str]]]:
     found = {}
     for schedule in project.get("schedules", []):
         tasks = jobs.get(schedule.get("job"), [])
-        taps = [part for task in tasks for part in str(task).split() if part.startswith("tap-")]
+        # an inheriting plugin (`tap-8x8--snapshots`) runs its parent tap's load
+        taps = [
+            part.split("--")[0]
+            for task in tasks
+            for part in str(task).split()
+            if part.startswith("tap-")
+        ]
         found[schedule["name"]] = (schedule["interval"], taps)
     return found
 

@@ -53,7 +53,12 @@ def error_lines(stderr: str) -> list[str]:
     ("tap", "bad", "reason"),
     [
         ("tap-oct8ne", {"region": "asia"}, "'asia' is not one of ['eu', 'us'] in config['region']"),
-        ("tap-8x8", {"tenant": None}, "'tenant' is a required property"),
+        (
+            "tap-8x8",
+            {"tenant": None},
+            "the real-time statistics settings are incomplete: set tenant "
+            "(given: api_token, base_url)",
+        ),
     ],
 )
 def test_test_mode_and_a_run_give_the_same_one_line_reason(tap, bad, reason, tmp_path):

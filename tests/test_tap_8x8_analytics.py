@@ -57,6 +57,19 @@ def busy_day() -> dt.date:
     return day
 
 
+def days_since_a_busy_day() -> int:
+    """How far back a run must start to meet interactions, whatever the hour (at 00:05 UTC
+    today has none yet)."""
+    return (today() - busy_day()).days
+
+
+def a_moment_with_an_interaction_in_progress(day: dt.date) -> dt.datetime:
+    """Halfway through `day`'s longest interaction, and still on `day`."""
+    longest = max(AnalyticsData().interactions_on(day), key=lambda i: i.wrapped_up - i.created)
+    halfway = longest.created + (longest.wrapped_up - longest.created) / 2
+    return min(halfway, dt.datetime.combine(day, dt.time(23, 59), tzinfo=dt.UTC))
+
+
 def one_day(day: dt.date) -> dict:
     """Settings reading exactly `day` (UTC)."""
     return {
@@ -201,7 +214,9 @@ def test_a_report_that_never_finishes_fails_naming_the_window_within_the_bound()
 def test_a_failed_report_is_created_again_and_a_report_failing_every_time_is_an_error():
     with serve() as server:
         server.app.analytics.fail_next_reports("FAILED", 1)
-        result = run(config(server, days_back=0), streams=("agent_intervals",))
+        result = run(
+            config(server, days_back=days_since_a_busy_day()), streams=("agent_intervals",)
+        )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "ended FAILED; creating it again" in result.stderr
     assert result.records("agent_intervals")
@@ -254,10 +269,9 @@ def test_a_summary_window_at_the_json_cap_fails_instead_of_losing_rows():
 def test_an_ongoing_interaction_is_read_again_and_its_final_values_replace_it():
     with serve() as server:
         analytics = server.app.analytics
-        # the emulator's "now": 14:00 UTC on a busy day, when calls and emails are in progress
+        # the emulator's "now": on a busy day, halfway through its longest interaction
         day = busy_day()
-        afternoon = dt.datetime.combine(day, dt.time(14), tzinfo=dt.UTC)
-        analytics.offset = afternoon - dt.datetime.now(dt.UTC)
+        analytics.offset = a_moment_with_an_interaction_in_progress(day) - dt.datetime.now(dt.UTC)
         first = run(config(server, lookback_days=1, **one_day(day)), streams=("interactions",))
         analytics.advance(26 * 3600)
         second = run(
@@ -398,7 +412,7 @@ def test_each_credential_group_alone_runs_its_streams_and_names_the_others():
     assert "analytics_api_key" in skipped[0]
 
     emulator.reset()
-    analytics_only = run(config(emulator, days_back=0))
+    analytics_only = run(config(emulator, days_back=days_since_a_busy_day()))
     assert analytics_only.returncode == 0, analytics_only.stderr[-3000:]
     assert analytics_only.records("interactions")
     assert not analytics_only.records("agents") and not analytics_only.records("queues")
@@ -407,7 +421,7 @@ def test_each_credential_group_alone_runs_its_streams_and_names_the_others():
     assert len(skipped) == 1 and "agents, queues" in skipped[0]
 
     emulator.reset()
-    both = run({**config(emulator, days_back=0), **rtstats})
+    both = run({**rtstats, **config(emulator, days_back=days_since_a_busy_day())})
     emulator.stop()
     assert both.returncode == 0, both.stderr[-3000:]
     assert both.records("agents") and both.records("interactions")

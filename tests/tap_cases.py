@@ -9,14 +9,13 @@ module under `tests/cases/` that defines `CASE`.
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import pkgutil
 import typing as t
 from dataclasses import dataclass, field
 
 if t.TYPE_CHECKING:
-    import datetime as dt
-
     from emulators.framework import EmulatorApp
 
 #: Interval the rate-limited emulators enforce in tests (tests never wait a real minute).
@@ -37,8 +36,8 @@ class TapCase:
     windowed_streams: dict[str, tuple[str, ...]]
     #: (app, first local day, last local day) → stream → set of keys
     truth: t.Callable[[t.Any, dt.date, dt.date], dict[str, set[tuple]]]
-    #: the local "today" of the tap's calendar
-    today: t.Callable[[dict], dt.date]
+    #: the time zone of the tap's calendar, from its config
+    zone: t.Callable[[dict], dt.tzinfo]
     secrets: tuple[str, ...]
     #: setting and value that make windows as short as the vendor allows
     smallest_window: dict = field(default_factory=dict)
@@ -71,6 +70,17 @@ class TapCase:
     #: streams read whole (or by their own stop rule) rather than in date windows, whose
     #: keys a complete run is also compared with: stream → key fields
     whole_streams: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def today(self, config: dict) -> dt.date:
+        """The local "today" of the tap's calendar."""
+        return dt.datetime.now(self.zone(config)).date()
+
+    def through_today(self, config: dict) -> dict:
+        """`config` read up to the end of the tap's local today and no further: a test whose
+        ground truth ends today stays right when the run crosses the tap's midnight."""
+        zone = self.zone(config)
+        end = dt.datetime.combine(dt.datetime.now(zone).date(), dt.time(23, 59, 59), zone)
+        return {**config, "end_date": end.isoformat()}
 
     @property
     def name(self) -> str:

@@ -40,7 +40,7 @@ def windowed_only(case: TapCase) -> None:
 
 def config_for(case: TapCase, server: EmulatorServer, days: int = DAYS, **changes) -> dict:
     today = case.today(case.config(server.url, dt.date.today()))
-    config = case.config(server.url, today - dt.timedelta(days=days))
+    config = case.through_today(case.config(server.url, today - dt.timedelta(days=days)))
     config.update(changes)
     return {key: value for key, value in config.items() if value is not None}
 

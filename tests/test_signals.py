@@ -35,7 +35,8 @@ def slow_jaicp(server: EmulatorServer) -> dict:
     """One-day windows, each sessions request answered after 0.2 s: a run a signal can hit."""
     today = dt.datetime.now(dt.UTC).date()
     server.inject(Fault("slow", times=1000, delay=0.2, path="/sessions/filter"))
-    return {**JAICP.config(server.url, today - dt.timedelta(days=DAYS)), "window_days": 1}
+    config = JAICP.through_today(JAICP.config(server.url, today - dt.timedelta(days=DAYS)))
+    return {**config, "window_days": 1}
 
 
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
@@ -58,8 +59,8 @@ def test_a_signal_ends_the_run_with_its_exit_code_and_the_last_complete_window_s
         server.reset()
         resumed = run_tap(JAICP.tap, config, state=killed.states()[-1])
         assert resumed.returncode == 0, resumed.stderr[-2000:]
-        today = dt.datetime.now(dt.UTC).date()
-        truth = JAICP.truth(server.app, today - dt.timedelta(days=DAYS), today)["sessions"]
+        final_day = dt.datetime.fromisoformat(config["end_date"]).date()
+        truth = JAICP.truth(server.app, final_day - dt.timedelta(days=DAYS), final_day)["sessions"]
         assert (
             killed.keys("sessions", ["sessionId"]) | resumed.keys("sessions", ["sessionId"])
             == truth

@@ -76,7 +76,7 @@ CASE = TapCase(
     },
     whole_streams={"conversations": ("_id",)},
     truth=chattonic_truth,
-    today=lambda config: dt.datetime.now(ZoneInfo(config["timezone"])).date(),
+    zone=lambda config: ZoneInfo(config["timezone"]),
     secrets=(CHATTONIC_PASSWORD, ISSUED_TOKEN_PREFIX),
     smallest_window={"window_days": 1},
     bad_settings=[

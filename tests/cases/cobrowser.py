@@ -145,7 +145,7 @@ CASE = CoBrowserCase(
     },
     windowed_streams={stream: keys for stream, (_, keys) in WINDOWED.items()},
     truth=cobrowser_truth,
-    today=lambda config: dt.datetime.now(ZoneInfo(config["server_timezone"])).date(),
+    zone=lambda config: ZoneInfo(config["server_timezone"]),
     secrets=(COBROWSER_KEY, COBROWSER_USER),
     smallest_window={"window_days": 1},
     bad_settings=[

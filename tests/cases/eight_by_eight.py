@@ -32,7 +32,7 @@ CASE = TapCase(
     },
     windowed_streams={"agents": ("agent_id",), "queues": ("queue_id",)},
     truth=_truth,
-    today=lambda config: dt.datetime.now(dt.UTC).date(),
+    zone=lambda config: dt.UTC,
     secrets=(EIGHT_TOKEN,),
     smallest_window={},
     bad_settings=[

@@ -96,7 +96,7 @@ CASE = TapCase(
         "agent_time_on_status": ("agentId", "startTime"),
     },
     truth=analytics_truth,
-    today=lambda config: dt.datetime.now(dt.UTC).date(),
+    zone=lambda config: dt.UTC,
     secrets=(ANALYTICS_SECRET, ANALYTICS_KEY, ISSUED_TOKEN_PREFIX, RT_TOKEN),
     smallest_window={},
     bad_settings=[

@@ -60,7 +60,7 @@ CASE = TapCase(
         "switched_sessions_daily": ("transferToOperatorMethod", "date"),
     },
     truth=jaicp_truth,
-    today=lambda config: dt.datetime.now(dt.UTC).date(),
+    zone=lambda config: dt.UTC,
     secrets=(JAICP_TOKEN,),
     smallest_window={"window_days": 1},
     bad_settings=[

@@ -45,9 +45,7 @@ CASE = TapCase(
     },
     windowed_streams={"sessions": ("sessionId",), "leads": ("leadId",)},
     truth=_oct8ne_truth,
-    today=lambda config: (
-        dt.datetime.now(dt.UTC) + dt.timedelta(hours=config["utc_offset"])
-    ).date(),
+    zone=lambda config: dt.timezone(dt.timedelta(hours=config["utc_offset"])),
     secrets=(OCT8NE_TOKEN,),
     smallest_window={"window_days": 1},
     bad_settings=[

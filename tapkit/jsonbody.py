@@ -22,6 +22,8 @@ import typing as t
 import ijson
 import msgspec
 
+from tapkit.errors import BodyError, NumberOverflowError
+
 _BOM = b"\xef\xbb\xbf"
 _SNIPPET = 200
 #: bytes gathered before a batch of records is cut off and decoded
@@ -62,16 +64,6 @@ _NOT_DECODED = (msgspec.DecodeError, msgspec.ValidationError, RecursionError)
 #: represent (an integer beyond 64 bits, `1e309`)
 _parsers: t.Any = ijson
 _use_float = True
-
-
-class BodyError(Exception):
-    """The response body is not what the endpoint returns (retriable)."""
-
-
-class NumberOverflowError(BodyError):
-    """The body holds a number the C parser refuses (an integer beyond 64 bits, `1e309`);
-    retriable: `use_exact_numbers` has switched to a parser that reads it, for the run.
-    """
 
 
 def use_exact_numbers() -> bool:

@@ -26,10 +26,9 @@ from dataclasses import dataclass, field
 import requests
 import urllib3
 from singer_sdk import typing as th
-from singer_sdk.exceptions import FatalAPIError
 
 from tapkit.deadline import Deadline
-from tapkit.jsonbody import BodyError
+from tapkit.errors import LimitExceededError, ResponseTooSlowError
 
 DEFAULT_MAX_PAGES_PER_WINDOW = 10_000
 DEFAULT_MAX_RETRY_AFTER_SECONDS = 900.0
@@ -103,14 +102,6 @@ def limit_properties() -> list[th.Property[t.Any]]:
             ),
         ),
     ]
-
-
-class LimitExceededError(FatalAPIError):
-    """A bound of `tapkit.limits` was reached: not retried, the message names the setting."""
-
-
-class ResponseTooSlowError(BodyError):
-    """The whole response took longer than `max_response_seconds` (retried as a timeout)."""
 
 
 @dataclass(frozen=True)

@@ -23,13 +23,11 @@ import re
 import typing as t
 
 from singer_sdk import typing as th
-from singer_sdk.exceptions import FatalAPIError
 
+from tapkit.errors import DoesNotFitError, KeyMissingError, KeyTypeError, NestedMisfitsError
 from tapkit.values import (
     INT64_MAX,
     INT64_MIN,
-    DoesNotFitError,
-    KeyMissingError,
     checked_float,
     checked_int,
     datetime_notes,
@@ -56,31 +54,6 @@ Converter = t.Callable[[t.Any], t.Any]
 
 #: what a converter raises for a value that does not fit its type
 CONVERSION_ERRORS = (TypeError, ValueError, OverflowError)
-
-
-class KeyTypeError(FatalAPIError):
-    """A key field (primary or replication key) got a value that does not fit its type.
-
-    Loading it as null would upsert every such record onto one null key, so the stream
-    stops instead, before the record is written.
-    """
-
-    #: the key field
-    field: str = ""
-
-
-class NestedMisfitsError(ValueError):
-    """Raised by an object or array converter when some values inside did not fit.
-
-    Carries the converted value (misfits nulled) and the misfits as (dotted path, value
-    as sent), for the record's `_extra`. Raised only on failure: the common case pays
-    nothing for it.
-    """
-
-    def __init__(self, value: t.Any, misfits: list[tuple[str, t.Any]]) -> None:
-        super().__init__(f"{len(misfits)} nested value(s) do not fit their declared types")
-        self.value = value
-        self.misfits = misfits
 
 
 def json_type_name(value: t.Any) -> str:

@@ -25,11 +25,11 @@ from singer_sdk.exceptions import ConfigValidationError, FatalAPIError, Retriabl
 from typing_extensions import override
 
 from tapkit import accounts, inputs, logsafe, scrub
+from tapkit.errors import StateError
 from tapkit.netfailure import connection_failure
 from tapkit.runscope import RunScope
 from tapkit.sanity import (
     NOTHING_SELECTED,
-    StateError,
     foreign_bookmark_warnings,
     future_start_warning,
     unknown_setting_warnings,

@@ -19,35 +19,10 @@ import math
 import re
 import typing as t
 
-from singer_sdk.exceptions import FatalAPIError
+from tapkit.errors import DoesNotFitError
 
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
-
-
-class DoesNotFitError(ValueError):
-    """The value does not fit the declared type (the typing rule decides where it goes)."""
-
-
-class KeyMissingError(FatalAPIError):
-    """A row came without a usable key field (missing, null, empty or only blanks): it
-    cannot be upserted.
-    """
-
-    def __init__(self, stream: str, field: str, row: t.Mapping[str, t.Any]) -> None:
-        self.field = field
-        fields = ", ".join(sorted(map(str, row))[:20])
-        value = row.get(field)
-        told = (
-            f"without its key field '{field}'"
-            if field not in row
-            else f"with its key field '{field}' {'null' if value is None else repr(value)}"
-        )
-        super().__init__(
-            f"stream '{stream}': a row came {told}; it cannot be "
-            "loaded by key, so the stream stops (with the setting on_invalid_key: skip, such "
-            f"rows are skipped and counted instead). The row's fields: {fields}"
-        )
 
 
 def checked_int(value: int) -> int:

@@ -7,12 +7,8 @@ import random
 
 import pytest
 
-from tapkit.jsonbody import (
-    BodyError,
-    iter_enveloped_records,
-    iter_json_records,
-    iter_page_records,
-)
+from tapkit.errors import BodyError
+from tapkit.jsonbody import iter_enveloped_records, iter_json_records, iter_page_records
 
 #: the streaming envelope reader, and the one for pages small enough to decode whole
 ENVELOPE_READERS = pytest.mark.parametrize(

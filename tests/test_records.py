@@ -8,8 +8,8 @@ import pytest
 from singer_sdk import typing as th
 
 from tapkit.csvbody import iter_csv_records
+from tapkit.errors import KeyTypeError
 from tapkit.records import (
-    KeyTypeError,
     RecordTyper,
     any_to_iso,
     naive_local_to_iso,

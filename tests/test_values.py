@@ -17,10 +17,15 @@ import pytest
 from emulators.framework import EmulatorServer, Reply
 from emulators.jaicp import JaicpEmulator
 from tapkit.csvbody import iter_csv_records
-from tapkit.jsonbody import BodyError
-from tapkit.limits import LimitExceededError
-from tapkit.records import KeyTypeError, RecordTyper, any_to_iso, rfc2822_to_iso, to_float, to_int
-from tapkit.values import DoesNotFitError, strip_nul
+from tapkit.errors import (
+    BodyError,
+    DoesNotFitError,
+    KeyTypeError,
+    LimitExceededError,
+    NumberOverflowError,
+)
+from tapkit.records import RecordTyper, any_to_iso, rfc2822_to_iso, to_float, to_int
+from tapkit.values import strip_nul
 from tests.cases.jaicp import JAICP, JAICP_TOKEN
 from tests.support import run_tap
 
@@ -192,7 +197,7 @@ def test_a_number_beyond_64_bits_switches_to_the_exact_parser_instead_of_failing
     monkeypatch.setattr(jsonbody, "_parsers", jsonbody._parsers)  # restored after the test
     monkeypatch.setattr(jsonbody, "_use_float", jsonbody._use_float)
     body = b'[{"a": 1180591620717411303424, "b": 1e309}]'
-    with pytest.raises(jsonbody.NumberOverflowError):
+    with pytest.raises(NumberOverflowError):
         list(jsonbody.iter_json_records([body]))
     (record,) = jsonbody.iter_json_records([body])  # the page, read again
     assert record["a"] == 2**70 and str(record["b"]) == "1E+309"

@@ -34,12 +34,12 @@ from http import HTTPStatus
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 from typing_extensions import override
 
+from tapkit.converters import to_seconds
 from tapkit.errors import BodyError, TokenRenewalError
 from tapkit.httperrors import vendor_message
 from tapkit.jsonbody import iter_json_records
 from tapkit.limits import read_whole
 from tapkit.oauth import ClientCredentialsToken
-from tapkit.records import to_seconds
 from tapkit.reports import PollPolicy, ReportTicket, run_report
 from tapkit.stream import VendorStream
 from tapkit.windowing import Windowing, ZoneSetting

@@ -12,8 +12,8 @@ from __future__ import annotations
 import difflib
 import typing as t
 
+from tapkit.datetimes import parse_datetime_setting
 from tapkit.errors import StateError
-from tapkit.settings import parse_datetime_setting
 
 if t.TYPE_CHECKING:
     import datetime as dt

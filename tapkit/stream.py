@@ -33,6 +33,8 @@ from singer_sdk.streams.rest import PageContext
 from typing_extensions import override
 
 from tapkit.accounts import account_of, tag_record
+from tapkit.converters import any_to_iso
+from tapkit.datetimes import parse_datetime_setting
 from tapkit.deadline import Deadline, watch_connections
 from tapkit.drift import DriftGuard
 from tapkit.httperrors import (
@@ -44,17 +46,13 @@ from tapkit.httperrors import (
 from tapkit.jsonbody import iter_json_records
 from tapkit.limits import Limits
 from tapkit.pageloop import Page, PageLoop
-from tapkit.records import RecordTyper, any_to_iso
+from tapkit.records import RecordTyper
 from tapkit.redirects import guard_redirects
 from tapkit.runscope import RunScope
 from tapkit.sanity import clamp_future_bookmark, parse_bookmark
 from tapkit.scrub import scrub_exception
 from tapkit.sdk_compat import CompatStream
-from tapkit.settings import (
-    DEFAULT_ON_INVALID_KEY,
-    DEFAULT_ON_SCHEMA_DRIFT,
-    parse_datetime_setting,
-)
+from tapkit.settings import DEFAULT_ON_INVALID_KEY, DEFAULT_ON_SCHEMA_DRIFT
 from tapkit.windowing import Windowing, WindowRequest, WindowWalk
 from tapkit.windows import DateWindow, WindowPlan, WindowToken, plan_windows
 

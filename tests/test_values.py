@@ -16,6 +16,7 @@ import pytest
 
 from emulators.framework import EmulatorServer, Reply
 from emulators.jaicp import JaicpEmulator
+from tapkit.converters import any_to_iso, rfc2822_to_iso, to_float, to_int
 from tapkit.csvbody import iter_csv_records
 from tapkit.errors import (
     BodyError,
@@ -24,7 +25,7 @@ from tapkit.errors import (
     LimitExceededError,
     NumberOverflowError,
 )
-from tapkit.records import RecordTyper, any_to_iso, rfc2822_to_iso, to_float, to_int
+from tapkit.records import RecordTyper
 from tapkit.values import strip_nul
 from tests.cases.jaicp import JAICP, JAICP_TOKEN
 from tests.support import run_tap

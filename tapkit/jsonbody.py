@@ -57,7 +57,7 @@ def _has_long_number(data: bytes | bytearray) -> bool:
 
 _decode = msgspec.json.Decoder().decode
 #: what makes a fast decode give way to the streaming parser; a body nested deeper than
-#: msgspec recurses is read there too, and refused with one line (`tapkit.limits.too_deep`)
+#: msgspec recurses is read there too, and refused with one line (`tapkit.pageguard.too_deep`)
 _NOT_DECODED = (msgspec.DecodeError, msgspec.ValidationError, RecursionError)
 
 #: the parser in use: ijson's C backend with floats, until a body holds a number it cannot

@@ -29,7 +29,7 @@ from typing_extensions import override
 
 from tapkit.errors import BodyError, TokenRenewalError
 from tapkit.httperrors import read_capped, vendor_message
-from tapkit.jsonbody import iter_enveloped_records
+from tapkit.jsonenvelope import iter_enveloped_records
 from tapkit.scrub import register_secret, scrub
 from tapkit.settings import path_segment
 from tapkit.stream import VendorStream

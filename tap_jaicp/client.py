@@ -23,7 +23,7 @@ from typing_extensions import override
 
 from tapkit.converters import INT64_TEST, any_to_utc_iso, inline_form, to_int
 from tapkit.errors import DoesNotFitError
-from tapkit.jsonbody import iter_page_records
+from tapkit.jsonenvelope import iter_page_records
 from tapkit.pageloop import Page, page_of
 from tapkit.settings import path_segment
 from tapkit.stream import VendorStream

@@ -193,10 +193,10 @@ def test_a_key_that_is_not_a_date_skips_only_its_row_by_default():
 
 
 def test_a_number_beyond_64_bits_switches_to_the_exact_parser_instead_of_failing(monkeypatch):
-    from tapkit import jsonbody
+    from tapkit import jsonbody, jsonparsers
 
-    monkeypatch.setattr(jsonbody, "_parsers", jsonbody._parsers)  # restored after the test
-    monkeypatch.setattr(jsonbody, "_use_float", jsonbody._use_float)
+    monkeypatch.setattr(jsonparsers, "_parsers", jsonparsers._parsers)  # restored after the test
+    monkeypatch.setattr(jsonparsers, "_use_float", jsonparsers._use_float)
     body = b'[{"a": 1180591620717411303424, "b": 1e309}]'
     with pytest.raises(NumberOverflowError):
         list(jsonbody.iter_json_records([body]))

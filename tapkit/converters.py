@@ -46,16 +46,15 @@ def inline_form(test: str, answer: str = AS_IS) -> t.Callable[[C], C]:
     """
 
     def declare(otherwise: C) -> C:
-        expression = {"test": test.format(v="value"), "answer": answer.format(v="value")}
         source = (
-            f"def {otherwise.__name__}(value):\n"
-            f"    if {expression['test']}:\n"
-            f"        return {expression['answer']}\n"
+            "def convert(value):\n"
+            f"    if {test.format(v='value')}:\n"
+            f"        return {answer.format(v='value')}\n"
             "    return otherwise(value)\n"
         )
         namespace: dict[str, t.Any] = {"otherwise": otherwise}
         exec(compile(source, f"<inline form of {otherwise.__name__}>", "exec"), namespace)  # noqa: S102
-        convert = functools.update_wrapper(namespace[otherwise.__name__], otherwise)
+        convert = functools.update_wrapper(namespace["convert"], otherwise)
         setattr(convert, "inlined", (test, answer))  # noqa: B010 (a function's attribute)
         return t.cast("C", convert)
 

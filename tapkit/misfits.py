@@ -4,13 +4,14 @@ It never becomes a silent null (docs/contract.md, "Common"): the field holds nul
 object or array holds its values that fit, the others nulled) and the value as sent is kept
 under its dotted path (`client.id`, `labels.0.id`) for the record's `_extra`. Written once
 here and applied at every depth: a record's field (`tapkit.records`), a field of an object
-and an item of an array (`tapkit.schema_converters`, `tapkit.compiled_typer`). What is done
-with the misfits (kept in `_extra`, counted, warned of; a key field stops the stream) is
-the record typer's.
+and an item of an array (`tapkit.schema_converters`, `tapkit.compiled_typer`); `json_safe`
+is the form a value is kept in. What is done with the misfits (kept in `_extra`, counted,
+warned of; a key field stops the stream) is the record typer's.
 """
 
 from __future__ import annotations
 
+import math
 import typing as t
 
 from tapkit.errors import NestedMisfitsError
@@ -36,3 +37,13 @@ def misfit(path: str, value: t.Any, error: Exception, misfits: list[tuple[str, t
         return error.value
     misfits.append((path, value))
     return None
+
+
+def json_safe(value: t.Any) -> t.Any:
+    """A value kept in `_extra`, in a form JSON can carry: a non-finite float as its text.
+
+    JSON has no NaN or Infinity; encoded as null, the value as sent would be lost again.
+    """
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    return value

@@ -25,9 +25,8 @@ from singer_sdk import typing as th
 from tapkit.compiled_typer import compile_field_typer
 from tapkit.converters import CachedConverter, Converter, any_to_iso, cached_per_value, keep_as_sent
 from tapkit.errors import KeyMissingError, KeyTypeError, NestedMisfitsError
-from tapkit.misfits import field_of, misfit
+from tapkit.misfits import field_of, json_safe, misfit
 from tapkit.schema_converters import default_converter, json_types
-from tapkit.values import json_safe
 
 EXTRA = "_extra"
 logger = logging.getLogger(__name__)

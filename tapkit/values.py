@@ -52,16 +52,6 @@ def checked_float(value: float) -> float:
     raise DoesNotFitError(f"{value!r} is not a finite number")
 
 
-def json_safe(value: t.Any) -> t.Any:
-    """A value kept in `_extra`, in a form JSON can carry: a non-finite float as its text.
-
-    JSON has no NaN or Infinity; encoded as null, the value as sent would be lost again.
-    """
-    if isinstance(value, float) and not math.isfinite(value):
-        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
-    return value
-
-
 # -- NUL -----------------------------------------------------------------------------------
 
 NUL = "\x00"

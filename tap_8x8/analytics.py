@@ -34,12 +34,13 @@ from http import HTTPStatus
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 from typing_extensions import override
 
+from tapkit.converters import to_seconds
+from tapkit.errors import BodyError, TokenRenewalError
 from tapkit.httperrors import vendor_message
-from tapkit.jsonbody import BodyError, iter_json_records
-from tapkit.limits import read_whole
-from tapkit.oauth import ClientCredentialsToken, TokenRenewalError
-from tapkit.records import to_seconds
+from tapkit.jsonbody import iter_json_records
+from tapkit.oauth import ClientCredentialsToken
 from tapkit.reports import PollPolicy, ReportTicket, run_report
+from tapkit.responseguard import read_whole
 from tapkit.stream import VendorStream
 from tapkit.windowing import Windowing, ZoneSetting
 from tapkit.windows import DateWindow, WindowToken

@@ -31,7 +31,7 @@ import xml.etree.ElementTree as ET
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring as defused_fromstring
 
-from tapkit.jsonbody import BodyError
+from tapkit.errors import BodyError
 
 _SNIPPET = 200
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")

@@ -19,8 +19,9 @@ from typing_extensions import override
 
 from tap_8x8.body import parse_records, snake_case
 from tapkit import scrub
-from tapkit.limits import read_whole, too_deep
-from tapkit.records import to_int
+from tapkit.converters import to_int
+from tapkit.pageguard import too_deep
+from tapkit.responseguard import read_whole
 from tapkit.settings import path_segment
 from tapkit.stream import VendorStream
 

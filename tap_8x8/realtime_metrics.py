@@ -26,7 +26,8 @@ from singer_sdk.pagination import BaseAPIPaginator
 from typing_extensions import override
 
 from tap_8x8.analytics import CALENDAR, AnalyticsApiStream
-from tapkit.jsonbody import BodyError, iter_json_records
+from tapkit.errors import BodyError
+from tapkit.jsonbody import iter_json_records
 from tapkit.records import extra_property
 
 if t.TYPE_CHECKING:

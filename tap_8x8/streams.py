@@ -26,7 +26,8 @@ import typing as t
 from singer_sdk import typing as th
 
 from tap_8x8.client import EightByEightStream, minus_one_is_null, utc_seconds_to_iso
-from tapkit.records import extra_property, to_float
+from tapkit.converters import to_float
+from tapkit.records import extra_property
 
 EXTRA = extra_property("8x8", spelling="names in snake_case")
 SNAPSHOT_AT = th.Property(

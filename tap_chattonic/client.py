@@ -27,8 +27,9 @@ import requests
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 from typing_extensions import override
 
+from tapkit.errors import BodyError, TokenRenewalError
 from tapkit.httperrors import read_capped, vendor_message
-from tapkit.jsonbody import BodyError, iter_enveloped_records
+from tapkit.jsonenvelope import iter_enveloped_records
 from tapkit.scrub import register_secret, scrub
 from tapkit.settings import path_segment
 from tapkit.stream import VendorStream
@@ -58,10 +59,6 @@ def api_instant(instant: dt.datetime) -> str:
 
 
 # -- credentials ---------------------------------------------------------------------------
-
-
-class TokenRenewalError(RetriableAPIError):
-    """A 401 to a token a login can replace: the request is sent again after logging in."""
 
 
 class ChattonicAuthenticator(requests.auth.AuthBase):

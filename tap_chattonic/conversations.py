@@ -33,10 +33,10 @@ from singer_sdk.pagination import BaseAPIPaginator
 from typing_extensions import override
 
 from tap_chattonic.client import VENDOR, ChattonicStream
+from tapkit.datetimes import parse_datetime_setting
 from tapkit.pageloop import page_of
 from tapkit.records import extra_property
 from tapkit.sanity import parse_bookmark
-from tapkit.settings import parse_datetime_setting
 
 if t.TYPE_CHECKING:
     import requests

@@ -20,8 +20,9 @@ from singer_sdk.exceptions import FatalAPIError
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from typing_extensions import override
 
-from tapkit.csvbody import NotCsvError, declared_charset, iter_csv_records
-from tapkit.records import rfc2822_to_iso
+from tapkit.converters import rfc2822_to_iso
+from tapkit.csvbody import declared_charset, iter_csv_records
+from tapkit.errors import NotCsvError
 from tapkit.stream import VendorStream
 from tapkit.windowing import Windowing, WindowRequest, ZoneSetting
 from tapkit.windows import DateWindow, local_today

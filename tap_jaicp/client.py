@@ -21,12 +21,12 @@ import typing as t
 from singer_sdk.pagination import BaseAPIPaginator
 from typing_extensions import override
 
-from tapkit.jsonbody import iter_page_records
+from tapkit.converters import INT64_TEST, any_to_utc_iso, inline_form, to_int
+from tapkit.errors import DoesNotFitError
+from tapkit.jsonenvelope import iter_page_records
 from tapkit.pageloop import Page, page_of
-from tapkit.records import INT64_TEST, any_to_utc_iso, inline_form, to_int
 from tapkit.settings import path_segment
 from tapkit.stream import VendorStream
-from tapkit.values import DoesNotFitError
 
 if t.TYPE_CHECKING:
     import requests

@@ -16,10 +16,11 @@ from singer_sdk import typing as th
 from typing_extensions import override
 
 from tap_jaicp.client import JaicpPagedStream, JaicpStream
+from tapkit.converters import to_text
 from tapkit.jsonbody import iter_json_records
 from tapkit.pageloop import Page, page_of
 from tapkit.prefetch import Prefetcher
-from tapkit.records import extra_property, to_text
+from tapkit.records import extra_property
 from tapkit.windowing import Windowing, WindowRequest
 
 if t.TYPE_CHECKING:

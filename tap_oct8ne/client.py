@@ -6,7 +6,7 @@ import typing as t
 
 from typing_extensions import override
 
-from tapkit.records import naive_local_to_iso, to_seconds
+from tapkit.converters import naive_local_to_iso, to_seconds
 from tapkit.stream import VendorStream
 from tapkit.throttle import MinIntervalThrottle, credential_key, shared_throttle
 from tapkit.windowing import UtcOffsetSetting, Windowing, WindowRequest

@@ -21,21 +21,13 @@ import csv
 import logging
 import typing as t
 
-from tapkit.jsonbody import BodyError
-from tapkit.limits import DEFAULT_MAX_CSV_LINE_MB, DEFAULT_MAX_FIELD_MB, MB, LimitExceededError
+from tapkit.errors import BodyError, LimitExceededError, NotCsvError
+from tapkit.limits import DEFAULT_MAX_CSV_LINE_MB, DEFAULT_MAX_FIELD_MB, MB
 
 logger = logging.getLogger(__name__)
 
 #: How much of a non-CSV body is kept for the error message.
 MESSAGE_CHARS = 500
-
-
-class NotCsvError(BodyError):
-    """The body is not CSV with the expected header; `text` is its beginning."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        super().__init__(f"the response is not the expected CSV: {' '.join(text.split())!r}")
 
 
 def declared_charset(content_type: str | None, default: str = "utf-8") -> str:

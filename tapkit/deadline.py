@@ -25,19 +25,16 @@ import threading
 import typing as t
 
 from requests.adapters import HTTPAdapter
-from singer_sdk.exceptions import RetriableAPIError
 from typing_extensions import override
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+from tapkit.errors import DeadlineExceededError
 
 if t.TYPE_CHECKING:
     import requests
 
 _current = threading.local()
-
-
-class DeadlineExceededError(RetriableAPIError):
-    """An attempt outlived `max_response_seconds` before its answer was read (retried)."""
 
 
 class Deadline:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import typing as t
 
-from singer_sdk.exceptions import FatalAPIError
+from tapkit.errors import SchemaDriftError
 
 if t.TYPE_CHECKING:
     import logging
@@ -32,10 +32,6 @@ SAMPLE_RECORDS = 200
 DRIFT_FAIL, DRIFT_WARN = "fail", "warn"
 #: field names listed in one message, at most (the rest counted)
 LISTED = 30
-
-
-class SchemaDriftError(FatalAPIError):
-    """Most declared fields of a stream are absent while undeclared ones are present."""
 
 
 def drift_finding(

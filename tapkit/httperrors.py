@@ -18,7 +18,7 @@ from http import HTTPStatus
 import requests
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 
-from tapkit.jsonbody import BodyError
+from tapkit.errors import BodyError
 from tapkit.netfailure import connection_failure
 from tapkit.scrub import scrub
 

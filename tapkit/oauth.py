@@ -30,10 +30,6 @@ from tapkit.scrub import register_secret
 DEFAULT_MARGIN_SECONDS = 60.0
 
 
-class TokenRenewalError(RetriableAPIError):
-    """A 401 to a token that a new one may replace: the request is sent again with it."""
-
-
 class ClientCredentialsToken(requests.auth.AuthBase):
     """The run's bearer token for one client id and secret."""
 

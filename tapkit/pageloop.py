@@ -22,7 +22,8 @@ from singer_sdk.exceptions import FatalAPIError
 
 from tapkit.drift import SAMPLE_RECORDS, DriftGuard
 from tapkit.httperrors import BODY_FAILURES, describe_failure
-from tapkit.limits import PageGuard, PageSummary, ResponseGuard, render
+from tapkit.pageguard import PageGuard, PageSummary, render
+from tapkit.responseguard import ResponseGuard
 from tapkit.scrub import scrub_exception
 from tapkit.windows import DateWindow, WindowToken
 

@@ -13,14 +13,10 @@ from __future__ import annotations
 import typing as t
 from urllib.parse import urljoin, urlsplit
 
-from singer_sdk.exceptions import FatalAPIError
+from tapkit.errors import RedirectRefusedError
 
 if t.TYPE_CHECKING:
     import requests
-
-
-class RedirectRefusedError(FatalAPIError):
-    """A redirect to another origin (scheme, host or port), not followed."""
 
 
 def origin(url: str) -> tuple[str, str, int | None]:

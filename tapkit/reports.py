@@ -15,13 +15,9 @@ import time
 import typing as t
 from dataclasses import dataclass
 
-from singer_sdk.exceptions import FatalAPIError
+from tapkit.errors import ReportError
 
 PENDING = frozenset({"QUEUED", "IN_PROGRESS", "PENDING", "RUNNING"})
-
-
-class ReportError(FatalAPIError):
-    """A report that failed every attempt, or did not finish in time."""
 
 
 @dataclass(frozen=True)

@@ -12,17 +12,14 @@ from __future__ import annotations
 import difflib
 import typing as t
 
-from tapkit.settings import parse_datetime_setting
+from tapkit.datetimes import parse_datetime_setting
+from tapkit.errors import StateError
 
 if t.TYPE_CHECKING:
     import datetime as dt
 
 #: settings the SDK and Meltano add to a config that no tap declares
 _PASSED_THROUGH = frozenset({"name", "_state_id"})
-
-
-class StateError(ValueError):
-    """The state given to the run cannot be used (the message names the stream)."""
 
 
 def parse_bookmark(value: t.Any, *, stream: str) -> dt.datetime | None:

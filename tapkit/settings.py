@@ -8,17 +8,19 @@ the setting so a Meltano user knows what to fix before any request is sent.
 
 from __future__ import annotations
 
-import datetime as dt
 import ipaddress
 import typing as t
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from dateutil import parser as date_parser
 from singer_sdk import typing as th
 
 from tapkit.accounts import account_property
+from tapkit.datetimes import parse_datetime_setting
 from tapkit.limits import limit_properties
+
+if t.TYPE_CHECKING:
+    import datetime as dt
 
 
 def common_properties(
@@ -149,14 +151,6 @@ def check_timezone(value: t.Any, setting: str, example: str = "Europe/Madrid") -
     except (ZoneInfoNotFoundError, ValueError):
         return [f"{setting} must be an IANA time zone name such as {example}, got {value!r}"]
     return []
-
-
-def parse_datetime_setting(value: t.Any) -> dt.datetime | None:
-    """A date-time setting as an aware datetime (UTC when no offset is given)."""
-    if value in (None, ""):
-        return None
-    parsed = value if isinstance(value, dt.datetime) else date_parser.isoparse(str(value))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
 def check_common(config: t.Mapping[str, t.Any]) -> list[str]:

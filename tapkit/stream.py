@@ -1,9 +1,10 @@
 """The REST stream every tap builds on: HTTP conventions, windows, typing, per-run objects.
 
 What the SDK leaves to each tap (see docs/development.md), done once, each concern in its module:
-- `tapkit.httperrors`: the error ladder and the waits between attempts (`Retry-After`, up to
-  `max_attempts`, a 429 waits at least the vendor's interval); 401/403 fail at once naming
-  the settings to check;
+- `tapkit.http_stream` (`HttpStream`, which this class builds on): one request sent, under a
+  deadline, throttled and retried; the error ladder and the waits between attempts
+  (`tapkit.httperrors`: `Retry-After`, up to `max_attempts`, a 429 waits at least the
+  vendor's interval; 401/403 fail at once naming the settings to check);
 - `tapkit.throttle` / `tapkit.runscope`: a throttle per credential shared by a run's streams;
 - `tapkit.pageloop`: the page loop: bodies are parsed as they stream in, and a body that is
   not what the endpoint returns (HTML with status 200, cut short, an error object) is
@@ -19,49 +20,30 @@ What the SDK leaves to each tap (see docs/development.md), done once, each conce
 from __future__ import annotations
 
 import datetime as dt
-import random
 import typing as t
 from functools import cached_property
-from http import HTTPStatus
 
-import backoff
-import requests
-from singer_sdk.exceptions import FatalAPIError
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.pagination import SinglePagePaginator
 from singer_sdk.streams.rest import PageContext
 from typing_extensions import override
 
 from tapkit.accounts import account_of, tag_record
-from tapkit.deadline import Deadline, watch_connections
+from tapkit.converters import any_to_iso
+from tapkit.datetimes import parse_datetime_setting
 from tapkit.drift import DriftGuard
-from tapkit.httperrors import (
-    RETRIABLE_REQUEST_FAILURES,
-    backoff_delay,
-    check_response,
-    describe_failure,
-)
+from tapkit.http_stream import HttpStream
 from tapkit.jsonbody import iter_json_records
-from tapkit.limits import Limits
 from tapkit.pageloop import Page, PageLoop
-from tapkit.records import RecordTyper, any_to_iso
-from tapkit.redirects import guard_redirects
-from tapkit.runscope import RunScope
+from tapkit.records import RecordTyper
 from tapkit.sanity import clamp_future_bookmark, parse_bookmark
-from tapkit.scrub import scrub_exception
-from tapkit.sdk_compat import CompatStream
-from tapkit.settings import (
-    DEFAULT_ON_INVALID_KEY,
-    DEFAULT_ON_SCHEMA_DRIFT,
-    parse_datetime_setting,
-)
+from tapkit.settings import DEFAULT_ON_INVALID_KEY, DEFAULT_ON_SCHEMA_DRIFT
 from tapkit.windowing import Windowing, WindowRequest, WindowWalk
 from tapkit.windows import DateWindow, WindowPlan, WindowToken, plan_windows
 
 if t.TYPE_CHECKING:
+    import requests
     from singer_sdk.helpers.types import Context
-
-    from tapkit.throttle import MinIntervalThrottle
 
 
 #: the longest end-of-stream findings line (100,000 undeclared field names made one of 2 MB)
@@ -77,18 +59,13 @@ def _bounded(line: str) -> str:
     )
 
 
-class VendorStream(CompatStream):
+class VendorStream(HttpStream):
     """A stream of one vendor endpoint; the tap's `client.py` sets the vendor's conventions."""
 
-    #: Name of the vendor, for messages ("Oct8ne answered ...").
-    vendor: str = "the API"
-    #: Settings to check when the vendor refuses the credentials (401/403).
-    auth_settings: tuple[str, ...] = ()
     #: The member holding the records when a JSON body is an object (None: detect).
     records_array_key: str | None = None
     #: Fields whose conversion the schema cannot tell (local times, "hh:mm:ss"...).
     converters: t.ClassVar[dict[str, t.Callable[[t.Any], t.Any]]] = {}
-    extra_retry_statuses = (HTTPStatus.TOO_MANY_REQUESTS,)
     #: `post_process` (the `RecordTyper`) already gives every declared field its JSON type
     #: and moves the rest to `_extra`; the SDK's second, recursive pass over every value
     #: takes a third of a tap's time (`make bench`, BENCHMARKS.md).
@@ -96,171 +73,6 @@ class VendorStream(CompatStream):
     #: The window loop writes STATE itself; the SDK's every-10,000-records STATE would carry a
     #: half-read window's bookmark.
     STATE_MSG_FREQUENCY = 10**12
-
-    # -- HTTP conventions ------------------------------------------------------------------
-
-    @property
-    @override
-    def url_base(self) -> str:
-        """The vendor host (or the `base_url` override)."""
-        return str(self.config["base_url"]).rstrip("/")
-
-    @property
-    @override
-    def timeout(self) -> float:  # type: ignore[override]
-        """Per-request timeout from `request_timeout`."""
-        return float(self.config.get("request_timeout", 120))
-
-    @property
-    @override
-    def requests_session(self) -> requests.Session:
-        """One keep-alive session per stream, reading bodies as they arrive."""
-        session = watch_connections(guard_redirects(super().requests_session))
-        session.stream = True
-        return session
-
-    @property
-    def run_scope(self) -> RunScope:
-        """The objects shared by every stream of this run (see `tapkit.runscope`)."""
-        scope = getattr(self.owning_tap, "run_scope", None)
-        if not isinstance(scope, RunScope):
-            raise TypeError(f"stream '{self.name}' must belong to a tapkit VendorTap")
-        return scope
-
-    @property
-    def throttle(self) -> MinIntervalThrottle | None:
-        """The shared throttle for this stream's credential, if the vendor has a rate limit."""
-        return None
-
-    @cached_property
-    def limits(self) -> Limits:
-        """The bounds on waits, pages and bodies (`tapkit.limits`), from the settings."""
-        return Limits.from_config(self.config)
-
-    @override
-    def backoff_max_tries(self) -> int:
-        """Attempts per request: `max_attempts`."""
-        return int(self.config.get("max_attempts", 8))
-
-    @override
-    def backoff_wait_generator(self) -> t.Generator[float, t.Any, None]:
-        """Waits between attempts: `Retry-After` when given, else exponential (capped)."""
-        attempt = 0
-        exception = yield  # type: ignore[misc]
-        while True:
-            attempt += 1
-            exception = yield self.retry_delay(exception, attempt)
-
-    @override
-    def backoff_jitter(self, value: float) -> float:
-        """A little jitter, never shortening a vendor's `Retry-After`."""
-        return value + random.uniform(0, min(1.0, value * 0.1))  # noqa: S311 (jitter, not a secret)
-
-    def retry_delay(self, exception: BaseException | None, attempt: int) -> float:
-        """Seconds to wait before attempt `attempt + 1` after `exception`."""
-        return backoff_delay(exception, attempt, self.throttle, retry_after_cap=self._capped_wait)
-
-    def _capped_wait(self, seconds: float) -> float:
-        """A `Retry-After` within `max_retry_after_seconds`, else the run stops, saying so."""
-        return self.limits.check_retry_after(seconds, vendor=self.vendor, stream=self.name)
-
-    @override
-    def backoff_handler(self, details: t.Any) -> None:
-        """One readable line per retry, without the request's URL, naming the wait that will
-        really happen: the backoff's, or the throttle's next free slot when that is later.
-        """
-        exception = details.get("exception")
-        wait = float(details.get("wait", 0.0))
-        throttled = self.throttle.seconds_until_free() if self.throttle else 0.0
-        why = ""
-        if throttled > wait and self.throttle:
-            why = f" (one request every {self.throttle.interval:g} s allowed)"
-        self.logger.warning(
-            "%s: attempt %d of %d failed (%s); retrying in %.1f s%s",
-            self.name,
-            details.get("tries", 0),
-            self.backoff_max_tries(),
-            describe_failure(exception),
-            max(wait, throttled),
-            why,
-        )
-
-    @override
-    def request_decorator(self, func: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
-        """Retry per `backoff_*`; each attempt waits for the throttle; errors leave masked.
-
-        Built here rather than by the SDK so the `backoff` library does not log a second,
-        less readable line for each retry (see `backoff_handler`).
-        """
-
-        def throttled(prepared_request: requests.PreparedRequest, context: t.Any) -> t.Any:
-            if self.throttle:
-                self.throttle.acquire()
-            try:
-                return self.send_under_deadline(func, prepared_request, context)
-            except Exception as exc:
-                scrub_exception(exc)
-                raise
-            finally:
-                if self.throttle:
-                    self.throttle.finished()
-
-        return backoff.on_exception(
-            self.backoff_wait_generator,
-            RETRIABLE_REQUEST_FAILURES,
-            max_tries=self.backoff_max_tries,
-            on_backoff=self.backoff_handler,
-            jitter=self.backoff_jitter,
-            logger=None,
-        )(throttled)
-
-    def send_under_deadline(
-        self,
-        send: t.Callable[..., t.Any],
-        prepared_request: requests.PreparedRequest,
-        context: t.Any,
-    ) -> t.Any:
-        """One attempt (a login first, if any) under one `Deadline` of `max_response_seconds`.
-
-        The deadline covers connect, status line, headers, an error body read by
-        `validate_response`, and, handed on with the response, the body read by the page
-        loop (`ResponseGuard` stops it); a `send` that reads its answer whole (8x8's report
-        flow) does so inside the deadline. A late attempt fails as `DeadlineExceededError`,
-        retried like a timeout.
-        """
-        deadline = Deadline(self.limits.max_response_seconds)
-        try:
-            with deadline.watching():
-                response = send(prepared_request, context)
-        except FatalAPIError:
-            deadline.close()
-            raise
-        except Exception:
-            deadline.close()
-            if deadline.expired:
-                raise deadline.exceeded() from None
-            raise
-        if deadline.expired:  # headers cut short by the deadline
-            deadline.close()
-            response.close()
-            raise deadline.exceeded()
-        if not isinstance(response, requests.Response):
-            # `send` read its (small) answer whole inside the deadline: nothing left to watch
-            deadline.close()
-            return response
-        response.tapkit_deadline = deadline  # type: ignore[attr-defined]
-        return response
-
-    @override
-    def validate_response(self, response: requests.Response) -> None:
-        """401/403 name the settings; other 4xx carry the vendor's message; 429/5xx retry."""
-        check_response(
-            response,
-            vendor=self.vendor,
-            stream=self.name,
-            auth_settings=self.auth_settings,
-            retry_statuses=self.extra_retry_statuses,
-        )
 
     # -- date windows (when `windowing` is declared) ---------------------------------------
 

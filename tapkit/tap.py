@@ -25,18 +25,19 @@ from singer_sdk.exceptions import ConfigValidationError, FatalAPIError, Retriabl
 from typing_extensions import override
 
 from tapkit import accounts, inputs, logsafe, scrub
+from tapkit.datetimes import parse_datetime_setting
+from tapkit.errors import StateError
 from tapkit.netfailure import connection_failure
 from tapkit.runscope import RunScope
 from tapkit.sanity import (
     NOTHING_SELECTED,
-    StateError,
     foreign_bookmark_warnings,
     future_start_warning,
     unknown_setting_warnings,
     unwrapped_state,
 )
 from tapkit.sdk_compat import CompatTap
-from tapkit.settings import check_common, check_path_and_header_values, parse_datetime_setting
+from tapkit.settings import check_common, check_path_and_header_values
 from tapkit.signals import stop_on_signal
 from tapkit.writer import CleanTextWriter
 

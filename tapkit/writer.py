@@ -23,7 +23,7 @@ from singer_sdk.contrib.msgspec import MsgSpecWriter, encoder
 from singer_sdk.singerlib import RecordMessage
 from typing_extensions import override
 
-from tapkit.limits import too_deep
+from tapkit.pageguard import too_deep
 from tapkit.values import strip_nul
 
 #: how a NUL character looks in an encoded line

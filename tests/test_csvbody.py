@@ -6,8 +6,8 @@ import tracemalloc
 
 import pytest
 
-from tapkit.csvbody import NotCsvError, declared_charset, iter_csv_records
-from tapkit.jsonbody import BodyError
+from tapkit.csvbody import declared_charset, iter_csv_records
+from tapkit.errors import BodyError, NotCsvError
 
 
 def chunked(data: bytes, size: int) -> list[bytes]:

@@ -20,7 +20,8 @@ from emulators.framework import EmulatorServer, Reply, Request
 from emulators.jaicp import JaicpEmulator
 from tap_chattonic.client import api_instant
 from tap_jaicp.streams import vendor_instant
-from tapkit.jsonbody import BodyError, iter_json_records
+from tapkit.errors import BodyError
+from tapkit.jsonbody import iter_json_records
 from tapkit.settings import path_segment
 from tests.cases.chattonic import CASE as CHATTONIC
 from tests.cases.chattonic import CHATTONIC_CODENAME, CHATTONIC_PASSWORD, CHATTONIC_USER

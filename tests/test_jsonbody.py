@@ -7,12 +7,9 @@ import random
 
 import pytest
 
-from tapkit.jsonbody import (
-    BodyError,
-    iter_enveloped_records,
-    iter_json_records,
-    iter_page_records,
-)
+from tapkit.errors import BodyError
+from tapkit.jsonbody import iter_json_records
+from tapkit.jsonenvelope import iter_enveloped_records, iter_page_records
 
 #: the streaming envelope reader, and the one for pages small enough to decode whole
 ENVELOPE_READERS = pytest.mark.parametrize(
@@ -153,17 +150,17 @@ def test_long_number_scan_finds_exactly_what_the_pattern_finds() -> None:
     """The scan that sends a body with a 64-bit-overflowing integer to the exact parser."""
     import re
 
-    from tapkit.jsonbody import _has_long_number
+    from tapkit.jsonbody import has_long_number
 
     pattern = re.compile(rb"\d{19,}")
     rng = random.Random(17)
     alphabet = b"0123456789" * 8 + b' ,.-e"\xd9\xa3'
     for _ in range(5000):
         data = bytes(rng.choice(alphabet) for _ in range(rng.randint(0, 60)))
-        assert _has_long_number(data) is bool(pattern.search(data)), data
-        assert _has_long_number(bytearray(data)) is bool(pattern.search(data)), data
-    assert _has_long_number(b'{"id": 9223372036854775808}')
-    assert not _has_long_number(b'{"id": 922337203685477580, "x": 1}')
+        assert has_long_number(data) is bool(pattern.search(data)), data
+        assert has_long_number(bytearray(data)) is bool(pattern.search(data)), data
+    assert has_long_number(b'{"id": 9223372036854775808}')
+    assert not has_long_number(b'{"id": 922337203685477580, "x": 1}')
 
 
 def test_last_boundaries_are_those_of_a_whole_scan(monkeypatch: pytest.MonkeyPatch) -> None:

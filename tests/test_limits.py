@@ -19,7 +19,9 @@ import pytest
 
 from emulators.framework import EmulatorServer, Fault, Reply, Request
 from emulators.jaicp import JaicpEmulator
-from tapkit.limits import LimitExceededError, Limits, PageGuard, PageSummary
+from tapkit.errors import LimitExceededError
+from tapkit.limits import Limits
+from tapkit.pageguard import PageGuard, PageSummary
 from tapkit.windows import DateWindow, WindowToken
 from tests.cases.jaicp import JAICP, JAICP_TOKEN
 from tests.support import run_tap

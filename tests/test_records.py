@@ -7,10 +7,7 @@ import datetime as dt
 import pytest
 from singer_sdk import typing as th
 
-from tapkit.csvbody import iter_csv_records
-from tapkit.records import (
-    KeyTypeError,
-    RecordTyper,
+from tapkit.converters import (
     any_to_iso,
     naive_local_to_iso,
     rfc2822_to_iso,
@@ -20,6 +17,9 @@ from tapkit.records import (
     to_seconds,
     to_text,
 )
+from tapkit.csvbody import iter_csv_records
+from tapkit.errors import KeyTypeError
+from tapkit.records import RecordTyper
 
 SCHEMA = th.PropertiesList(
     th.Property("id", th.IntegerType),
@@ -126,8 +126,8 @@ def test_rfc2822_read_fast_gives_what_the_strict_reader_gives():
     import email.utils
     import random
 
-    from tapkit.records import rfc2822_to_iso
-    from tapkit.values import strict_rfc2822_datetime
+    from tapkit.converters import rfc2822_to_iso
+    from tapkit.datetimes import strict_rfc2822_datetime
 
     rng = random.Random(7)
     texts = [
@@ -156,7 +156,7 @@ def test_rfc2822_read_fast_gives_what_the_strict_reader_gives():
 
 
 def test_a_cached_date_time_conversion_answers_as_the_conversion_does():
-    from tapkit.records import cached_per_value, rfc2822_to_iso
+    from tapkit.converters import cached_per_value, rfc2822_to_iso
 
     cached = cached_per_value(rfc2822_to_iso, size=3)
     values = [f"Wed, 14 Mar 2012 16:16:{s:02d} +0100" for s in (1, 2, 1, 3, 4, 1, 2)]
@@ -238,7 +238,8 @@ def test_the_compiled_typer_types_exactly_as_each_converter_called_in_turn():
     import random
 
     from tap_jaicp.client import ms_to_seconds
-    from tapkit.records import CONVERSION_ERRORS, inline_form, keep_as_sent
+    from tapkit.converters import inline_form, keep_as_sent
+    from tapkit.misfits import CONVERSION_ERRORS
 
     @inline_form("{v}.__class__ is int and 0 <= {v} < 10**12", "round({v} / 1000)")
     def millis(value):

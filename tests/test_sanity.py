@@ -13,7 +13,8 @@ import datetime as dt
 import pytest
 
 from emulators.framework import EmulatorServer
-from tapkit.sanity import StateError, clamp_future_bookmark, parse_bookmark
+from tapkit.errors import StateError
+from tapkit.sanity import clamp_future_bookmark, parse_bookmark
 from tapkit.sanity import unknown_setting_warnings as unknown
 from tests.cases.jaicp import JAICP
 from tests.test_tap_jaicp import catalog_selecting, run

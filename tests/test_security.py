@@ -15,7 +15,7 @@ import pytest
 from emulators.framework import EmulatorServer, Reply, Request
 from emulators.jaicp import JaicpEmulator
 from tap_8x8.body import parse_records
-from tapkit.jsonbody import BodyError
+from tapkit.errors import BodyError
 from tapkit.logsafe import install, one_line
 from tapkit.redirects import origin
 from tests.cases.jaicp import JAICP, JAICP_TOKEN

@@ -19,7 +19,7 @@ from emulators.eight_by_eight import EightByEightData, EightByEightEmulator
 from emulators.framework import EmulatorServer
 from tap_8x8.body import parse_records, snake_case
 from tap_8x8.client import utc_seconds_to_iso
-from tapkit.jsonbody import BodyError
+from tapkit.errors import BodyError
 from tests.meltano_support import meltano_env, meltano_run
 from tests.support import run_tap
 from tests.tap_cases import TAP_CASES

@@ -16,7 +16,7 @@ import tests.tap_cases  # noqa: F401
 from emulators.chattonic import API_INSTANT, ChattonicEmulator
 from emulators.framework import EmulatorServer, Fault
 from tap_chattonic.client import iter_query_records
-from tapkit.jsonbody import BodyError
+from tapkit.errors import BodyError
 from tests.cases.chattonic import (
     CHATTONIC_CODENAME,
     CHATTONIC_PASSWORD,

@@ -28,7 +28,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tap_jaicp.tap import TapJaicp
-from tapkit.records import EXTRA, RecordTyper, field_of
+from tapkit.misfits import field_of
+from tapkit.records import EXTRA, RecordTyper
 
 #: a value and what it must become: (sent, expected, misfits as {dotted path: sent})
 Case = tuple[t.Any, t.Any, dict[str, t.Any]]

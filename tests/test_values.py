@@ -16,11 +16,17 @@ import pytest
 
 from emulators.framework import EmulatorServer, Reply
 from emulators.jaicp import JaicpEmulator
+from tapkit.converters import any_to_iso, rfc2822_to_iso, to_float, to_int
 from tapkit.csvbody import iter_csv_records
-from tapkit.jsonbody import BodyError
-from tapkit.limits import LimitExceededError
-from tapkit.records import KeyTypeError, RecordTyper, any_to_iso, rfc2822_to_iso, to_float, to_int
-from tapkit.values import DoesNotFitError, strip_nul
+from tapkit.errors import (
+    BodyError,
+    DoesNotFitError,
+    KeyTypeError,
+    LimitExceededError,
+    NumberOverflowError,
+)
+from tapkit.records import RecordTyper
+from tapkit.values import strip_nul
 from tests.cases.jaicp import JAICP, JAICP_TOKEN
 from tests.support import run_tap
 
@@ -187,12 +193,12 @@ def test_a_key_that_is_not_a_date_skips_only_its_row_by_default():
 
 
 def test_a_number_beyond_64_bits_switches_to_the_exact_parser_instead_of_failing(monkeypatch):
-    from tapkit import jsonbody
+    from tapkit import jsonbody, jsonparsers
 
-    monkeypatch.setattr(jsonbody, "_parsers", jsonbody._parsers)  # restored after the test
-    monkeypatch.setattr(jsonbody, "_use_float", jsonbody._use_float)
+    monkeypatch.setattr(jsonparsers, "_parsers", jsonparsers._parsers)  # restored after the test
+    monkeypatch.setattr(jsonparsers, "_use_float", jsonparsers._use_float)
     body = b'[{"a": 1180591620717411303424, "b": 1e309}]'
-    with pytest.raises(jsonbody.NumberOverflowError):
+    with pytest.raises(NumberOverflowError):
         list(jsonbody.iter_json_records([body]))
     (record,) = jsonbody.iter_json_records([body])  # the page, read again
     assert record["a"] == 2**70 and str(record["b"]) == "1E+309"

@@ -70,8 +70,8 @@ def generate_history(database: Path, sessions: int, messages: int, days: int) ->
         connection.execute(f"create schema {RAW}")
         connection.execute(f"""create table {RAW}.sessions as
             select 's' || i as "sessionId", 'bot-1' as "botId",
-              (current_date - {days})::timestamp + (i * {days * 86400} // {sessions}) * interval 1 second
-                as "startTime",
+              (current_date - {days})::timestamp
+                + (i * {days * 86400} // {sessions}) * interval 1 second as "startTime",
               60 + i % 600 as duration, {per_session} as "questionCount",
               'hello' as "firstQuestion", 'bye' as "lastQuestion",
               json_object('id', 'c' || (i % 100000)) as client,
@@ -98,12 +98,12 @@ def generate_history(database: Path, sessions: int, messages: int, days: int) ->
               null::json as _extra, now()::timestamp as _sdc_batched_at""")
         connection.execute(f"""create table {RAW}.session_label_stats as
             select 'l1' as "labelId", json_object('name', 'label') as label,
-              (current_date - d)::timestamp as "intervalStart", 'DAY' as "intervalType",
-              10 as value, epoch_ms((current_date - d)::timestamp) as ts, null::json as _extra,
-              now()::timestamp as _sdc_batched_at
+              (current_date - d::integer)::timestamp as "intervalStart", 'DAY' as "intervalType",
+              10 as value, epoch_ms((current_date - d::integer)::timestamp) as ts,
+              null::json as _extra, now()::timestamp as _sdc_batched_at
             from range({days}) as r(d)""")
         connection.execute(f"""create table {RAW}.switched_sessions_daily as
-            select 'SWITCH' as "transferToOperatorMethod", current_date - d as date,
+            select 'SWITCH' as "transferToOperatorMethod", current_date - d::integer as date,
               5 as value, null::json as _extra, now()::timestamp as _sdc_batched_at
             from range({days}) as r(d)""")
 

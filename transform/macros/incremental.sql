@@ -15,6 +15,7 @@
     build. `loaded_at` is the staged row's `_loaded_at` as the branch's select names it. -#}
 {% macro loaded_since_last_build(platform, loaded_at='_loaded_at') -%}
   {%- if is_incremental() %}
+  {%- do require_incremental_columns() %}
   where {{ loaded_at }} >= coalesce(
     (
       select {{ dbt.dateadd('day', -1 * incremental_lookback_days(), 'max(built._loaded_at)') }}
@@ -35,4 +36,17 @@
         ~ days) }}
   {%- endif -%}
   {{ return(days | int) }}
+{%- endmacro %}
+
+{#- A mart built as a table before it was incremental has no watermark column: say what to
+    run rather than fail on a missing column. -#}
+{% macro require_incremental_columns() -%}
+  {%- if execute -%}
+    {%- set names = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
+    {%- if '_loaded_at' not in names -%}
+      {{ exceptions.raise_compiler_error(
+          this ~ " was built before it was incremental (it has no _loaded_at column): run "
+          ~ "`dbt build --full-refresh --select " ~ this.identifier ~ "` once") }}
+    {%- endif -%}
+  {%- endif -%}
 {%- endmacro %}

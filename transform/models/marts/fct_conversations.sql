@@ -7,6 +7,14 @@
 -- account the tap read the row for ('default' for a schema loaded without accounts).
 -- built when one of its vendors is enabled
 {{ config(enabled=(var('contact_center__oct8ne_enabled', true) or var('contact_center__cobrowser_enabled', true) or var('contact_center__jaicp_enabled', true) or var('contact_center__chattonic_enabled', true) or (var('contact_center__eight_by_eight_enabled', true) and var('contact_center__eight_by_eight_analytics_enabled', true)))) }}
+-- Incremental (macros/incremental.sql, docs/incremental.md): a run re-reads the conversations
+-- loaded since the last build, less the lookback, and replaces them by key.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['platform', 'source_account', 'conversation_id'],
+    on_schema_change='fail'
+) }}
 {% set branches = [] %}
 
 {% if var('contact_center__oct8ne_enabled') %}
@@ -40,8 +48,10 @@ select
     when is_attended and is_sale then 'sale'
     when is_attended then 'attended'
     else 'no_request'
-  end as outcome
+  end as outcome,
+  _loaded_at
 from {{ ref('stg_oct8ne__sessions') }}
+{{ loaded_since_last_build('oct8ne') }}
 {% endset %}
 {% do branches.append(oct8ne) %}
 {% endif %}
@@ -75,11 +85,13 @@ select
   false as is_sale,
   cast(null as {{ dbt.type_numeric() }}) as sale_amount,
   cast(null as {{ dbt.type_bigint() }}) as rating,
-  coalesce('successcode_' || conversations.success_code, 'unknown') as outcome
+  coalesce('successcode_' || conversations.success_code, 'unknown') as outcome,
+  conversations._loaded_at
 from {{ ref('stg_cobrowser__conversations') }} as conversations
 left join {{ ref('stg_cobrowser__accounts') }} as accounts
   on conversations.source_account = accounts.source_account
   and conversations.account_id = accounts.account_id
+{{ loaded_since_last_build('cobrowser', 'conversations._loaded_at') }}
 {% endset %}
 {% do branches.append(cobrowser) %}
 {% endif %}
@@ -110,8 +122,10 @@ select
   false as is_sale,
   cast(null as {{ dbt.type_numeric() }}) as sale_amount,
   cast(null as {{ dbt.type_bigint() }}) as rating,
-  'bot' as outcome
+  'bot' as outcome,
+  _loaded_at
 from {{ ref('stg_jaicp__sessions') }}
+{{ loaded_since_last_build('jaicp') }}
 {% endset %}
 {% do branches.append(jaicp) %}
 {% endif %}
@@ -161,8 +175,10 @@ select
   false as is_sale,
   cast(null as {{ dbt.type_numeric() }}) as sale_amount,
   cast(null as {{ dbt.type_bigint() }}) as rating,
-  status as outcome
+  status as outcome,
+  _loaded_at
 from {{ ref('stg_chattonic__conversations') }} as chattonic_conversations
+{{ loaded_since_last_build('chattonic') }}
 {% endset %}
 {% do branches.append(chattonic) %}
 {% endif %}
@@ -212,8 +228,10 @@ select
     when is_abandoned then 'abandoned'
     when is_answered then 'answered'
     else 'unanswered'
-  end as outcome
+  end as outcome,
+  _loaded_at
 from {{ ref('stg_eight_by_eight__interactions') }}
+{{ loaded_since_last_build('8x8') }}
 {% endset %}
 {% do branches.append(eight_by_eight) %}
 {% endif %}
@@ -259,5 +277,6 @@ select
   is_sale,
   sale_amount,
   rating,
-  outcome
+  outcome,
+  _loaded_at
 from flagged

@@ -1,6 +1,14 @@
 -- One row per message: JAICP's questions with the bot's answers (the other vendors' exports
 -- carry counts per conversation, not the messages).
 {{ config(enabled=var('contact_center__jaicp_enabled')) }}
+-- Incremental (macros/incremental.sql, docs/incremental.md): the messages loaded since the
+-- last build, less the lookback, replace theirs by key.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['platform', 'message_id'],
+    on_schema_change='fail'
+) }}
 
 select
   'jaicp' as platform,
@@ -13,5 +21,7 @@ select
   question_text,
   answer_text,
   processing_milliseconds,
-  delivery_status
+  delivery_status,
+  _loaded_at
 from {{ ref('stg_jaicp__messages') }}
+{{ loaded_since_last_build('jaicp') }}

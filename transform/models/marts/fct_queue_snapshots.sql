@@ -1,5 +1,13 @@
 -- 8x8 queues as a time series: one row per queue per snapshot (tap-8x8 takes one per run).
 {{ config(enabled=var('contact_center__eight_by_eight_enabled')) }}
+-- Incremental (macros/incremental.sql, docs/incremental.md): the snapshots loaded since the
+-- last build, less the lookback, replace theirs by key.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['platform', 'source_account', 'queue_id', 'snapshot_at'],
+    on_schema_change='fail'
+) }}
 
 select
   '8x8' as platform,
@@ -21,5 +29,7 @@ select
   day_abandoned,
   day_avg_wait_seconds,
   sla_percent,
-  sla_target_percent
+  sla_target_percent,
+  _loaded_at
 from {{ ref('stg_eight_by_eight__queues') }}
+{{ loaded_since_last_build('8x8') }}

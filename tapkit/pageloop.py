@@ -33,6 +33,7 @@ if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
 
     from tapkit.limits import Limits
+    from tapkit.sdk_compat import PageRequests
     from tapkit.throttle import MinIntervalThrottle
     from tapkit.windowing import WindowWalk
 
@@ -96,17 +97,9 @@ class PagedStream(t.Protocol):
 
     def get_new_paginator(self) -> t.Any: ...
 
-    def request_decorator(self, func: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]: ...
-
-    def send_request(
-        self, prepared_request: requests.PreparedRequest, context: Context | None
-    ) -> requests.Response: ...
-
-    def get_http_request_counter(self) -> t.Any: ...
-
-    def build_page_request(
-        self, context: Context | None, token: t.Any
-    ) -> requests.PreparedRequest: ...
+    def page_requests(
+        self, context: Context | None, *, counted: bool = True
+    ) -> t.ContextManager[PageRequests]: ...
 
     def parse_page(
         self, response: requests.Response, page: Page
@@ -132,16 +125,14 @@ class PageLoop:
         stream = self.stream
         walk = stream.window_walk(context)
         paginator = walk.paginator() if walk else stream.get_new_paginator()
-        decorated_request = stream.request_decorator(stream.send_request)
         pages = PageGuard(stream.limits, stream.vendor, stream.name)
         drift = stream.drift_guard
         checked: t.Any = _UNCHECKED  # the window (None: the list) whose records were checked
-        with stream.get_http_request_counter() as request_counter:
-            request_counter.with_context(context)
+        with stream.page_requests(context) as sender:
             while not paginator.finished:
                 token = paginator.current_value
                 pages.next_request(token)
-                page = self.read_page(context, token, decorated_request, request_counter)
+                page = self.read_page(context, token, sender)
                 window = token.window if isinstance(token, WindowToken) else None
                 if window != checked:  # a window's (a list's) first page: held and checked
                     checked = window
@@ -159,21 +150,20 @@ class PageLoop:
         """
         stream = self.stream
         paginator = stream.get_new_paginator()
-        decorated_request = stream.request_decorator(stream.send_request)
-        counter = _UncountedRequests()
         pages = PageGuard(stream.limits, stream.vendor, stream.name)
         records: list[dict[str, t.Any]] = []
-        while not paginator.finished:
-            pages.next_request(paginator.current_value)
-            page = self.read_page(context, paginator.current_value, decorated_request, counter)
-            while True:
-                try:
-                    records.append(next(page))
-                except StopIteration as done:
-                    response = done.value[0]
-                    pages.page_read(paginator.current_value, page_of(response).summary)
-                    paginator.advance(response)
-                    break
+        with stream.page_requests(context, counted=False) as sender:
+            while not paginator.finished:
+                pages.next_request(paginator.current_value)
+                page = self.read_page(context, paginator.current_value, sender)
+                while True:
+                    try:
+                        records.append(next(page))
+                    except StopIteration as done:
+                        response = done.value[0]
+                        pages.page_read(paginator.current_value, page_of(response).summary)
+                        paginator.advance(response)
+                        break
         stream.drift_guard.check(records[:SAMPLE_RECORDS], f"for {context}")
         return records
 
@@ -181,8 +171,7 @@ class PageLoop:
         self,
         context: Context | None,
         token: t.Any,
-        decorated_request: t.Callable[..., t.Any],
-        request_counter: t.Any,
+        sender: PageRequests,
     ) -> t.Generator[dict[str, t.Any], None, tuple[requests.Response, int]]:
         """Yield one page's records; return its response and the records read (re-reads
         included).
@@ -192,9 +181,7 @@ class PageLoop:
         attempt = 1
         read = 0
         while True:
-            prepared = stream.build_page_request(context, token)
-            response: requests.Response = decorated_request(prepared, context)
-            request_counter.increment()
+            response = sender.send(sender.build(token))
             emitted = 0
             guard = ResponseGuard(response, stream.limits, vendor=stream.vendor, stream=stream.name)
             page = Page(context, token)
@@ -237,12 +224,3 @@ class PageLoop:
                 guard.close()
                 if stream.throttle:
                     stream.throttle.finished()
-
-
-class _UncountedRequests:
-    """Stands in for the SDK's request counter in worker threads (its metrics are not
-    thread-safe).
-    """
-
-    def increment(self) -> None:
-        return None

@@ -29,18 +29,12 @@ import requests
 from singer_sdk.exceptions import FatalAPIError
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.pagination import SinglePagePaginator
-from singer_sdk.streams.rest import PageContext
 from typing_extensions import override
 
 from tapkit.accounts import account_of, tag_record
 from tapkit.deadline import Deadline, watch_connections
 from tapkit.drift import DriftGuard
-from tapkit.httperrors import (
-    RETRIABLE_REQUEST_FAILURES,
-    backoff_delay,
-    check_response,
-    describe_failure,
-)
+from tapkit.httperrors import backoff_delay, check_response, describe_failure
 from tapkit.jsonbody import iter_json_records
 from tapkit.limits import Limits
 from tapkit.pageloop import Page, PageLoop
@@ -49,7 +43,7 @@ from tapkit.redirects import guard_redirects
 from tapkit.runscope import RunScope
 from tapkit.sanity import clamp_future_bookmark, parse_bookmark
 from tapkit.scrub import scrub_exception
-from tapkit.sdk_compat import CompatStream
+from tapkit.sdk_compat import RETRIABLE_REQUEST_FAILURES, CompatStream
 from tapkit.settings import (
     DEFAULT_ON_INVALID_KEY,
     DEFAULT_ON_SCHEMA_DRIFT,
@@ -489,17 +483,3 @@ class VendorStream(CompatStream):
         if self.windowing is not None:
             raise TypeError(f"{self.name}: a windowed stream is read by request_records")
         return self.page_loop.read_all(context)
-
-    def build_page_request(self, context: Context | None, token: t.Any) -> requests.PreparedRequest:
-        """The prepared request for one page (through the SDK's `get_http_request`)."""
-        http_request = self.get_http_request(
-            page=PageContext(stream_context=context, next_page_token=token)
-        )
-        body_key = "json" if self.payload_as_json else "data"
-        return self.build_prepared_request(
-            method=http_request.method,
-            url=http_request.url,
-            params=http_request.encode_params(),
-            headers=http_request.headers,
-            **{body_key: http_request.data},
-        )

@@ -6,25 +6,26 @@ parsing, after the SDK's retry has returned. Such a page is re-read whole: recor
 so rows emitted twice upsert in the warehouse.
 
 What one page is — its stream context, its token (a date window and a page inside it), what
-its body held — travels as a `Page` passed to the stream's `parse_page` hook and carried by
-the page's response to the paginator (the SDK's paginators see only the response), never as
-an attribute of the stream: a stream read in several threads at once (`tapkit.prefetch`)
-keeps no per-request state.
+its body held — travels as a `Page` (`tapkit.paging`) passed to the stream's `parse_page`
+hook and then to the paginator (`advance_past`), never as an attribute of the stream or of
+the response: a stream read in several threads at once (`tapkit.prefetch`) keeps no
+per-request state. A windowed stream's window is bookmarked by the loop once the paginator
+has moved past it (`WindowWalk.page_read`).
 """
 
 from __future__ import annotations
 
 import time
 import typing as t
-from dataclasses import dataclass, field
 
 from singer_sdk.exceptions import FatalAPIError
 
 from tapkit.drift import SAMPLE_RECORDS, DriftGuard
 from tapkit.httperrors import BODY_FAILURES, describe_failure
-from tapkit.limits import PageGuard, PageSummary, ResponseGuard, render
+from tapkit.limits import PageGuard, ResponseGuard, render
+from tapkit.paging import Page, advance_past
 from tapkit.scrub import scrub_exception
-from tapkit.windows import DateWindow, WindowToken
+from tapkit.windows import WindowToken
 
 if t.TYPE_CHECKING:
     import logging
@@ -39,38 +40,6 @@ if t.TYPE_CHECKING:
 
 
 _UNCHECKED = object()
-
-
-@dataclass
-class Page:
-    """One attempt at reading one page: what the stream's hooks and its paginator are told."""
-
-    #: the stream context the page is read for (a partition, a parent record)
-    context: Context | None
-    #: the paginator's token: a `WindowToken` for a windowed stream, else the vendor's
-    token: t.Any
-    #: the records of the body once it is read whole, for the paginator and `PageGuard`
-    summary: PageSummary = field(default_factory=PageSummary)
-    #: how many records the whole list holds, when the body says (set by `parse_page`)
-    total: int | None = None
-
-    @property
-    def window(self) -> DateWindow | None:
-        """The date window this page belongs to, or None for a stream without windows."""
-        return self.token.window if isinstance(self.token, WindowToken) else None
-
-    @property
-    def records(self) -> int:
-        """Records the body held (0 until it is read whole)."""
-        return self.summary.records
-
-
-def page_of(response: requests.Response) -> Page:
-    """The `Page` a response of the page loop was read as."""
-    page = getattr(response, "tapkit_page", None)
-    if not isinstance(page, Page):
-        raise TypeError("this response was not read by tapkit's page loop")
-    return page
 
 
 class PagedStream(t.Protocol):
@@ -138,11 +107,13 @@ class PageLoop:
                     checked = window
                     where = f"in window {window}" if window else "in its first page"
                     page = drift.held(page, where)
-                response, read = yield from page
-                pages.page_read(paginator.current_value, page_of(response).summary)
-                if walk:
-                    walk.records += read
-                paginator.advance(response)
+                response, read_page, read = yield from page
+                pages.page_read(token, read_page.summary)
+                advance_past(paginator, response, read_page)
+                if walk and window:
+                    walk.page_read(
+                        window, read, None if paginator.finished else paginator.current_value
+                    )
 
     def read_all(self, context: Context | None) -> list[dict[str, t.Any]]:
         """Every record of one context, outside the SDK's request metrics (which are not
@@ -160,9 +131,9 @@ class PageLoop:
                     try:
                         records.append(next(page))
                     except StopIteration as done:
-                        response = done.value[0]
-                        pages.page_read(paginator.current_value, page_of(response).summary)
-                        paginator.advance(response)
+                        response, read_page, _ = done.value
+                        pages.page_read(paginator.current_value, read_page.summary)
+                        advance_past(paginator, response, read_page)
                         break
         stream.drift_guard.check(records[:SAMPLE_RECORDS], f"for {context}")
         return records
@@ -172,9 +143,9 @@ class PageLoop:
         context: Context | None,
         token: t.Any,
         sender: PageRequests,
-    ) -> t.Generator[dict[str, t.Any], None, tuple[requests.Response, int]]:
-        """Yield one page's records; return its response and the records read (re-reads
-        included).
+    ) -> t.Generator[dict[str, t.Any], None, tuple[requests.Response, Page, int]]:
+        """Yield one page's records; return its response, the `Page` read whole, and the
+        records read (re-reads included).
         """
         stream = self.stream
         max_attempts = stream.backoff_max_tries()
@@ -194,7 +165,6 @@ class PageLoop:
                     summary.last = record
                     yield record
                 summary.records = emitted
-                response.tapkit_page = page  # type: ignore[attr-defined]
             except BODY_FAILURES as exc:
                 read += emitted
                 response.close()
@@ -219,7 +189,7 @@ class PageLoop:
                 time.sleep(delay)
                 attempt += 1
             else:
-                return response, read + emitted
+                return response, page, read + emitted
             finally:
                 guard.close()
                 if stream.throttle:

@@ -37,7 +37,7 @@ from tapkit.drift import DriftGuard
 from tapkit.httperrors import backoff_delay, check_response, describe_failure
 from tapkit.jsonbody import iter_json_records
 from tapkit.limits import Limits
-from tapkit.pageloop import Page, PageLoop
+from tapkit.pageloop import PageLoop
 from tapkit.records import RecordTyper, any_to_iso
 from tapkit.redirects import guard_redirects
 from tapkit.runscope import RunScope
@@ -55,6 +55,7 @@ from tapkit.windows import DateWindow, WindowPlan, WindowToken, plan_windows
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
 
+    from tapkit.paging import Page
     from tapkit.throttle import MinIntervalThrottle
 
 
@@ -348,8 +349,8 @@ class VendorStream(CompatStream):
         """The query parameters and body asking for `window` (and `page` inside it)."""
         raise NotImplementedError(f"stream '{self.name}' declares windowing: define this")
 
-    def next_page_in_window(self, response: requests.Response, token: WindowToken) -> t.Any:
-        """The token of the next page inside the same window, or None (no paging)."""
+    def next_page_in_window(self, response: requests.Response, page: Page) -> t.Any:
+        """The vendor's token of the page after `page` inside its window, or None (no paging)."""
         return None
 
     @override

@@ -1,22 +1,16 @@
-"""Every use of a name the Meltano SDK keeps private, in one module.
+"""Every piece of Meltano SDK knowledge the core needs, in one module: private names and
+the SDK logic it mirrors.
 
 The taps stay on the SDK's public surface everywhere else. What the SDK (0.54) does not offer
-publicly is filled here, each gap named next to the code that fills it, and each pinned by a
-test in `tests/test_sdk_compat.py`: an SDK upgrade that changes one of these names or its
-behaviour fails a named test instead of silently corrupting state or output.
-`tests/test_sdk_compat.py::test_private_sdk_names_appear_only_in_the_compat_module` keeps the
-rest of the code base off private SDK names.
-
-The rest of the code base calls the public-named members defined here (`owning_tap`,
-`send_request`, `page_requests`, `build_page_request`, `write_state_now`,
-`records_move_bookmark`, `schema_once_per_run`, `extra_config_errors`,
-`before_config_validation`, `on_termination`, `before_sync`, `after_sync`,
-`RecordLineWriter.encode_like_sdk`, `RETRIABLE_REQUEST_FAILURES`).
-
-Logic that mirrors an SDK function instead of calling it is here too, each copy pinned in
-`tests/test_sdk_compat.py` by the SDK source it mirrors (`SDK_SOURCES_MIRRORED`): an SDK
-upgrade that changes the original fails a named test, whose message says which copy to
-review.
+publicly is filled here, each gap named next to the code that fills it; SDK logic copied
+rather than called names its original in `SDK_SOURCES_MIRRORED`. Each is pinned in
+`tests/test_sdk_compat.py` (a copy also by its original's source): an SDK upgrade that
+changes one fails a named test instead of silently corrupting state or output, and the last
+test there keeps the rest of the code base off private SDK names. The rest of the code base
+calls the public-named members defined here (`owning_tap`, `send_request`, `page_requests`,
+`build_page_request`, `write_state_now`, `records_move_bookmark`, `schema_once_per_run`,
+`extra_config_errors`, `before_config_validation`, `on_termination`, `before_sync`,
+`after_sync`, `RecordLineWriter`, `RETRIABLE_REQUEST_FAILURES`).
 """
 
 from __future__ import annotations
@@ -51,9 +45,8 @@ RETRIABLE_REQUEST_FAILURES: tuple[type[Exception], ...] = (
     requests.exceptions.ContentDecodingError,
 )
 
-#: The SDK functions whose logic is copied here rather than called, and the copy of each:
-#: `tests/test_sdk_compat.py` pins the source of each original, so a change to one names
-#: the copy to review.
+#: The SDK functions whose logic is copied rather than called, and the copy of each (the
+#: test pinning an original's source names its copy when the SDK changes it).
 SDK_SOURCES_MIRRORED: dict[str, str] = {
     "singer_sdk.streams.rest._HTTPStream.request_records": "PageRequests (the page loop's "
     "counter, request and sync-cost steps) and tapkit.pageloop.PageLoop.records",
@@ -65,11 +58,9 @@ SDK_SOURCES_MIRRORED: dict[str, str] = {
 
 
 class RecordLineWriter(MsgSpecWriter):
-    """The SDK's msgspec writer, able to take RECORD lines a stream encodes itself.
-
-    `CompatStream._write_record_message` hands such a writer a RECORD message as a dict
-    (`add_record_line`) instead of a message object, when nothing of the SDK's record path
-    would change it; `tapkit.writer.CleanTextWriter` is the one the taps use.
+    """The SDK's msgspec writer, taking RECORD messages as dicts (`add_record_line`) from
+    `CompatStream._write_record_message` when the SDK's record path would not change them
+    (`tapkit.writer.CleanTextWriter` is the taps' one).
     """
 
     def encode_like_sdk(self, message: dict[str, t.Any], into: bytearray) -> None:
@@ -81,9 +72,7 @@ class RecordLineWriter(MsgSpecWriter):
         encoder.encode_into(message, into, -1)
 
     def add_record_line(self, message: dict[str, t.Any]) -> bool:
-        """Take a RECORD message's line; False, with nothing taken, to have the caller write
-        it through `write_message` instead.
-        """
+        """Take a RECORD message's line; False (nothing taken): write it by `write_message`."""
         return False
 
     def flush_records(self) -> None:
@@ -326,9 +315,7 @@ class CompatStream(RESTStream[t.Any]):
 
 
 class _TokenOnly(BaseAPIPaginator[t.Any]):
-    """A paginator standing at one token: what `RESTStream._prepare_request` reads a page's
-    token from (`current_value`).
-    """
+    """One token, where `RESTStream._prepare_request` reads it (`current_value`)."""
 
     @override
     def get_next(self, response: requests.Response) -> t.Any:

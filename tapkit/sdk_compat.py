@@ -7,10 +7,10 @@ rather than called names its original in `SDK_SOURCES_MIRRORED`. Each is pinned 
 `tests/test_sdk_compat.py` (a copy also by its original's source): an SDK upgrade that
 changes one fails a named test instead of silently corrupting state or output, and the last
 test there keeps the rest of the code base off private SDK names. The rest of the code base
-calls the public-named members defined here (`owning_tap`, `send_request`, `page_requests`,
-`build_page_request`, `write_state_now`, `records_move_bookmark`, `schema_once_per_run`,
-`extra_config_errors`, `before_config_validation`, `on_termination`, `before_sync`,
-`after_sync`, `RecordLineWriter`, `RETRIABLE_REQUEST_FAILURES`).
+calls the public-named members defined here (`owning_tap`, `send_request`, `around_attempt`,
+`page_requests`, `build_page_request`, `write_state_now`, `records_move_bookmark`,
+`schema_once_per_run`, `extra_config_errors`, `before_config_validation`, `on_termination`,
+`before_sync`, `after_sync`, `RecordLineWriter`).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import datetime as dt
 import typing as t
 from functools import cached_property
 
+import backoff
 import requests
 import singer_sdk.singerlib as singer
 from singer_sdk import RESTStream, Tap
@@ -35,7 +36,7 @@ if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
 
 #: Failures of a request that are worth another attempt: the tuple the SDK's
-#: `RESTStream.request_decorator` retries (pinned), for a stream that builds its own retry.
+#: `RESTStream.request_decorator` retries (pinned).
 RETRIABLE_REQUEST_FAILURES: tuple[type[Exception], ...] = (
     ConnectionResetError,
     RetriableAPIError,
@@ -50,8 +51,8 @@ RETRIABLE_REQUEST_FAILURES: tuple[type[Exception], ...] = (
 SDK_SOURCES_MIRRORED: dict[str, str] = {
     "singer_sdk.streams.rest._HTTPStream.request_records": "PageRequests (the page loop's "
     "counter, request and sync-cost steps) and tapkit.pageloop.PageLoop.records",
-    "singer_sdk.streams.rest._HTTPStream.request_decorator": "RETRIABLE_REQUEST_FAILURES "
-    "(and VendorStream.request_decorator, which retries them with backoff as the SDK does)",
+    "singer_sdk.streams.rest._HTTPStream.request_decorator": "CompatStream."
+    "request_decorator and RETRIABLE_REQUEST_FAILURES (what is retried, and how)",
     "singer_sdk.contrib.msgspec.serialize_jsonl": "RecordLineWriter.encode_like_sdk (a "
     "RECORD line encoded as the SDK's `MsgSpecWriter.serialize_message` encodes it)",
 }
@@ -171,6 +172,25 @@ class CompatStream(RESTStream[t.Any]):
         # and the SDK sends a prepared request with its authenticator, metrics and
         # validation only through `_request`.
         return self._request(prepared_request, context)
+
+    def around_attempt(self, func: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
+        """What one attempt of a request runs (the throttle, a deadline): `func` itself here."""
+        return func
+
+    # Mirrors `RESTStream.request_decorator` (pinned): the same failures retried through the
+    # same `backoff_*` hooks, each attempt through `around_attempt`, and no logger of
+    # `backoff`'s own (the stream's `backoff_handler` says once, readably, what is retried).
+    @override
+    def request_decorator(self, func: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
+        decorated: t.Callable[..., t.Any] = backoff.on_exception(
+            self.backoff_wait_generator,
+            RETRIABLE_REQUEST_FAILURES,
+            max_tries=self.backoff_max_tries,
+            on_backoff=self.backoff_handler,
+            jitter=self.backoff_jitter,
+            logger=None,
+        )(self.around_attempt(func))
+        return decorated
 
     def build_page_request(self, context: Context | None, token: t.Any) -> requests.PreparedRequest:
         """The prepared request for one page, as the SDK's `request_records` builds it

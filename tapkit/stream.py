@@ -24,7 +24,6 @@ import typing as t
 from functools import cached_property
 from http import HTTPStatus
 
-import backoff
 import requests
 from singer_sdk.exceptions import FatalAPIError
 from singer_sdk.helpers.conform import TypeConformanceLevel
@@ -43,7 +42,7 @@ from tapkit.redirects import guard_redirects
 from tapkit.runscope import RunScope
 from tapkit.sanity import clamp_future_bookmark, parse_bookmark
 from tapkit.scrub import scrub_exception
-from tapkit.sdk_compat import RETRIABLE_REQUEST_FAILURES, CompatStream
+from tapkit.sdk_compat import CompatStream
 from tapkit.settings import (
     DEFAULT_ON_INVALID_KEY,
     DEFAULT_ON_SCHEMA_DRIFT,
@@ -181,12 +180,8 @@ class VendorStream(CompatStream):
         )
 
     @override
-    def request_decorator(self, func: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
-        """Retry per `backoff_*`; each attempt waits for the throttle; errors leave masked.
-
-        Built here rather than by the SDK so the `backoff` library does not log a second,
-        less readable line for each retry (see `backoff_handler`).
-        """
+    def around_attempt(self, func: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
+        """Each attempt waits for the throttle, runs under its deadline; errors leave masked."""
 
         def throttled(prepared_request: requests.PreparedRequest, context: t.Any) -> t.Any:
             if self.throttle:
@@ -200,14 +195,7 @@ class VendorStream(CompatStream):
                 if self.throttle:
                     self.throttle.finished()
 
-        return backoff.on_exception(
-            self.backoff_wait_generator,
-            RETRIABLE_REQUEST_FAILURES,
-            max_tries=self.backoff_max_tries,
-            on_backoff=self.backoff_handler,
-            jitter=self.backoff_jitter,
-            logger=None,
-        )(throttled)
+        return throttled
 
     def send_under_deadline(
         self,

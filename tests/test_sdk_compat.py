@@ -455,6 +455,39 @@ def test_the_sdks_request_decorator_retries_exactly_those_failures(failure, monk
     assert len(calls) == (1 if failure is ValueError else 2)
 
 
+@pytest.mark.parametrize("failure", [*RETRIABLE_REQUEST_FAILURES, ValueError])
+def test_the_compat_request_decorator_retries_as_the_sdks_each_attempt_around(failure, monkeypatch):
+    """`CompatStream.request_decorator` (the copy) retries what the SDK's retries."""
+    stream = RowsTap(config={"a": "x"}).streams["rows"]
+    monkeypatch.setattr(RowsStream, "backoff_wait_generator", lambda self: backoff.constant(0))
+    monkeypatch.setattr(RowsStream, "backoff_max_tries", lambda self: 3)
+    attempts: list[int] = []
+
+    def around(self: t.Any, func: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
+        def attempt(*args: t.Any) -> t.Any:
+            attempts.append(1)
+            return func(*args)
+
+        return attempt
+
+    monkeypatch.setattr(RowsStream, "around_attempt", around)
+    results = iter([failure, failure, "answer"])
+
+    def send(*args: t.Any) -> str:
+        result = next(results)
+        if isinstance(result, str):
+            return result
+        raise result("no") if result is not RetriableAPIError else result("no", None)
+
+    if failure is ValueError:
+        with pytest.raises(ValueError):
+            stream.request_decorator(send)(None, None)
+        assert len(attempts) == 1
+    else:
+        assert stream.request_decorator(send)(None, None) == "answer"
+        assert len(attempts) == 3
+
+
 def test_a_line_encoded_like_the_sdk_is_the_sdks_line():
     """`RecordLineWriter.encode_like_sdk` is `MsgSpecWriter.serialize_message` minus the newline."""
     message = singer.RecordMessage(

@@ -49,7 +49,7 @@ if t.TYPE_CHECKING:
     import requests
     from singer_sdk.helpers.types import Context
 
-    from tapkit.pageloop import Page
+    from tapkit.paging import Page
 
 VENDOR = "8x8 Analytics"
 DEFAULT_BASE_URL = "https://api.8x8.com"
@@ -414,7 +414,7 @@ class AnalyticsStream(AnalyticsApiStream):
         return {"page": page.cursor or 0, "size": PAGE_SIZE}
 
     @override
-    def next_page_in_window(self, response: requests.Response, token: WindowToken) -> t.Any:
+    def next_page_in_window(self, response: requests.Response, page: Page) -> t.Any:
         """The next cursor (`Last-Document-Id`) or page (`X-Page` + 1 < `X-Total-Pages`)."""
         found = _REPORT_ID.search(response.url or "")
         if found is None:
@@ -424,11 +424,11 @@ class AnalyticsStream(AnalyticsApiStream):
             cursor = response.headers.get("Last-Document-Id")
             return ReportPage(report_id, cursor) if cursor else None
         try:
-            page = int(response.headers.get("X-Page", "0"))
+            number = int(response.headers.get("X-Page", "0"))
             pages = int(response.headers.get("X-Total-Pages", "1"))
         except ValueError:
             return None
-        return ReportPage(report_id, page + 1) if page + 1 < pages else None
+        return ReportPage(report_id, number + 1) if number + 1 < pages else None
 
     # -- records ---------------------------------------------------------------------------
 

@@ -29,7 +29,7 @@ if t.TYPE_CHECKING:
     import requests
     from singer_sdk.helpers.types import Context
 
-    from tapkit.pageloop import Page
+    from tapkit.paging import Page
 
 STATS_PATH = "/api/rtstats/stats"
 #: the real-time statistics credential group

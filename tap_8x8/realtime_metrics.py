@@ -34,7 +34,7 @@ if t.TYPE_CHECKING:
     import requests
     from singer_sdk.helpers.types import Context
 
-    from tapkit.pageloop import Page
+    from tapkit.paging import Page
 
 REALTIME_PATH = "/analytics/cc/v5/realtime-metrics"
 PAGE_SIZE = 1000

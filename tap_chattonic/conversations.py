@@ -29,12 +29,11 @@ from urllib.parse import quote
 
 from singer_sdk import typing as th
 from singer_sdk.exceptions import FatalAPIError
-from singer_sdk.pagination import BaseAPIPaginator
 from typing_extensions import override
 
 from tap_chattonic.client import VENDOR, ChattonicStream
 from tapkit.datetimes import parse_datetime_setting
-from tapkit.pageloop import page_of
+from tapkit.paging import Page, PagePaginator
 from tapkit.records import extra_property
 from tapkit.sanity import parse_bookmark
 
@@ -104,7 +103,7 @@ class NewestFirst:
         self.previous = created
 
 
-class SkipLimitPaginator(BaseAPIPaginator[int]):
+class SkipLimitPaginator(PagePaginator[int]):
     """`skip` 0, 100, 200… until a page holds fewer than `limit` objects."""
 
     def __init__(self, limit: int) -> None:
@@ -112,9 +111,9 @@ class SkipLimitPaginator(BaseAPIPaginator[int]):
         self.limit = limit
 
     @override
-    def get_next(self, response: requests.Response) -> int | None:
+    def next_token(self, response: requests.Response, page: Page) -> int | None:
         """The next `skip`, or None after a short page."""
-        if page_of(response).records < self.limit:
+        if page.records < self.limit:
             return None
         return (self.current_value or 0) + self.limit
 

@@ -16,7 +16,7 @@ from tapkit.windowing import Windowing, WindowRequest
 if t.TYPE_CHECKING:
     import requests
 
-    from tapkit.pageloop import Page
+    from tapkit.paging import Page
     from tapkit.windows import DateWindow
 
 HOUR_LABEL = "%Y-%m-%d %H"

@@ -18,13 +18,12 @@ from __future__ import annotations
 import datetime as dt
 import typing as t
 
-from singer_sdk.pagination import BaseAPIPaginator
 from typing_extensions import override
 
 from tapkit.converters import INT64_TEST, any_to_utc_iso, inline_form, to_int
 from tapkit.errors import DoesNotFitError
 from tapkit.jsonenvelope import iter_page_records
-from tapkit.pageloop import Page, page_of
+from tapkit.paging import Page, PagePaginator
 from tapkit.settings import path_segment
 from tapkit.stream import VendorStream
 
@@ -185,7 +184,7 @@ class PageNumber(int):
         return page
 
 
-class PageNumberPaginator(BaseAPIPaginator[int]):
+class PageNumberPaginator(PagePaginator[int]):
     """Pages 0, 1, 2... of a stream, until `stream.next_page_number` says the list is read."""
 
     def __init__(self, stream: JaicpStream) -> None:
@@ -193,9 +192,9 @@ class PageNumberPaginator(BaseAPIPaginator[int]):
         self._stream = stream
 
     @override
-    def get_next(self, response: requests.Response) -> int | None:
+    def next_token(self, response: requests.Response, page: Page) -> int | None:
         """The next page number, or None."""
-        return self._stream.next_page_number(self.current_value, page_of(response))
+        return self._stream.next_page_number(self.current_value, page)
 
 
 class JaicpPagedStream(JaicpStream):

@@ -18,7 +18,6 @@ from typing_extensions import override
 from tap_jaicp.client import JaicpPagedStream, JaicpStream
 from tapkit.converters import to_text
 from tapkit.jsonbody import iter_json_records
-from tapkit.pageloop import Page, page_of
 from tapkit.prefetch import Prefetcher
 from tapkit.records import extra_property
 from tapkit.windowing import Windowing, WindowRequest
@@ -27,7 +26,8 @@ if t.TYPE_CHECKING:
     import requests
     from singer_sdk.helpers.types import Context
 
-    from tapkit.windows import DateWindow, WindowToken
+    from tapkit.paging import Page
+    from tapkit.windows import DateWindow
 
 EXTRA = extra_property("JAICP")
 ONE_MS = dt.timedelta(milliseconds=1)
@@ -193,9 +193,9 @@ class JaicpWindowedStream(JaicpStream):
         )
 
     @override
-    def next_page_in_window(self, response: requests.Response, token: WindowToken) -> t.Any:
+    def next_page_in_window(self, response: requests.Response, page: Page) -> t.Any:
         """The next page of this window, or None."""
-        return self.next_page_number(token.page, page_of(response))
+        return self.next_page_number(page.vendor_token, page)
 
 
 class SessionsStream(JaicpWindowedStream):
@@ -555,9 +555,9 @@ class SwitchedSessionsDailyStream(JaicpStatsStream):
         return WindowRequest(params=params)
 
     @override
-    def next_page_in_window(self, response: requests.Response, token: WindowToken) -> t.Any:
+    def next_page_in_window(self, response: requests.Response, page: Page) -> t.Any:
         """The other method, once the first is read."""
-        method = token.page or self.METHODS[0]
+        method = page.vendor_token or self.METHODS[0]
         following = self.METHODS.index(method) + 1
         return self.METHODS[following] if following < len(self.METHODS) else None
 

@@ -15,14 +15,12 @@ import typing as t
 from functools import cached_property
 from http import HTTPStatus
 
-import backoff
 import requests
 from singer_sdk.exceptions import FatalAPIError
 from typing_extensions import override
 
 from tapkit.deadline import Deadline, watch_connections
 from tapkit.httperrors import (
-    RETRIABLE_REQUEST_FAILURES,
     backoff_delay,
     check_response,
     describe_failure,
@@ -133,12 +131,8 @@ class HttpStream(CompatStream):
         )
 
     @override
-    def request_decorator(self, func: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
-        """Retry per `backoff_*`; each attempt waits for the throttle; errors leave masked.
-
-        Built here rather than by the SDK so the `backoff` library does not log a second,
-        less readable line for each retry (see `backoff_handler`).
-        """
+    def around_attempt(self, func: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
+        """Each attempt waits for the throttle, runs under its deadline; errors leave masked."""
 
         def throttled(prepared_request: requests.PreparedRequest, context: t.Any) -> t.Any:
             if self.throttle:
@@ -152,14 +146,7 @@ class HttpStream(CompatStream):
                 if self.throttle:
                     self.throttle.finished()
 
-        return backoff.on_exception(
-            self.backoff_wait_generator,
-            RETRIABLE_REQUEST_FAILURES,
-            max_tries=self.backoff_max_tries,
-            on_backoff=self.backoff_handler,
-            jitter=self.backoff_jitter,
-            logger=None,
-        )(throttled)
+        return throttled
 
     def send_under_deadline(
         self,

@@ -30,16 +30,6 @@ _ERROR_BODY_CHARS = 500
 #: how much of an error answer is read: its message is in its first bytes
 ERROR_BODY_BYTES = 64 * 1024
 
-#: Failures of a request that are worth another attempt (as in the SDK).
-RETRIABLE_REQUEST_FAILURES: tuple[type[Exception], ...] = (
-    ConnectionResetError,
-    RetriableAPIError,
-    requests.exceptions.Timeout,
-    requests.exceptions.ConnectionError,
-    requests.exceptions.ChunkedEncodingError,
-    requests.exceptions.ContentDecodingError,
-)
-
 #: Failures while reading a body that was accepted: retried by re-requesting the page.
 BODY_FAILURES: tuple[type[BaseException], ...] = (
     BodyError,

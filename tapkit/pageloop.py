@@ -6,26 +6,27 @@ parsing, after the SDK's retry has returned. Such a page is re-read whole: recor
 so rows emitted twice upsert in the warehouse.
 
 What one page is — its stream context, its token (a date window and a page inside it), what
-its body held — travels as a `Page` passed to the stream's `parse_page` hook and carried by
-the page's response to the paginator (the SDK's paginators see only the response), never as
-an attribute of the stream: a stream read in several threads at once (`tapkit.prefetch`)
-keeps no per-request state.
+its body held — travels as a `Page` (`tapkit.paging`) passed to the stream's `parse_page`
+hook and then to the paginator (`advance_past`), never as an attribute of the stream or of
+the response: a stream read in several threads at once (`tapkit.prefetch`) keeps no
+per-request state. A windowed stream's window is bookmarked by the loop once the paginator
+has moved past it (`WindowWalk.page_read`).
 """
 
 from __future__ import annotations
 
 import time
 import typing as t
-from dataclasses import dataclass, field
 
 from singer_sdk.exceptions import FatalAPIError
 
 from tapkit.drift import SAMPLE_RECORDS, DriftGuard
 from tapkit.httperrors import BODY_FAILURES, describe_failure
-from tapkit.pageguard import PageGuard, PageSummary, render
+from tapkit.pageguard import PageGuard, render
+from tapkit.paging import Page, advance_past
 from tapkit.responseguard import ResponseGuard
 from tapkit.scrub import scrub_exception
-from tapkit.windows import DateWindow, WindowToken
+from tapkit.windows import WindowToken
 
 if t.TYPE_CHECKING:
     import logging
@@ -34,43 +35,12 @@ if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
 
     from tapkit.limits import Limits
+    from tapkit.sdk_compat import PageRequests
     from tapkit.throttle import MinIntervalThrottle
     from tapkit.windowing import WindowWalk
 
 
 _UNCHECKED = object()
-
-
-@dataclass
-class Page:
-    """One attempt at reading one page: what the stream's hooks and its paginator are told."""
-
-    #: the stream context the page is read for (a partition, a parent record)
-    context: Context | None
-    #: the paginator's token: a `WindowToken` for a windowed stream, else the vendor's
-    token: t.Any
-    #: the records of the body once it is read whole, for the paginator and `PageGuard`
-    summary: PageSummary = field(default_factory=PageSummary)
-    #: how many records the whole list holds, when the body says (set by `parse_page`)
-    total: int | None = None
-
-    @property
-    def window(self) -> DateWindow | None:
-        """The date window this page belongs to, or None for a stream without windows."""
-        return self.token.window if isinstance(self.token, WindowToken) else None
-
-    @property
-    def records(self) -> int:
-        """Records the body held (0 until it is read whole)."""
-        return self.summary.records
-
-
-def page_of(response: requests.Response) -> Page:
-    """The `Page` a response of the page loop was read as."""
-    page = getattr(response, "tapkit_page", None)
-    if not isinstance(page, Page):
-        raise TypeError("this response was not read by tapkit's page loop")
-    return page
 
 
 class PagedStream(t.Protocol):
@@ -97,17 +67,9 @@ class PagedStream(t.Protocol):
 
     def get_new_paginator(self) -> t.Any: ...
 
-    def request_decorator(self, func: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]: ...
-
-    def send_request(
-        self, prepared_request: requests.PreparedRequest, context: Context | None
-    ) -> requests.Response: ...
-
-    def get_http_request_counter(self) -> t.Any: ...
-
-    def build_page_request(
-        self, context: Context | None, token: t.Any
-    ) -> requests.PreparedRequest: ...
+    def page_requests(
+        self, context: Context | None, *, counted: bool = True
+    ) -> t.ContextManager[PageRequests]: ...
 
     def parse_page(
         self, response: requests.Response, page: Page
@@ -133,26 +95,26 @@ class PageLoop:
         stream = self.stream
         walk = stream.window_walk(context)
         paginator = walk.paginator() if walk else stream.get_new_paginator()
-        decorated_request = stream.request_decorator(stream.send_request)
         pages = PageGuard(stream.limits, stream.vendor, stream.name)
         drift = stream.drift_guard
         checked: t.Any = _UNCHECKED  # the window (None: the list) whose records were checked
-        with stream.get_http_request_counter() as request_counter:
-            request_counter.with_context(context)
+        with stream.page_requests(context) as sender:
             while not paginator.finished:
                 token = paginator.current_value
                 pages.next_request(token)
-                page = self.read_page(context, token, decorated_request, request_counter)
+                page = self.read_page(context, token, sender)
                 window = token.window if isinstance(token, WindowToken) else None
                 if window != checked:  # a window's (a list's) first page: held and checked
                     checked = window
                     where = f"in window {window}" if window else "in its first page"
                     page = drift.held(page, where)
-                response, read = yield from page
-                pages.page_read(paginator.current_value, page_of(response).summary)
-                if walk:
-                    walk.records += read
-                paginator.advance(response)
+                response, read_page, read = yield from page
+                pages.page_read(token, read_page.summary)
+                advance_past(paginator, response, read_page)
+                if walk and window:
+                    walk.page_read(
+                        window, read, None if paginator.finished else paginator.current_value
+                    )
 
     def read_all(self, context: Context | None) -> list[dict[str, t.Any]]:
         """Every record of one context, outside the SDK's request metrics (which are not
@@ -160,21 +122,20 @@ class PageLoop:
         """
         stream = self.stream
         paginator = stream.get_new_paginator()
-        decorated_request = stream.request_decorator(stream.send_request)
-        counter = _UncountedRequests()
         pages = PageGuard(stream.limits, stream.vendor, stream.name)
         records: list[dict[str, t.Any]] = []
-        while not paginator.finished:
-            pages.next_request(paginator.current_value)
-            page = self.read_page(context, paginator.current_value, decorated_request, counter)
-            while True:
-                try:
-                    records.append(next(page))
-                except StopIteration as done:
-                    response = done.value[0]
-                    pages.page_read(paginator.current_value, page_of(response).summary)
-                    paginator.advance(response)
-                    break
+        with stream.page_requests(context, counted=False) as sender:
+            while not paginator.finished:
+                pages.next_request(paginator.current_value)
+                page = self.read_page(context, paginator.current_value, sender)
+                while True:
+                    try:
+                        records.append(next(page))
+                    except StopIteration as done:
+                        response, read_page, _ = done.value
+                        pages.page_read(paginator.current_value, read_page.summary)
+                        advance_past(paginator, response, read_page)
+                        break
         stream.drift_guard.check(records[:SAMPLE_RECORDS], f"for {context}")
         return records
 
@@ -182,20 +143,17 @@ class PageLoop:
         self,
         context: Context | None,
         token: t.Any,
-        decorated_request: t.Callable[..., t.Any],
-        request_counter: t.Any,
-    ) -> t.Generator[dict[str, t.Any], None, tuple[requests.Response, int]]:
-        """Yield one page's records; return its response and the records read (re-reads
-        included).
+        sender: PageRequests,
+    ) -> t.Generator[dict[str, t.Any], None, tuple[requests.Response, Page, int]]:
+        """Yield one page's records; return its response, the `Page` read whole, and the
+        records read (re-reads included).
         """
         stream = self.stream
         max_attempts = stream.backoff_max_tries()
         attempt = 1
         read = 0
         while True:
-            prepared = stream.build_page_request(context, token)
-            response: requests.Response = decorated_request(prepared, context)
-            request_counter.increment()
+            response = sender.send(sender.build(token))
             emitted = 0
             guard = ResponseGuard(response, stream.limits, vendor=stream.vendor, stream=stream.name)
             page = Page(context, token)
@@ -208,7 +166,6 @@ class PageLoop:
                     summary.last = record
                     yield record
                 summary.records = emitted
-                response.tapkit_page = page  # type: ignore[attr-defined]
             except BODY_FAILURES as exc:
                 read += emitted
                 response.close()
@@ -233,17 +190,8 @@ class PageLoop:
                 time.sleep(delay)
                 attempt += 1
             else:
-                return response, read + emitted
+                return response, page, read + emitted
             finally:
                 guard.close()
                 if stream.throttle:
                     stream.throttle.finished()
-
-
-class _UncountedRequests:
-    """Stands in for the SDK's request counter in worker threads (its metrics are not
-    thread-safe).
-    """
-
-    def increment(self) -> None:
-        return None

@@ -1,16 +1,16 @@
-"""Every use of a name the Meltano SDK keeps private, in one module.
+"""Every piece of Meltano SDK knowledge the core needs, in one module: private names and
+the SDK logic it mirrors.
 
 The taps stay on the SDK's public surface everywhere else. What the SDK (0.54) does not offer
-publicly is filled here, each gap named next to the code that fills it, and each pinned by a
-test in `tests/test_sdk_compat.py`: an SDK upgrade that changes one of these names or its
-behaviour fails a named test instead of silently corrupting state or output.
-`tests/test_sdk_compat.py::test_private_sdk_names_appear_only_in_the_compat_module` keeps the
-rest of the code base off private SDK names.
-
-The rest of the code base calls the public-named members defined here (`owning_tap`,
-`send_request`, `write_state_now`, `records_move_bookmark`, `schema_once_per_run`,
-`extra_config_errors`, `before_config_validation`, `on_termination`, `before_sync`,
-`after_sync`).
+publicly is filled here, each gap named next to the code that fills it; SDK logic copied
+rather than called names its original in `SDK_SOURCES_MIRRORED`. Each is pinned in
+`tests/test_sdk_compat.py` (a copy also by its original's source): an SDK upgrade that
+changes one fails a named test instead of silently corrupting state or output, and the last
+test there keeps the rest of the code base off private SDK names. The rest of the code base
+calls the public-named members defined here (`owning_tap`, `send_request`, `around_attempt`,
+`page_requests`, `build_page_request`, `write_state_now`, `records_move_bookmark`,
+`schema_once_per_run`, `extra_config_errors`, `before_config_validation`, `on_termination`,
+`before_sync`, `after_sync`, `RecordLineWriter`).
 """
 
 from __future__ import annotations
@@ -20,17 +20,64 @@ import datetime as dt
 import typing as t
 from functools import cached_property
 
+import backoff
+import requests
 import singer_sdk.singerlib as singer
 from singer_sdk import RESTStream, Tap
-from singer_sdk.exceptions import ConfigValidationError
+from singer_sdk.contrib.msgspec import MsgSpecWriter, encoder
+from singer_sdk.exceptions import ConfigValidationError, RetriableAPIError
 from singer_sdk.mapper import SameRecordTransform
+from singer_sdk.pagination import BaseAPIPaginator
 from typing_extensions import override
 
-from tapkit.writer import CleanTextWriter
-
 if t.TYPE_CHECKING:
-    import requests
+    from collections.abc import Iterator
+
     from singer_sdk.helpers.types import Context
+
+#: Failures of a request that are worth another attempt: the tuple the SDK's
+#: `RESTStream.request_decorator` retries (pinned).
+RETRIABLE_REQUEST_FAILURES: tuple[type[Exception], ...] = (
+    ConnectionResetError,
+    RetriableAPIError,
+    requests.exceptions.Timeout,
+    requests.exceptions.ConnectionError,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
+
+#: The SDK functions whose logic is copied rather than called, and the copy of each (the
+#: test pinning an original's source names its copy when the SDK changes it).
+SDK_SOURCES_MIRRORED: dict[str, str] = {
+    "singer_sdk.streams.rest._HTTPStream.request_records": "PageRequests (the page loop's "
+    "counter, request and sync-cost steps) and tapkit.pageloop.PageLoop.records",
+    "singer_sdk.streams.rest._HTTPStream.request_decorator": "CompatStream."
+    "request_decorator and RETRIABLE_REQUEST_FAILURES (what is retried, and how)",
+    "singer_sdk.contrib.msgspec.serialize_jsonl": "RecordLineWriter.encode_like_sdk (a "
+    "RECORD line encoded as the SDK's `MsgSpecWriter.serialize_message` encodes it)",
+}
+
+
+class RecordLineWriter(MsgSpecWriter):
+    """The SDK's msgspec writer, taking RECORD messages as dicts (`add_record_line`) from
+    `CompatStream._write_record_message` when the SDK's record path would not change them
+    (`tapkit.writer.CleanTextWriter` is the taps' one).
+    """
+
+    def encode_like_sdk(self, message: dict[str, t.Any], into: bytearray) -> None:
+        """Append `message` (the dict of `Message.to_dict`) to `into`, byte for byte as
+        `MsgSpecWriter.serialize_message` encodes it, without its newline.
+        """
+        # Gap: the SDK's writer encodes with its module's msgspec `encoder` into a shared
+        # buffer and offers no way to encode a message into one's own buffer.
+        encoder.encode_into(message, into, -1)
+
+    def add_record_line(self, message: dict[str, t.Any]) -> bool:
+        """Take a RECORD message's line; False (nothing taken): write it by `write_message`."""
+        return False
+
+    def flush_records(self) -> None:
+        """Write the RECORD lines taken so far."""
 
 
 class CompatTap(Tap):
@@ -126,6 +173,48 @@ class CompatStream(RESTStream[t.Any]):
         # validation only through `_request`.
         return self._request(prepared_request, context)
 
+    def around_attempt(self, func: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
+        """What one attempt of a request runs (the throttle, a deadline): `func` itself here."""
+        return func
+
+    # Mirrors `RESTStream.request_decorator` (pinned): the same failures retried through the
+    # same `backoff_*` hooks, each attempt through `around_attempt`, and no logger of
+    # `backoff`'s own (the stream's `backoff_handler` says once, readably, what is retried).
+    @override
+    def request_decorator(self, func: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
+        decorated: t.Callable[..., t.Any] = backoff.on_exception(
+            self.backoff_wait_generator,
+            RETRIABLE_REQUEST_FAILURES,
+            max_tries=self.backoff_max_tries,
+            on_backoff=self.backoff_handler,
+            jitter=self.backoff_jitter,
+            logger=None,
+        )(self.around_attempt(func))
+        return decorated
+
+    def build_page_request(self, context: Context | None, token: t.Any) -> requests.PreparedRequest:
+        """The prepared request for one page, as the SDK's `request_records` builds it
+        (`get_http_request`, then `build_prepared_request` with a JSON or form body).
+        """
+        # Gap: the SDK builds a page's request only in `_prepare_request`, from a paginator.
+        return self._prepare_request(context=context, page=_TokenOnly(token))
+
+    @contextlib.contextmanager
+    def page_requests(
+        self, context: Context | None, *, counted: bool = True
+    ) -> Iterator[PageRequests]:
+        """Send the pages of `context` as the SDK's `request_records` does: each request
+        through `request_decorator(send_request)`, counted in the stream's request metric
+        (`counted`: False in a worker thread, the metric not being thread-safe) and passed
+        to `update_sync_costs`.
+        """
+        if not counted:
+            yield PageRequests(self, context, None)
+            return
+        with self.get_http_request_counter() as counter:
+            counter.with_context(context)
+            yield PageRequests(self, context, counter)
+
     def records_move_bookmark(self) -> bool:
         """False: a record's replication key never moves the bookmark (windows do)."""
         return True
@@ -188,7 +277,7 @@ class CompatStream(RESTStream[t.Any]):
         """
         maps = self.stream_maps
         if (
-            type(self._tap.message_writer) is CleanTextWriter
+            isinstance(self._tap.message_writer, RecordLineWriter)
             and self._selects_every_property
             and len(maps) == 1
             and type(maps[0]) is SameRecordTransform
@@ -200,7 +289,7 @@ class CompatStream(RESTStream[t.Any]):
     # Gap (speed): the SDK builds a message object, a dict from it, and writes and flushes
     # stdout for every record. Here the line is the SDK's own (`RecordMessage.to_dict`
     # through its msgspec encoder), gathered by the writer and written before the next
-    # other message (`CleanTextWriter.add_record_line`), so a STATE still follows every
+    # other message (`RecordLineWriter.add_record_line`), so a STATE still follows every
     # record before it (`make bench`, BENCHMARKS.md). A line holding NUL takes the writer's
     # path (it cleans and counts them).
     @override
@@ -219,9 +308,9 @@ class CompatStream(RESTStream[t.Any]):
         self.state_manager.is_flushed = False
 
     @cached_property
-    def _record_writer(self) -> CleanTextWriter:
+    def _record_writer(self) -> RecordLineWriter:
         """The writer gathering this stream's RECORD lines (`_record_line_stream` chose it)."""
-        return t.cast("CleanTextWriter", self._tap.message_writer)
+        return t.cast("RecordLineWriter", self._tap.message_writer)
 
     @cached_property
     def _children_to_sync(self) -> bool:
@@ -243,3 +332,40 @@ class CompatStream(RESTStream[t.Any]):
             super()._process_record(
                 record, child_context=child_context, partition_context=partition_context
             )
+
+
+class _TokenOnly(BaseAPIPaginator[t.Any]):
+    """One token, where `RESTStream._prepare_request` reads it (`current_value`)."""
+
+    @override
+    def get_next(self, response: requests.Response) -> t.Any:
+        raise TypeError("a token holder does not page")
+
+
+class PageRequests:
+    """One context's page requests, sent as the SDK's `RESTStream.request_records` sends
+    them (a copy of its per-request steps, pinned by `SDK_SOURCES_MIRRORED`).
+
+    What the page loop does otherwise (`tapkit.pageloop`), it does on purpose: a body cut
+    short is re-read; an empty page does not end the walk (the paginator says when it
+    ends, so an empty date window is followed by the next one: the SDK's
+    `continue_if_empty` is never asked).
+    """
+
+    def __init__(self, stream: CompatStream, context: Context | None, counter: t.Any) -> None:
+        self.stream = stream
+        self.context = context
+        self._counter = counter
+        self._send = stream.request_decorator(stream.send_request)
+
+    def build(self, token: t.Any) -> requests.PreparedRequest:
+        """The request for the page at `token` (`CompatStream.build_page_request`)."""
+        return self.stream.build_page_request(self.context, token)
+
+    def send(self, prepared_request: requests.PreparedRequest) -> requests.Response:
+        """Send one page's request (retried per the stream's `request_decorator`)."""
+        response: requests.Response = self._send(prepared_request, self.context)
+        if self._counter is not None:
+            self._counter.increment()
+        self.stream.update_sync_costs(prepared_request, response, self.context)
+        return response

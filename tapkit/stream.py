@@ -25,7 +25,6 @@ from functools import cached_property
 
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.pagination import SinglePagePaginator
-from singer_sdk.streams.rest import PageContext
 from typing_extensions import override
 
 from tapkit.accounts import account_of, tag_record
@@ -34,7 +33,7 @@ from tapkit.datetimes import parse_datetime_setting
 from tapkit.drift import DriftGuard
 from tapkit.http_stream import HttpStream
 from tapkit.jsonbody import iter_json_records
-from tapkit.pageloop import Page, PageLoop
+from tapkit.pageloop import PageLoop
 from tapkit.records import RecordTyper
 from tapkit.sanity import clamp_future_bookmark, parse_bookmark
 from tapkit.settings import DEFAULT_ON_INVALID_KEY, DEFAULT_ON_SCHEMA_DRIFT
@@ -44,6 +43,8 @@ from tapkit.windows import DateWindow, WindowPlan, WindowToken, plan_windows
 if t.TYPE_CHECKING:
     import requests
     from singer_sdk.helpers.types import Context
+
+    from tapkit.paging import Page
 
 
 #: the longest end-of-stream findings line (100,000 undeclared field names made one of 2 MB)
@@ -166,8 +167,8 @@ class VendorStream(HttpStream):
         """The query parameters and body asking for `window` (and `page` inside it)."""
         raise NotImplementedError(f"stream '{self.name}' declares windowing: define this")
 
-    def next_page_in_window(self, response: requests.Response, token: WindowToken) -> t.Any:
-        """The token of the next page inside the same window, or None (no paging)."""
+    def next_page_in_window(self, response: requests.Response, page: Page) -> t.Any:
+        """The vendor's token of the page after `page` inside its window, or None (no paging)."""
         return None
 
     @override
@@ -301,17 +302,3 @@ class VendorStream(HttpStream):
         if self.windowing is not None:
             raise TypeError(f"{self.name}: a windowed stream is read by request_records")
         return self.page_loop.read_all(context)
-
-    def build_page_request(self, context: Context | None, token: t.Any) -> requests.PreparedRequest:
-        """The prepared request for one page (through the SDK's `get_http_request`)."""
-        http_request = self.get_http_request(
-            page=PageContext(stream_context=context, next_page_token=token)
-        )
-        body_key = "json" if self.payload_as_json else "data"
-        return self.build_prepared_request(
-            method=http_request.method,
-            url=http_request.url,
-            params=http_request.encode_params(),
-            headers=http_request.headers,
-            **{body_key: http_request.data},
-        )

@@ -4,8 +4,8 @@ A windowed stream says what its vendor accepts (`Windowing`: the longest window,
 limit, the calendar its days are counted in) and turns one window and page into a request
 (`VendorStream.window_request` → `WindowRequest`). Everything else is done here, once:
 `WindowWalk` plans the run's windows from the settings and the bookmark, hands the paginator
-to the page loop, and when a window is complete bookmarks it, writes STATE at once and logs
-the progress line.
+to the page loop, and when the loop reports a window complete (`page_read`) bookmarks it,
+writes STATE at once and logs the progress line.
 """
 
 from __future__ import annotations
@@ -16,13 +16,15 @@ import typing as t
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from tapkit.paging import DateWindowPaginator
 from tapkit.settings import check_timezone
-from tapkit.windows import DateWindow, DateWindowPaginator, WindowPlan
 
 if t.TYPE_CHECKING:
     import logging
 
+    from tapkit.paging import Page
     from tapkit.throttle import MinIntervalThrottle
+    from tapkit.windows import DateWindow, WindowPlan, WindowToken
 
 Config = t.Mapping[str, t.Any]
 
@@ -106,7 +108,7 @@ class WindowStream(t.Protocol):
 
     def write_state_now(self) -> None: ...
 
-    def next_page_in_window(self, response: t.Any, token: t.Any) -> t.Any: ...
+    def next_page_in_window(self, response: t.Any, page: Page) -> t.Any: ...
 
 
 class WindowWalk:
@@ -124,13 +126,17 @@ class WindowWalk:
         self._walk_started = self._started
 
     def paginator(self) -> DateWindowPaginator:
-        """The paginator over the plan's windows; each completed window is bookmarked."""
+        """The paginator over the plan's windows (and the pages inside each)."""
         self._announce()
-        return DateWindowPaginator(
-            self.plan.windows,
-            on_window_done=self.window_done,
-            next_page=self.stream.next_page_in_window,
-        )
+        return DateWindowPaginator(self.plan.windows, next_page=self.stream.next_page_in_window)
+
+    def page_read(self, window: DateWindow, records: int, next_token: WindowToken | None) -> None:
+        """A page of `window` was read whole (`records` emitted) and the paginator moved to
+        `next_token` (None: the walk is over): a window left behind is complete.
+        """
+        self.records += records
+        if next_token is None or next_token.window != window:
+            self.window_done(window)
 
     def window_done(self, window: DateWindow) -> None:
         """Bookmark the end of `window` and write STATE now."""

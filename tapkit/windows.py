@@ -3,9 +3,8 @@
 The SDK has no date-window paginator, and its default pagination stops at the first empty
 page. Vendors here cap the range of one request (31 days, 2 days, one day...), so a backfill
 is a sequence of windows of whole local days, walked oldest first. This module plans that
-sequence from the settings and the bookmark, and provides a paginator whose token is the
-window (plus an optional page inside it) and that reports each completed window so the
-stream can bookmark it and emit STATE at once.
+sequence from the settings and the bookmark, and defines the token of a windowed page (the
+window, plus an optional page inside it) that `tapkit.paging.DateWindowPaginator` walks.
 """
 
 from __future__ import annotations
@@ -14,11 +13,7 @@ import datetime as dt
 import typing as t
 from dataclasses import dataclass
 
-from singer_sdk.pagination import BaseAPIPaginator
 from typing_extensions import override
-
-if t.TYPE_CHECKING:
-    import requests
 
 ONE_DAY = dt.timedelta(days=1)
 
@@ -138,46 +133,3 @@ class WindowToken:
 
     window: DateWindow
     page: t.Any = None
-
-
-class DateWindowPaginator(BaseAPIPaginator[WindowToken | None]):
-    """Walks the windows of a plan oldest first, and the pages inside each window.
-
-    `next_page` (optional) reads a response and returns the token of the next page within
-    the same window, or None when the window is exhausted. `on_window_done` is called once a
-    window's last page has been consumed, which is when its records have all been emitted.
-    An empty window never ends the walk.
-    """
-
-    def __init__(
-        self,
-        windows: t.Sequence[DateWindow],
-        *,
-        on_window_done: t.Callable[[DateWindow], None],
-        next_page: t.Callable[[requests.Response, WindowToken], t.Any] | None = None,
-    ) -> None:
-        self._windows = list(windows)
-        self._index = 0
-        self._on_window_done = on_window_done
-        self._next_page = next_page
-        super().__init__(WindowToken(self._windows[0]) if self._windows else None)
-
-    @property
-    @override
-    def finished(self) -> bool:
-        """True once the last window is read, and from the start when there is none."""
-        return not self._windows or super().finished
-
-    @override
-    def get_next(self, response: requests.Response) -> WindowToken | None:
-        """Return the next page of this window, or the first page of the next window."""
-        current = self.current_value
-        assert current is not None
-        page = self._next_page(response, current) if self._next_page else None
-        if page is not None:
-            return WindowToken(current.window, page)
-        self._on_window_done(current.window)
-        self._index += 1
-        if self._index >= len(self._windows):
-            return None
-        return WindowToken(self._windows[self._index])

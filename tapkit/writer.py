@@ -6,7 +6,8 @@ Searching the encoded line for the NUL escape costs one C-level scan; only a lin
 one is cleaned (`tapkit.values.strip_nul`) and encoded again. The characters removed are
 counted per stream, for the end-of-run log line.
 
-RECORD lines the stream encodes itself (`tapkit.sdk_compat`) are gathered here and written in
+RECORD lines the stream encodes itself (`tapkit.sdk_compat`, which also holds how the SDK
+encodes a line: `RecordLineWriter.encode_like_sdk`) are gathered here and written in
 pieces of `RECORD_BUFFER_BYTES`, and before any other message, so a STATE still follows every
 record before it. The SDK writes and flushes stdout once per message; under
 `PYTHONUNBUFFERED=1` (common in containers) stdout has no buffer at all, and a write per
@@ -19,11 +20,11 @@ import collections
 import sys
 import typing as t
 
-from singer_sdk.contrib.msgspec import MsgSpecWriter, encoder
 from singer_sdk.singerlib import RecordMessage
 from typing_extensions import override
 
 from tapkit.pageguard import too_deep
+from tapkit.sdk_compat import RecordLineWriter
 from tapkit.values import strip_nul
 
 #: how a NUL character looks in an encoded line
@@ -32,7 +33,7 @@ NUL_ESCAPE = b"\\u0000"
 RECORD_BUFFER_BYTES = 64 * 1024
 
 
-class CleanTextWriter(MsgSpecWriter):
+class CleanTextWriter(RecordLineWriter):
     """Writes Singer messages with msgspec; strips NUL from records, counted per stream."""
 
     @override
@@ -41,6 +42,7 @@ class CleanTextWriter(MsgSpecWriter):
         self.nul_removed: collections.Counter[str] = collections.Counter()
         self._pending = bytearray()
 
+    @override
     def add_record_line(self, message: dict[str, t.Any]) -> bool:
         """Encode a RECORD message (the dict `RecordMessage.to_dict` gives) after the pending
         lines, exactly as `serialize_message` would; False, with nothing added, when the line
@@ -50,7 +52,7 @@ class CleanTextWriter(MsgSpecWriter):
         pending = self._pending
         start = len(pending)
         try:
-            encoder.encode_into(message, pending, -1)
+            self.encode_like_sdk(message, pending)
         except RecursionError:
             del pending[start:]
             return False
@@ -62,6 +64,7 @@ class CleanTextWriter(MsgSpecWriter):
             self.flush_records()
         return True
 
+    @override
     def flush_records(self) -> None:
         """Write the pending RECORD lines to stdout and flush it."""
         pending = self._pending

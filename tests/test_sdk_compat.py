@@ -6,7 +6,12 @@ corrupting state or output. The last test keeps every other module off private S
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
+import decimal
+import hashlib
+import importlib
+import inspect
 import io
 import json
 import re
@@ -14,6 +19,7 @@ import signal
 import typing as t
 from pathlib import Path
 
+import backoff
 import pytest
 import requests
 import singer_sdk
@@ -23,7 +29,13 @@ from singer_sdk import typing as th
 from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.exceptions import ConfigValidationError, RetriableAPIError
 
-from tapkit.sdk_compat import CompatStream, CompatTap
+from tapkit.sdk_compat import (
+    RETRIABLE_REQUEST_FAILURES,
+    SDK_SOURCES_MIRRORED,
+    CompatStream,
+    CompatTap,
+    RecordLineWriter,
+)
 from tapkit.writer import RECORD_BUFFER_BYTES
 from tests.cases import oct8ne
 
@@ -363,6 +375,214 @@ def test_a_failed_run_still_writes_the_records_read_before_the_failure(capfd, mo
         stream._tap.sync_all()
     lines = capfd.readouterr().out.splitlines()
     assert [json.loads(line)["record"]["sessionId"] for line in lines] == [7]
+
+
+# -- SDK logic mirrored in the compat module ---------------------------------------------
+# A copy of an SDK function's logic is pinned by the source of the original: when the SDK
+# changes it, the test names the copy to review. Recorded from singer-sdk 0.54.
+
+PINNED_SOURCES = {
+    "singer_sdk.streams.rest._HTTPStream.request_records": "54132e0f89b6a9a7",
+    "singer_sdk.streams.rest._HTTPStream.request_decorator": "874876c6f423d34f",
+    "singer_sdk.contrib.msgspec.serialize_jsonl": "0ed6a3e279467f0d",
+}
+
+
+def sdk_object(dotted: str) -> t.Any:
+    """The SDK object a dotted path names (a module, then attributes)."""
+    parts = dotted.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            found: t.Any = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for name in parts[cut:]:
+            found = getattr(found, name)
+        return found
+    raise ImportError(dotted)
+
+
+def source_digest(function: t.Any) -> str:
+    return hashlib.sha256(inspect.getsource(function).encode()).hexdigest()[:16]
+
+
+def test_every_copy_of_sdk_logic_is_pinned():
+    assert set(PINNED_SOURCES) == set(SDK_SOURCES_MIRRORED)
+
+
+@pytest.mark.parametrize("original", sorted(PINNED_SOURCES))
+def test_the_sdk_original_of_each_copy_is_unchanged(original):
+    """The copies in `tapkit/sdk_compat.py` mirror these SDK functions as they are in 0.54."""
+    digest = source_digest(sdk_object(original))
+    assert digest == PINNED_SOURCES[original], (
+        f"the SDK changed {original}: review {SDK_SOURCES_MIRRORED[original]}, then record "
+        f"its new digest {digest} here"
+    )
+
+
+def sdk_retried_failures() -> set[type]:
+    """The exception classes the SDK's `request_decorator` hands `backoff.on_exception`."""
+    function = RESTStream.request_decorator
+    tree = ast.parse(inspect.cleandoc("\n" + inspect.getsource(function)))
+    call = next(
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and ast.unparse(node.func) == "backoff.on_exception"
+    )
+    retried = call.args[1]
+    assert isinstance(retried, ast.Tuple)
+    namespace = vars(importlib.import_module(function.__module__))
+    return {eval(ast.unparse(element), namespace) for element in retried.elts}
+
+
+def test_the_retried_request_failures_are_the_sdks():
+    assert set(RETRIABLE_REQUEST_FAILURES) == sdk_retried_failures()
+
+
+@pytest.mark.parametrize("failure", [*RETRIABLE_REQUEST_FAILURES, ValueError])
+def test_the_sdks_request_decorator_retries_exactly_those_failures(failure, monkeypatch):
+    stream = RowsTap(config={"a": "x"}).streams["rows"]
+    monkeypatch.setattr(RowsStream, "backoff_wait_generator", lambda self: backoff.constant(0))
+    monkeypatch.setattr(RowsStream, "backoff_max_tries", lambda self: 2)
+    calls: list[int] = []
+
+    def fail(*args: t.Any) -> None:
+        calls.append(1)
+        raise failure("no") if failure is not RetriableAPIError else failure("no", None)
+
+    with pytest.raises(failure):
+        RESTStream.request_decorator(stream, fail)(None, None)
+    assert len(calls) == (1 if failure is ValueError else 2)
+
+
+@pytest.mark.parametrize("failure", [*RETRIABLE_REQUEST_FAILURES, ValueError])
+def test_the_compat_request_decorator_retries_as_the_sdks_each_attempt_around(failure, monkeypatch):
+    """`CompatStream.request_decorator` (the copy) retries what the SDK's retries."""
+    stream = RowsTap(config={"a": "x"}).streams["rows"]
+    monkeypatch.setattr(RowsStream, "backoff_wait_generator", lambda self: backoff.constant(0))
+    monkeypatch.setattr(RowsStream, "backoff_max_tries", lambda self: 3)
+    attempts: list[int] = []
+
+    def around(self: t.Any, func: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
+        def attempt(*args: t.Any) -> t.Any:
+            attempts.append(1)
+            return func(*args)
+
+        return attempt
+
+    monkeypatch.setattr(RowsStream, "around_attempt", around)
+    results = iter([failure, failure, "answer"])
+
+    def send(*args: t.Any) -> str:
+        result = next(results)
+        if isinstance(result, str):
+            return result
+        raise result("no") if result is not RetriableAPIError else result("no", None)
+
+    if failure is ValueError:
+        with pytest.raises(ValueError):
+            stream.request_decorator(send)(None, None)
+        assert len(attempts) == 1
+    else:
+        assert stream.request_decorator(send)(None, None) == "answer"
+        assert len(attempts) == 3
+
+
+def test_a_line_encoded_like_the_sdk_is_the_sdks_line():
+    """`RecordLineWriter.encode_like_sdk` is `MsgSpecWriter.serialize_message` minus the newline."""
+    message = singer.RecordMessage(
+        stream="s",
+        record=RECORD | {"amount": decimal.Decimal("1.10"), "at": dt.date(2026, 1, 2)},
+        version=3,
+        time_extracted=dt.datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=dt.UTC),
+    )
+    line = bytearray()
+    RecordLineWriter().encode_like_sdk(message.to_dict(), line)
+    assert bytes(line) + b"\n" == bytes(MsgSpecWriter().serialize_message(message))
+
+
+class PagedRows(RowsStream):
+    """A stream whose requests carry parameters, headers and a body, to compare requests."""
+
+    name = "paged"
+    http_method = "POST"
+    payload_as_json = True
+
+    @property
+    def http_headers(self) -> dict[str, str]:
+        return {"X-Tenant": "t1"}
+
+    def get_url_params(self, context: t.Any, next_page_token: t.Any) -> dict[str, t.Any]:
+        return {"page": next_page_token or 1, "q": "a b/ñ", "many": ["x", "y"]}
+
+    def prepare_request_payload(self, context: t.Any, next_page_token: t.Any) -> dict[str, t.Any]:
+        return {"from": "2026-01-01", "page": next_page_token, "context": context}
+
+    def calculate_sync_cost(self, request: t.Any, response: t.Any, context: t.Any) -> dict:
+        return {"calls": 1}
+
+
+def sent_by_sdk(stream: PagedRows, context: t.Any) -> requests.PreparedRequest:
+    """The request the SDK's own `request_records` sends for a stream's first page."""
+    session = FakeSession(200)
+    stream._requests_session = session
+    assert list(RESTStream.request_records(stream, context)) == []
+    assert len(session.sent) == 1
+    return session.sent[0]
+
+
+def same_request(a: requests.PreparedRequest, b: requests.PreparedRequest) -> bool:
+    return (a.method, a.url, a.body, dict(a.headers)) == (b.method, b.url, b.body, dict(b.headers))
+
+
+@pytest.mark.parametrize("as_json", [True, False])
+def test_a_page_request_is_the_one_the_sdk_sends(as_json, monkeypatch):
+    """`build_page_request` builds through `_prepare_request(context=, page=)`."""
+    monkeypatch.setattr(PagedRows, "payload_as_json", as_json)
+    stream = PagedRows(RowsTap(config={"a": "x"}))
+    context = {"parent_id": 4}
+    built = stream.build_page_request(context, None)
+    assert same_request(built, sent_by_sdk(stream, context))
+    assert "q=a+b%2F%C3%B1" in str(built.url) and built.headers["X-Tenant"] == "t1"
+    later = stream.build_page_request(context, 7)
+    body = later.body.decode() if isinstance(later.body, bytes) else str(later.body)
+    assert "page=7" in str(later.url) and ('"page": 7' if as_json else "page=7") in body
+
+
+class RecordingCounter:
+    def __init__(self) -> None:
+        self.context: t.Any = "unset"
+        self.count = 0
+
+    def __enter__(self) -> RecordingCounter:
+        return self
+
+    def __exit__(self, *exc: t.Any) -> None:
+        return None
+
+    def with_context(self, context: t.Any) -> None:
+        self.context = context
+
+    def increment(self) -> None:
+        self.count += 1
+
+
+@pytest.mark.parametrize("counted", [True, False])
+def test_page_requests_are_counted_and_costed_as_the_sdk_does(counted, monkeypatch):
+    """What the SDK's `request_records` does with each request, `page_requests` does too."""
+    stream = PagedRows(RowsTap(config={"a": "x"}))
+    sent_by_sdk(stream, None)
+    assert stream._sync_costs == {"calls": 1}, "the SDK costs each request"
+    counter = RecordingCounter()
+    monkeypatch.setattr(stream, "get_http_request_counter", lambda: counter)
+    session = FakeSession(200)
+    stream._requests_session = session
+    with stream.page_requests({"parent_id": 4}, counted=counted) as sender:
+        for token in (None, 2):
+            assert sender.send(sender.build(token)).status_code == 200
+    assert len(session.sent) == 2
+    assert stream._sync_costs == {"calls": 3}
+    assert (counter.count, counter.context) == ((2, {"parent_id": 4}) if counted else (0, "unset"))
 
 
 # -- the rest of the code base stays off private SDK names --------------------------------

@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tapkit.windows import DateWindow, DateWindowPaginator, plan_windows
+from tapkit.paging import DateWindowPaginator, Page
+from tapkit.windows import DateWindow, plan_windows
 
 UTC = dt.UTC
 NOW = dt.datetime(2026, 3, 15, 10, 0, tzinfo=UTC)
@@ -109,28 +110,36 @@ def test_max_days_must_be_positive():
         plan(max_days=0)
 
 
-def test_the_paginator_reports_each_window_once_and_continues_over_empty_ones():
+def test_the_paginator_walks_each_window_s_pages_and_continues_over_empty_ones():
     windows = [DateWindow(dt.date(2026, 1, d), dt.date(2026, 1, d)) for d in (1, 2, 3)]
-    done: list[DateWindow] = []
     pages = {windows[1]: [2, None]}  # the middle window has a second page
+    told: list[Page] = []
 
-    def next_page(response, token):
-        queue = pages.get(token.window, [None])
+    def next_page(response, page):
+        told.append(page)
+        queue = pages.get(page.window, [None])
         return queue.pop(0) if queue else None
 
-    paginator = DateWindowPaginator(windows, on_window_done=done.append, next_page=next_page)
+    paginator = DateWindowPaginator(windows, next_page=next_page)
     tokens = []
     while not paginator.finished:
         tokens.append(paginator.current_value)
-        paginator.advance(None)
+        paginator.advance_past(None, Page(None, paginator.current_value))
     assert [(t.window.first.day, t.page) for t in tokens] == [
         (1, None),
         (2, None),
         (2, 2),
         (3, None),
     ]
-    assert done == windows
+    assert [page.token for page in told] == tokens, "each page is handed to the paging hook"
+    assert [page.vendor_token for page in told] == [None, None, 2, None]
+
+
+def test_a_page_paginator_is_told_the_page_it_moves_past():
+    paginator = DateWindowPaginator([DateWindow(dt.date(2026, 1, 1), dt.date(2026, 1, 1))])
+    with pytest.raises(TypeError, match="advance_past"):
+        paginator.advance(None)
 
 
 def test_a_paginator_with_no_windows_is_finished_at_once():
-    assert DateWindowPaginator([], on_window_done=lambda w: None).finished
+    assert DateWindowPaginator([]).finished

@@ -30,7 +30,9 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import typing as t
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import import_module
 from importlib.metadata import distribution
@@ -227,6 +229,27 @@ def meltano_command(tap: str, account: str | None, day: str | None) -> list[str]
     return [*command, tap, loader]
 
 
+@contextmanager
+def own_run_directory(env: dict[str, str]) -> t.Iterator[None]:
+    """Give one `meltano run` a `.meltano` of its own, sharing the installed plugins.
+
+    Meltano writes a tap's catalog to `.meltano/run/<tap>/tap.properties.json`, one path per
+    plugin: two runs of one tap at once (two accounts on different credentials, which the
+    run queue lets through) overwrite each other's catalog and one fails reading it
+    (meltano/meltano#8763, Meltano 4.4). Each run gets its own system directory
+    (MELTANO_SYS_DIR_ROOT) whose plugin folders link to the project's, and the system
+    database stays the project's (state is shared, as in production).
+    """
+    shared = Path(env.get("MELTANO_SYS_DIR_ROOT") or ROOT / ".meltano").resolve()
+    env.setdefault("MELTANO_DATABASE_URI", f"sqlite:///{shared / 'meltano.db'}")
+    with tempfile.TemporaryDirectory(prefix="chat-taps-meltano-") as own:
+        for entry in shared.iterdir() if shared.is_dir() else ():
+            if entry.name not in {"run", "logs", "meltano.db"}:
+                (Path(own) / entry.name).symlink_to(entry)
+        env["MELTANO_SYS_DIR_ROOT"] = own
+        yield
+
+
 def run_meltano(
     context: dg.AssetExecutionContext,
     tap: str,
@@ -239,14 +262,11 @@ def run_meltano(
     account = next((a for a in accounts if a.name == account_name), None)
     command = meltano_command(tap, account_name, day)
     context.log.info("%s (streams: %s)", " ".join(command[1:]), ", ".join(streams))
-    result = subprocess.run(  # noqa: S603 (meltano with the project's own plugin names)
-        command,
-        cwd=ROOT,
-        env=meltano_env(tap, streams, account, day),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    env = meltano_env(tap, streams, account, day)
+    with own_run_directory(env):
+        result = subprocess.run(  # noqa: S603 (meltano with the project's own plugin names)
+            command, cwd=ROOT, env=env, capture_output=True, text=True, check=False
+        )
     if result.returncode != 0:
         raise dg.Failure(
             description=f"meltano run {tap} failed (exit {result.returncode})",
@@ -356,8 +376,15 @@ def jobs_and_schedules(
         partitions = load.partitions_def
 
         def tags_for(
-            key: str, tap: str = tap, tap_accounts: list[Account] = tap_accounts
+            key: str,
+            tap: str = tap,
+            tap_accounts: list[Account] = tap_accounts,
+            partitions: "dg.PartitionsDefinition | None" = partitions,
         ) -> dict[str, str]:
+            # a backfill (UI, `dagster job backfill`) passes a multi-partition key as its
+            # string, `client-1|2026-12-01`: parsed, or every account got the default tag
+            if isinstance(partitions, dg.MultiPartitionsDefinition):
+                key = partitions.get_partition_key_from_str(str(key))
             account, _ = partition_parts(key)
             return {CREDENTIAL_TAG: credential_tag(tap, tap_accounts, account)}
 

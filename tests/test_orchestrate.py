@@ -160,9 +160,16 @@ def test_accounts_partition_by_account_and_day(dagster_env, tmp_path):
         for account in ("client-1", "client-2", "client-3"):
             key = dg.MultiPartitionKey({"account": account, "date": "2026-01-02"})
             tags = job.partitioned_config.get_tags_for_partition_key(key)
-            print(account, tags[CREDENTIAL_TAG])
+            # a backfill passes the key as its string
+            launched = job.partitioned_config.get_tags_for_partition_key(str(key))
+            print(account, tags[CREDENTIAL_TAG], launched[CREDENTIAL_TAG])
         """
     )
     lines = in_dagster_env(env, "python", "-c", script).stdout.split("\n")
-    tags = dict(line.split() for line in lines if line.strip())
+    tags = {}
+    for line in lines:
+        if line.strip():
+            account, tag, launched = line.split()
+            assert launched == tag, account
+            tags[account] = tag
     assert tags["client-2"] == tags["client-3"] != tags["client-1"]

@@ -16,7 +16,8 @@ decides what runs when, where, and how many at once:
   vendor's rate limit never overlap and runs on different credentials do;
 - schedules are meltano.yml's (the daily windowed taps, the 5-minute snapshots); the dbt
   models are rebuilt when their inputs load (eager automation conditions);
-- a freshness check per source table, from the dbt sources' `error_after` thresholds.
+- a freshness policy per source table (`dg.FreshnessPolicy.time_window`), failing after the
+  dbt source's `error_after` and warning after its `warn_after`.
 
 Environment: CHAT_TAPS_LOADER (default target-duckdb), MELTANO_ENVIRONMENT (default dev),
 CHAT_TAPS_ACCOUNTS_FILE (the account list), DBT_DUCKDB_PATH (the demo's warehouse).
@@ -138,17 +139,30 @@ def stream_key(table: StreamTable) -> dg.AssetKey:
     return dg.AssetKey([source_names().get(table.tap, table.tap.replace("-", "_")), table.stream])
 
 
-def freshness_hours() -> dict[dg.AssetKey, float]:
-    """Each source table's `error_after` threshold, in hours."""
-    hours = {"minute": 1 / 60, "hour": 1, "day": 24}
+def freshness_policies() -> dict[dg.AssetKey, dg.FreshnessPolicy]:
+    """Each source table's dbt thresholds as a freshness policy: it fails after
+    `error_after` without a load, and warns after `warn_after` when that comes first.
+    """
     found = {}
     for source in MANIFEST["sources"].values():
-        error_after = (source.get("freshness") or {}).get("error_after") or {}
-        if error_after.get("count"):
-            found[dg.AssetKey([source["source_name"], source["name"]])] = error_after[
-                "count"
-            ] * hours.get(error_after.get("period", "hour"), 1)
+        freshness = source.get("freshness") or {}
+        fail, warn = (as_timedelta(freshness.get(name)) for name in ("error_after", "warn_after"))
+        if fail is None:
+            continue
+        found[dg.AssetKey([source["source_name"], source["name"]])] = (
+            dg.FreshnessPolicy.time_window(
+                fail_window=fail, warn_window=warn if warn is not None and warn < fail else None
+            )
+        )
     return found
+
+
+def as_timedelta(threshold: "dict[str, t.Any] | None") -> dt.timedelta | None:
+    """A dbt freshness threshold (`{count: 50, period: hour}`) as a duration."""
+    if not threshold or not threshold.get("count"):
+        return None
+    period = threshold.get("period", "hour")
+    return dt.timedelta(**{f"{period}s": threshold["count"]})
 
 
 # -- partitions and credentials --------------------------------------------------------------
@@ -279,6 +293,7 @@ def load_assets(
 ) -> dg.AssetsDefinition:
     """One multi-asset: the given streams of one tap, loaded by one `meltano run`."""
     group = tap.replace("-", "_")
+    freshness = freshness_policies()
     specs = [
         dg.AssetSpec(
             stream_key(table),
@@ -287,6 +302,7 @@ def load_assets(
             description=f"{tap} stream `{table.stream}`, loaded by Meltano.",
             metadata={"tap": tap, "stream": table.stream},
             tags={"chat_taps/windowed": str(windowed).lower()},
+            freshness_policy=freshness.get(stream_key(table)),
         )
         for table in tables
     ]
@@ -445,22 +461,6 @@ def schedule_for(
     return schedule
 
 
-def freshness_checks(loads: list[dg.AssetsDefinition]) -> list[dg.AssetChecksDefinition]:
-    """A check per source table failing when it is staler than dbt's `error_after`."""
-    thresholds = freshness_hours()
-    by_hours: dict[float, list[dg.AssetKey]] = {}
-    for load in loads:
-        for key in load.keys:
-            if key in thresholds:
-                by_hours.setdefault(thresholds[key], []).append(key)
-    checks: list[dg.AssetChecksDefinition] = []
-    for hours, keys in sorted(by_hours.items()):
-        checks += dg.build_last_update_freshness_checks(
-            assets=keys, lower_bound_delta=dt.timedelta(hours=hours)
-        )
-    return checks
-
-
 #: the dbt models, built on demand (after a backfill) or by their automation conditions
 TRANSFORM_JOB = dg.define_asset_job("transform", selection=dg.AssetSelection.assets(dbt_models))
 
@@ -475,13 +475,10 @@ def build_definitions(accounts_file: str | None = None) -> dg.Definitions:
     accounts = load_accounts(accounts_file)
     loads = all_load_assets(accounts)
     jobs, schedules = jobs_and_schedules(loads, accounts)
-    checks = freshness_checks(loads)
     return dg.Definitions(
         assets=[*loads, dbt_models],
-        asset_checks=checks,
         jobs=[*jobs, TRANSFORM_JOB],
         schedules=schedules,
-        sensors=[dg.build_sensor_for_freshness_checks(freshness_checks=checks)],
         resources={"dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=dbt_executable())},
     )
 

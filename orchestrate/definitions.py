@@ -251,14 +251,15 @@ def own_run_directory(env: dict[str, str]) -> t.Iterator[None]:
     plugin: two runs of one tap at once (two accounts on different credentials, which the
     run queue lets through) overwrite each other's catalog and one fails reading it
     (meltano/meltano#8763, Meltano 4.4). Each run gets its own system directory
-    (MELTANO_SYS_DIR_ROOT) whose plugin folders link to the project's, and the system
-    database stays the project's (state is shared, as in production).
+    (MELTANO_SYS_DIR_ROOT) whose entries link to the project's but for `run` and `logs`:
+    the plugins stay installed once, and the default SQLite system database is the
+    project's file (SQLite resolves the link), so state stays shared; a
+    MELTANO_DATABASE_URI (PostgreSQL in production) is left as it is.
     """
     shared = Path(env.get("MELTANO_SYS_DIR_ROOT") or ROOT / ".meltano").resolve()
-    env.setdefault("MELTANO_DATABASE_URI", f"sqlite:///{shared / 'meltano.db'}")
     with tempfile.TemporaryDirectory(prefix="chat-taps-meltano-") as own:
         for entry in shared.iterdir() if shared.is_dir() else ():
-            if entry.name not in {"run", "logs", "meltano.db"}:
+            if entry.name not in {"run", "logs"}:
                 (Path(own) / entry.name).symlink_to(entry)
         env["MELTANO_SYS_DIR_ROOT"] = own
         yield

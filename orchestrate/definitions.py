@@ -16,7 +16,8 @@ decides what runs when, where, and how many at once:
   vendor's rate limit never overlap and runs on different credentials do;
 - schedules are meltano.yml's (the daily windowed taps, the 5-minute snapshots); the dbt
   models are rebuilt when their inputs load (eager automation conditions);
-- a freshness check per source table, from the dbt sources' `error_after` thresholds.
+- a freshness policy per source table (`dg.FreshnessPolicy.time_window`), failing after the
+  dbt source's `error_after` and warning after its `warn_after`.
 
 Environment: CHAT_TAPS_LOADER (default target-duckdb), MELTANO_ENVIRONMENT (default dev),
 CHAT_TAPS_ACCOUNTS_FILE (the account list), DBT_DUCKDB_PATH (the demo's warehouse).
@@ -30,7 +31,9 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import typing as t
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import import_module
 from importlib.metadata import distribution
@@ -136,17 +139,30 @@ def stream_key(table: StreamTable) -> dg.AssetKey:
     return dg.AssetKey([source_names().get(table.tap, table.tap.replace("-", "_")), table.stream])
 
 
-def freshness_hours() -> dict[dg.AssetKey, float]:
-    """Each source table's `error_after` threshold, in hours."""
-    hours = {"minute": 1 / 60, "hour": 1, "day": 24}
+def freshness_policies() -> dict[dg.AssetKey, dg.FreshnessPolicy]:
+    """Each source table's dbt thresholds as a freshness policy: it fails after
+    `error_after` without a load, and warns after `warn_after` when that comes first.
+    """
     found = {}
     for source in MANIFEST["sources"].values():
-        error_after = (source.get("freshness") or {}).get("error_after") or {}
-        if error_after.get("count"):
-            found[dg.AssetKey([source["source_name"], source["name"]])] = error_after[
-                "count"
-            ] * hours.get(error_after.get("period", "hour"), 1)
+        freshness = source.get("freshness") or {}
+        fail, warn = (as_timedelta(freshness.get(name)) for name in ("error_after", "warn_after"))
+        if fail is None:
+            continue
+        found[dg.AssetKey([source["source_name"], source["name"]])] = (
+            dg.FreshnessPolicy.time_window(
+                fail_window=fail, warn_window=warn if warn is not None and warn < fail else None
+            )
+        )
     return found
+
+
+def as_timedelta(threshold: "dict[str, t.Any] | None") -> dt.timedelta | None:
+    """A dbt freshness threshold (`{count: 50, period: hour}`) as a duration."""
+    if not threshold or not threshold.get("count"):
+        return None
+    period = threshold.get("period", "hour")
+    return dt.timedelta(**{f"{period}s": threshold["count"]})
 
 
 # -- partitions and credentials --------------------------------------------------------------
@@ -227,6 +243,28 @@ def meltano_command(tap: str, account: str | None, day: str | None) -> list[str]
     return [*command, tap, loader]
 
 
+@contextmanager
+def own_run_directory(env: dict[str, str]) -> t.Iterator[None]:
+    """Give one `meltano run` a `.meltano` of its own, sharing the installed plugins.
+
+    Meltano writes a tap's catalog to `.meltano/run/<tap>/tap.properties.json`, one path per
+    plugin: two runs of one tap at once (two accounts on different credentials, which the
+    run queue lets through) overwrite each other's catalog and one fails reading it
+    (meltano/meltano#8763, Meltano 4.4). Each run gets its own system directory
+    (MELTANO_SYS_DIR_ROOT) whose entries link to the project's but for `run` and `logs`:
+    the plugins stay installed once, and the default SQLite system database is the
+    project's file (SQLite resolves the link), so state stays shared; a
+    MELTANO_DATABASE_URI (PostgreSQL in production) is left as it is.
+    """
+    shared = Path(env.get("MELTANO_SYS_DIR_ROOT") or ROOT / ".meltano").resolve()
+    with tempfile.TemporaryDirectory(prefix="chat-taps-meltano-") as own:
+        for entry in shared.iterdir() if shared.is_dir() else ():
+            if entry.name not in {"run", "logs"}:
+                (Path(own) / entry.name).symlink_to(entry)
+        env["MELTANO_SYS_DIR_ROOT"] = own
+        yield
+
+
 def run_meltano(
     context: dg.AssetExecutionContext,
     tap: str,
@@ -239,14 +277,11 @@ def run_meltano(
     account = next((a for a in accounts if a.name == account_name), None)
     command = meltano_command(tap, account_name, day)
     context.log.info("%s (streams: %s)", " ".join(command[1:]), ", ".join(streams))
-    result = subprocess.run(  # noqa: S603 (meltano with the project's own plugin names)
-        command,
-        cwd=ROOT,
-        env=meltano_env(tap, streams, account, day),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    env = meltano_env(tap, streams, account, day)
+    with own_run_directory(env):
+        result = subprocess.run(  # noqa: S603 (meltano with the project's own plugin names)
+            command, cwd=ROOT, env=env, capture_output=True, text=True, check=False
+        )
     if result.returncode != 0:
         raise dg.Failure(
             description=f"meltano run {tap} failed (exit {result.returncode})",
@@ -259,6 +294,7 @@ def load_assets(
 ) -> dg.AssetsDefinition:
     """One multi-asset: the given streams of one tap, loaded by one `meltano run`."""
     group = tap.replace("-", "_")
+    freshness = freshness_policies()
     specs = [
         dg.AssetSpec(
             stream_key(table),
@@ -267,6 +303,7 @@ def load_assets(
             description=f"{tap} stream `{table.stream}`, loaded by Meltano.",
             metadata={"tap": tap, "stream": table.stream},
             tags={"chat_taps/windowed": str(windowed).lower()},
+            freshness_policy=freshness.get(stream_key(table)),
         )
         for table in tables
     ]
@@ -356,8 +393,15 @@ def jobs_and_schedules(
         partitions = load.partitions_def
 
         def tags_for(
-            key: str, tap: str = tap, tap_accounts: list[Account] = tap_accounts
+            key: str,
+            tap: str = tap,
+            tap_accounts: list[Account] = tap_accounts,
+            partitions: "dg.PartitionsDefinition | None" = partitions,
         ) -> dict[str, str]:
+            # a backfill (UI, `dagster job backfill`) passes a multi-partition key as its
+            # string, `client-1|2026-12-01`: parsed, or every account got the default tag
+            if isinstance(partitions, dg.MultiPartitionsDefinition):
+                key = partitions.get_partition_key_from_str(str(key))
             account, _ = partition_parts(key)
             return {CREDENTIAL_TAG: credential_tag(tap, tap_accounts, account)}
 
@@ -418,22 +462,6 @@ def schedule_for(
     return schedule
 
 
-def freshness_checks(loads: list[dg.AssetsDefinition]) -> list[dg.AssetChecksDefinition]:
-    """A check per source table failing when it is staler than dbt's `error_after`."""
-    thresholds = freshness_hours()
-    by_hours: dict[float, list[dg.AssetKey]] = {}
-    for load in loads:
-        for key in load.keys:
-            if key in thresholds:
-                by_hours.setdefault(thresholds[key], []).append(key)
-    checks: list[dg.AssetChecksDefinition] = []
-    for hours, keys in sorted(by_hours.items()):
-        checks += dg.build_last_update_freshness_checks(
-            assets=keys, lower_bound_delta=dt.timedelta(hours=hours)
-        )
-    return checks
-
-
 #: the dbt models, built on demand (after a backfill) or by their automation conditions
 TRANSFORM_JOB = dg.define_asset_job("transform", selection=dg.AssetSelection.assets(dbt_models))
 
@@ -448,13 +476,10 @@ def build_definitions(accounts_file: str | None = None) -> dg.Definitions:
     accounts = load_accounts(accounts_file)
     loads = all_load_assets(accounts)
     jobs, schedules = jobs_and_schedules(loads, accounts)
-    checks = freshness_checks(loads)
     return dg.Definitions(
         assets=[*loads, dbt_models],
-        asset_checks=checks,
         jobs=[*jobs, TRANSFORM_JOB],
         schedules=schedules,
-        sensors=[dg.build_sensor_for_freshness_checks(freshness_checks=checks)],
         resources={"dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=dbt_executable())},
     )
 

@@ -16,7 +16,7 @@ from orchestrate.definitions import build_definitions
 
 
 def graph(accounts_file: str | None = None) -> dict[str, t.Any]:
-    """Assets (key -> inputs, kind, partitions), jobs' credential tags, schedules, checks."""
+    """Assets (key -> inputs, kind, partitions, freshness), schedules."""
     defs = build_definitions(accounts_file)
     asset_graph = defs.resolve_asset_graph()
     assets = {}
@@ -27,6 +27,7 @@ def graph(accounts_file: str | None = None) -> dict[str, t.Any]:
             "inputs": sorted(parent.to_user_string() for parent in node.parent_keys),
             "kinds": sorted(node.kinds),
             "partitions": type(partitions).__name__ if partitions else None,
+            "freshness_hours": fail_window_hours(node.freshness_policy),
             "dimensions": (
                 [d.name for d in partitions.partitions_defs]
                 if isinstance(partitions, dg.MultiPartitionsDefinition)
@@ -34,12 +35,13 @@ def graph(accounts_file: str | None = None) -> dict[str, t.Any]:
             ),
         }
     schedules = {s.name: s.cron_schedule for s in defs.schedules or ()}
-    checks = sorted(
-        f"{check.asset_key.to_user_string()}:{check.name}"
-        for checks_def in defs.asset_checks or ()
-        for check in checks_def.check_specs
-    )
-    return {"assets": assets, "schedules": schedules, "checks": checks}
+    return {"assets": assets, "schedules": schedules}
+
+
+def fail_window_hours(policy: dg.FreshnessPolicy | None) -> float | None:
+    """The hours after which a time-window freshness policy fails (None: no policy)."""
+    window = getattr(policy, "fail_window", None)
+    return None if window is None else window.to_timedelta().total_seconds() / 3600
 
 
 def main() -> None:
@@ -59,7 +61,8 @@ def main() -> None:
         print(f"{key}  [{partitions}]  <- {', '.join(node['inputs']) or '(vendor)'}")
     for name, cron in found["schedules"].items():
         print(f"schedule {name}: {cron}")
-    print(f"{len(found['checks'])} freshness checks")
+    fresh = [key for key, node in found["assets"].items() if node["freshness_hours"]]
+    print(f"{len(fresh)} freshness policies")
 
 
 if __name__ == "__main__":

@@ -139,3 +139,25 @@ def test_a_team_with_two_vendors_builds_only_their_models(tmp_path: Path):
     assert "fct_queue_snapshots" not in listed
     sources = {name for name in listed if "." in name}
     assert {s.split(".")[0] for s in sources} == {"oct8ne", "jaicp"}, sources
+
+
+def test_every_model_carries_the_account_and_its_grain_includes_it():
+    """Issue 25: two accounts of one vendor repeat each other's ids, so every staging model
+    and mart has `source_account` and its grain test (`unique_key`) names it."""
+    import yaml
+
+    grains: dict[str, list[list[str]]] = {}
+    for path in (ROOT / "transform" / "models").rglob("*.yml"):
+        for model in (yaml.safe_load(path.read_text()) or {}).get("models", []):
+            grains[model["name"]] = [
+                test["unique_key"]["arguments"]["columns"]
+                for test in model.get("data_tests") or []
+                if isinstance(test, dict) and "unique_key" in test
+            ]
+    models = {
+        path.stem: path.read_text() for path in (ROOT / "transform" / "models").rglob("*.sql")
+    }
+    assert set(models) == set().union(*STAGING.values()) | MARTS
+    for name, sql in models.items():
+        assert "source_account" in sql, name
+        assert any("source_account" in columns for columns in grains.get(name, [])), name

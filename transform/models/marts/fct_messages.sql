@@ -12,6 +12,7 @@
 
 select
   'jaicp' as platform,
+  source_account,
   session_id || '/' || question_id as message_id,
   session_id as conversation_id,
   question_id,

@@ -6,7 +6,7 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
-    unique_key=['platform', 'message_id'],
+    unique_key=['platform', 'source_account', 'message_id'],
     on_schema_change='fail'
 ) }}
 

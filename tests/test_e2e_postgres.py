@@ -18,7 +18,7 @@ from tests.tap_cases import TAP_CASES, TapCase
 if TYPE_CHECKING:
     from pathlib import Path
 
-DAYS = 30
+DAYS = 12
 
 pytestmark = pytest.mark.e2e
 

@@ -78,8 +78,12 @@ class TapCase:
     def through_today(self, config: dict) -> dict:
         """`config` read up to the end of the tap's local today and no further: a test whose
         ground truth ends today stays right when the run crosses the tap's midnight."""
-        zone = self.zone(config)
-        end = dt.datetime.combine(dt.datetime.now(zone).date(), dt.time(23, 59, 59), zone)
+        return self.through(config, self.today(config))
+
+    def through(self, config: dict, last: dt.date) -> dict:
+        """`config` read up to the end of the local day `last` and no further: a test that
+        takes "today" once, before its runs, pins every run and its ground truth to it."""
+        end = dt.datetime.combine(last, dt.time(23, 59, 59), self.zone(config))
         return {**config, "end_date": end.isoformat()}
 
     @property

@@ -34,7 +34,7 @@ def test_meltano_loads_the_ground_truth_into_postgres_and_a_rerun_adds_no_duplic
         today = case.today(case.config(emulator.url, dt.date.today()))
         # the shortest windows: the first run makes many requests, a resumed run very few
         config = {
-            **case.through_today(case.config(emulator.url, today - dt.timedelta(days=DAYS))),
+            **case.through(case.config(emulator.url, today - dt.timedelta(days=DAYS)), today),
             **case.smallest_window,
         }
         env = meltano_env(case, config, postgres, database, tmp_path / "meltano.db")

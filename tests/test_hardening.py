@@ -38,8 +38,10 @@ def today() -> dt.date:
     return dt.datetime.now(dt.UTC).date()
 
 
-def jaicp_config(server: EmulatorServer, **changes: t.Any) -> dict:
-    return {**JAICP.config(server.url, today() - dt.timedelta(days=DAYS)), **changes}
+def jaicp_config(server: EmulatorServer, last: dt.date | None = None, **changes: t.Any) -> dict:
+    """Settings reading `DAYS` days before `last` (default: today)."""
+    start = (last or today()) - dt.timedelta(days=DAYS)
+    return {**JAICP.config(server.url, start), **changes}
 
 
 class ShrinkingTotal(JaicpEmulator):
@@ -56,10 +58,12 @@ class ShrinkingTotal(JaicpEmulator):
 
 def test_a_total_that_shrinks_between_pages_does_not_end_the_walk_early():
     app = ShrinkingTotal(api_token=JAICP_TOKEN)
+    day = today()  # once: the run and the truth cover the same days across midnight
     with EmulatorServer(app) as server:
-        run = run_tap(JAICP.tap, jaicp_config(server, page_size=2, window_days=31), timeout=120)
+        config = JAICP.through(jaicp_config(server, day, page_size=2, window_days=31), day)
+        run = run_tap(JAICP.tap, config, timeout=120)
         assert run.returncode == 0, run.stderr[-2000:]
-    truth = JAICP.truth(app, today() - dt.timedelta(days=DAYS), today())
+    truth = JAICP.truth(app, day - dt.timedelta(days=DAYS), day)
     assert len(truth["sessions"]) > 4, "the window spans more than two pages"
     assert run.keys("sessions", ("sessionId",)) == truth["sessions"]
     assert "totalCount went down from" in run.stderr

@@ -180,7 +180,7 @@ def invoke_sync(
     with EmulatorServer(case.make_app()) as emulator:
         today = case.today(case.config(emulator.url, dt.date.today()))
         first = today - dt.timedelta(days=DAYS)
-        config = case.through_today(case.config(emulator.url, first))
+        config = case.through(case.config(emulator.url, first), today)
         env = {f"{prefix}_{name.upper()}": as_env(value) for name, value in config.items()}
         env.update({f"{prefix}_{name.upper()}": value for name, value in settings.items()})
         started = time.monotonic()
@@ -326,7 +326,7 @@ def test_meltano_run_loads_every_record_into_duckdb_with_the_offered_loader(
     with EmulatorServer(OCT8NE.make_app()) as emulator:
         today = OCT8NE.today(OCT8NE.config(emulator.url, dt.date.today()))
         first = today - dt.timedelta(days=DAYS)
-        config = OCT8NE.through_today(OCT8NE.config(emulator.url, first))
+        config = OCT8NE.through(OCT8NE.config(emulator.url, first), today)
         env = {f"TAP_OCT8NE_{name.upper()}": as_env(value) for name, value in config.items()}
         env["TARGET_DUCKDB_FILEPATH"] = str(database)
         project.meltano("run", "tap-oct8ne", "target-duckdb", env=env)

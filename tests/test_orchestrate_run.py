@@ -24,7 +24,8 @@ from tests.cases.chattonic import make_app
 from tests.test_orchestrate import ORCHESTRATE_BIN, ROOT
 
 MELTANO_INSTALLED = ROOT / ".meltano" / ".installed"
-DAYS = [dt.date.today() - dt.timedelta(days=n) for n in (5, 4)]
+# past days of the accounts' calendar (UTC), each surely complete and holding data
+DAYS = [dt.datetime.now(dt.UTC).date() - dt.timedelta(days=n) for n in (5, 4)]
 SHARED_TOKEN = "test-chattonic-shared-token-7e1a"
 ACCOUNTS = {  # name -> (seed, token it is configured with, token its emulator accepts)
     "client-1": (1, SHARED_TOKEN, SHARED_TOKEN),

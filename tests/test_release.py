@@ -98,10 +98,15 @@ def test_hubs_schema_rejects_a_definition_without_quality():
 # --- the release ------------------------------------------------------------------------------
 
 
+#: the day the release ran (two days when it ran across midnight)
+RELEASE_DAYS: set[dt.date] = set()
+
+
 @pytest.fixture(scope="module")
 def released(tmp_path_factory) -> Path:
     """A copy of the repository after `make release VERSION=9.8.7`."""
     repository = checkout_copy(tmp_path_factory.mktemp("release"))
+    RELEASE_DAYS.add(dt.date.today())
     result = subprocess.run(
         [sys.executable, "scripts/release.py", VERSION],
         cwd=repository,
@@ -109,6 +114,7 @@ def released(tmp_path_factory) -> Path:
         text=True,
         check=False,
     )
+    RELEASE_DAYS.add(dt.date.today())  # a release run across midnight is dated either day
     assert result.returncode == 0, result.stdout + result.stderr
     return repository
 
@@ -123,7 +129,8 @@ def test_the_release_command_tags_and_builds_checked_artefacts_and_definitions(r
     assert git("status", "--porcelain") == ""
     assert git("log", "-1", "--format=%s") == f"Release {VERSION}\n"
     changelog = (released / "CHANGELOG.md").read_text()
-    assert f"## [Unreleased]\n\n## [{VERSION}] - {dt.date.today().isoformat()}\n" in changelog
+    headings = {f"## [Unreleased]\n\n## [{VERSION}] - {day.isoformat()}\n" for day in RELEASE_DAYS}
+    assert sum(heading in changelog for heading in headings) == 1
     assert "No version is released yet" not in changelog
     assert sorted(path.name for path in (released / "dist").glob("chat_taps-*")) == [
         f"chat_taps-{VERSION}-py3-none-any.whl",
@@ -157,7 +164,8 @@ def test_the_wheel_alone_in_an_empty_venv_runs_every_tap(released: Path, tmp_pat
     server = EmulatorServer(EIGHT_BY_EIGHT.make_app()).start()
     try:
         config = tmp_path / "config.json"
-        config.write_text(json.dumps(EIGHT_BY_EIGHT.config(server.url, dt.date.today())))
+        today = EIGHT_BY_EIGHT.today(EIGHT_BY_EIGHT.config(server.url, dt.date.today()))
+        config.write_text(json.dumps(EIGHT_BY_EIGHT.config(server.url, today)))
         sync = subprocess.run(
             [bin_dir / "tap-8x8", "--config", config],
             cwd=tmp_path,
@@ -172,7 +180,6 @@ def test_the_wheel_alone_in_an_empty_venv_runs_every_tap(released: Path, tmp_pat
         server.stop()
     run = TapRun(sync.returncode, sync.stdout, sync.stderr, _parse(sync.stdout))
     assert run.returncode == 0, run.stderr
-    today = dt.date.today()
     assert run.keys("agents", ["agent_id"]) == EIGHT_BY_EIGHT.truth(app, today, today)["agents"]
 
 

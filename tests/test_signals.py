@@ -35,7 +35,7 @@ def slow_jaicp(server: EmulatorServer) -> dict:
     """One-day windows, each sessions request answered after 0.2 s: a run a signal can hit."""
     today = dt.datetime.now(dt.UTC).date()
     server.inject(Fault("slow", times=1000, delay=0.2, path="/sessions/filter"))
-    config = JAICP.through_today(JAICP.config(server.url, today - dt.timedelta(days=DAYS)))
+    config = JAICP.through(JAICP.config(server.url, today - dt.timedelta(days=DAYS)), today)
     return {**config, "window_days": 1}
 
 

@@ -68,8 +68,11 @@ def test_the_real_account_snippet_loads_into_postgres_and_leaves_meltano_yml_alo
         today = OCT8NE.today(OCT8NE.config(emulator.url, dt.date.today()))
         first = today - dt.timedelta(days=3)
         # the emulator stands in for Oct8ne: its host, pace and domain's calendar, a few days
-        config = OCT8NE.config(emulator.url, first)
+        # read through `today` and no further: the truth covers the same days if the run
+        # crosses the domain's midnight
+        config = OCT8NE.through(OCT8NE.config(emulator.url, first), today)
         given = ("base_url", "min_request_interval_seconds", "utc_offset", "start_date")
+        given += ("end_date",)
         text = with_values(
             snippet("real-account"),
             {

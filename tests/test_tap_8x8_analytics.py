@@ -14,6 +14,7 @@ import itertools
 import json
 import subprocess
 import tempfile
+import typing as t
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,7 @@ from tests.cases.eight_by_eight_analytics import (
     make_analytics,
     make_app,
 )
+from tests.cases.eight_by_eight_analytics import CASE as ANALYTICS_CASE
 from tests.support import TapRun, _parse, tap_command, tap_env
 
 TAP = "tap-8x8"
@@ -45,8 +47,22 @@ REALTIME = ("queue_metrics", "agent_metrics", "group_metrics")
 ANALYTICS = ("interactions", "agent_status_changes", "survey_responses", *SUMMARIES, *REALTIME)
 
 
+_PINNED: dict[str, dt.date] = {}
+
+
+@pytest.fixture(autouse=True)
+def pinned_today() -> t.Iterator[dt.date]:
+    """Each test takes "today" once, before its runs: `config` reads through that day and no
+    further, and the ground truth covers the same days, so a run crossing UTC midnight
+    compares like with like."""
+    _PINNED["today"] = dt.datetime.now(dt.UTC).date()
+    yield _PINNED["today"]
+    _PINNED.clear()
+
+
 def today() -> dt.date:
-    return dt.datetime.now(dt.UTC).date()
+    """The day the current test pinned (the real UTC today outside a test of this module)."""
+    return _PINNED.get("today") or dt.datetime.now(dt.UTC).date()
 
 
 def busy_day() -> dt.date:
@@ -96,7 +112,10 @@ def emulator():
 
 def config(server: EmulatorServer, days_back: int = 2, **changes) -> dict:
     """The Analytics group alone (the case also sets the real-time one, for Meltano)."""
-    settings = analytics_config(server.url, today() - dt.timedelta(days=days_back))
+    day = today()
+    settings = ANALYTICS_CASE.through(
+        analytics_config(server.url, day - dt.timedelta(days=days_back)), day
+    )
     for name in ("tenant", "api_token", "base_url"):
         settings.pop(name)
     settings.update(changes)

@@ -18,6 +18,7 @@ from emulators.framework import EmulatorServer, Fault
 from tap_chattonic.client import iter_query_records
 from tapkit.errors import BodyError
 from tests.cases.chattonic import (
+    CASE,
     CHATTONIC_CODENAME,
     CHATTONIC_PASSWORD,
     CHATTONIC_TZ,
@@ -153,11 +154,13 @@ def test_in_a_half_hour_zone_an_hour_cut_by_midnight_is_still_read_whole(emulato
 
 
 def test_todays_rows_are_read_again_next_run_and_upsert_by_operator_and_date(emulator):
-    config = chattonic_config(emulator.url, dt.datetime.now(ZoneInfo(CHATTONIC_TZ)).date())
+    # "today" taken once: both runs read through it and no further
+    day = CASE.today(chattonic_config(emulator.url, dt.date.today()))
+    config = CASE.through(chattonic_config(emulator.url, day), day)
     config["start_date"] = (
         dt.datetime.now(ZoneInfo(CHATTONIC_TZ)) - dt.timedelta(days=3)
     ).isoformat()
-    today = dt.datetime.now(ZoneInfo(CHATTONIC_TZ)).date().isoformat()
+    today = day.isoformat()
     first = run_tap(TAP, config)
     assert first.returncode == 0, first.stderr[-3000:]
     requests_before = len(emulator.served("/stats/operator"))
@@ -168,9 +171,11 @@ def test_todays_rows_are_read_again_next_run_and_upsert_by_operator_and_date(emu
     assert len(emulator.served("/stats/operator")) - requests_before == 2  # lookback + today
     for run in (first, second):
         assert today in {r["date"] for r in run.records("operator_stats_daily")}
-        assert dt.datetime.fromisoformat(run.bookmarks("operator_stats_daily")[-1]).date() == (
-            dt.date.fromisoformat(today)
-        )
+        # the open day is bookmarked at its start; once the local midnight has passed (a run
+        # crossing it), the day is closed and bookmarked at its end
+        open_or_closed = {day} if CASE.today(config) == day else {day, day + dt.timedelta(days=1)}
+        bookmark = dt.datetime.fromisoformat(run.bookmarks("operator_stats_daily")[-1])
+        assert bookmark.date() in open_or_closed
 
 
 def test_an_expired_token_is_renewed_by_logging_in_again_and_nothing_is_lost():

@@ -43,10 +43,14 @@ def emulator():
         yield server
 
 
-def config(server: EmulatorServer, days_back: int, **changes) -> dict:
-    settings = COBROWSER.config(server.url, today() - dt.timedelta(days=days_back))
+def config(server: EmulatorServer, days_back: int, last: dt.date | None = None, **changes) -> dict:
+    """Settings reading `days_back` days before today; with `last`, read through that day
+    and no further (a test comparing with the ground truth takes its day once, before the
+    run, so a run crossing the server's midnight reads the days the truth covers)."""
+    day = last or today()
+    settings = COBROWSER.config(server.url, day - dt.timedelta(days=days_back))
     settings.update(changes)
-    return settings
+    return COBROWSER.through(settings, day) if last else settings
 
 
 def ranges(server: EmulatorServer, command: str) -> list[tuple[int, int]]:
@@ -200,11 +204,12 @@ def test_the_reference_lists_are_read_in_full_once(emulator):
 
 @pytest.mark.parametrize("separator", [";", ",", ":", "|"])
 def test_each_separator_reaches_the_api_and_values_holding_it_survive(separator: str):
+    day = today()
     with EmulatorServer(make_app()) as server:
-        run = run_tap("tap-cobrowser", config(server, days_back=3, csv_separator=separator))
+        run = run_tap("tap-cobrowser", config(server, 3, day, csv_separator=separator))
         assert run.returncode == 0, run.stderr[-2000:]
         assert {r.query["csvseperator"] for r in server.requests} == {separator}
-        truth = COBROWSER.truth(server.app, today() - dt.timedelta(days=3), today())
+        truth = COBROWSER.truth(server.app, day - dt.timedelta(days=3), day)
     for stream, keys in COBROWSER.windowed_streams.items():
         assert run.keys(stream, keys) == truth[stream]
     emails = run.records("emails")
@@ -234,10 +239,11 @@ def test_records_are_typed_and_unknown_columns_kept(emulator):
 
 
 def test_ccc_only_commands_on_a_non_ccc_account_warn_once_and_the_run_goes_on():
+    day = today()
     with EmulatorServer(make_app(ccc=False)) as server:
-        run = run_tap("tap-cobrowser", config(server, days_back=3))
+        run = run_tap("tap-cobrowser", config(server, days_back=3, last=day))
         ccc_requests = [r for r in server.requests if r.query["c"].startswith("ccc")]
-        truth = COBROWSER.truth(server.app, today() - dt.timedelta(days=3), today())
+        truth = COBROWSER.truth(server.app, day - dt.timedelta(days=3), day)
     assert run.returncode == 0, run.stderr[-2000:]
     assert len(re.findall(r"WARNING .*not a CCC account", run.stderr)) == 1
     assert len(ccc_requests) == 1, "once refused, the other CCC commands are not asked"
@@ -278,9 +284,10 @@ def test_each_window_logs_one_progress_line(emulator):
 
 
 def test_csv_and_errors_labelled_text_html_are_judged_by_their_body():
+    day = today()
     with EmulatorServer(make_app(content_type="text/html; charset=UTF-8")) as server:
-        run = run_tap("tap-cobrowser", config(server, days_back=3))
-        truth = COBROWSER.truth(server.app, today() - dt.timedelta(days=3), today())
+        run = run_tap("tap-cobrowser", config(server, days_back=3, last=day))
+        truth = COBROWSER.truth(server.app, day - dt.timedelta(days=3), day)
         refused = run_tap("tap-cobrowser", config(server, days_back=3, api_key="wrong-key-0000"))
     assert run.returncode == 0, run.stderr[-2000:]
     for stream, keys in COBROWSER.windowed_streams.items():

@@ -32,8 +32,22 @@ MESSAGES = "/messages/by-session"
 CLIENTS = "/clients/filter"
 
 
+_PINNED: dict[str, dt.date] = {}
+
+
+@pytest.fixture(autouse=True)
+def pinned_today() -> t.Iterator[dt.date]:
+    """Each test takes "today" once, before its runs: `config` reads through that day and no
+    further, and the ground truth covers the same days, so a run crossing UTC midnight
+    compares like with like."""
+    _PINNED["today"] = dt.datetime.now(dt.UTC).date()
+    yield _PINNED["today"]
+    _PINNED.clear()
+
+
 def today() -> dt.date:
-    return dt.datetime.now(dt.UTC).date()
+    """The day the current test pinned (the real UTC today outside a test of this module)."""
+    return _PINNED.get("today") or dt.datetime.now(dt.UTC).date()
 
 
 def start_of(day: dt.date) -> dt.datetime:
@@ -47,7 +61,8 @@ def emulator():
 
 
 def config(server: EmulatorServer, days_back: int, **changes) -> dict:
-    settings = JAICP.config(server.url, today() - dt.timedelta(days=days_back))
+    day = today()
+    settings = JAICP.through(JAICP.config(server.url, day - dt.timedelta(days=days_back)), day)
     settings.update(changes)
     return settings
 

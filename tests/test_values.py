@@ -147,14 +147,17 @@ class OddValues(JaicpEmulator):
         return Reply(body=text.encode())
 
 
-def jaicp_config(server: EmulatorServer) -> dict:
-    today = dt.datetime.now(dt.UTC).date()
-    return {**JAICP.config(server.url, today - dt.timedelta(days=1)), "window_days": 2}
+def jaicp_config(server: EmulatorServer, today: dt.date | None = None) -> dict:
+    """Settings reading yesterday and today (`today` if given) and no further."""
+    today = today or dt.datetime.now(dt.UTC).date()
+    config = JAICP.through(JAICP.config(server.url, today - dt.timedelta(days=1)), today)
+    return {**config, "window_days": 2}
 
 
 def test_odd_values_are_kept_in_extra_and_nul_is_removed_with_a_count():
+    today = dt.datetime.now(dt.UTC).date()  # once, before the run
     with EmulatorServer(OddValues(api_token=JAICP_TOKEN)) as server:
-        run = run_tap(JAICP.tap, jaicp_config(server), timeout=120)
+        run = run_tap(JAICP.tap, jaicp_config(server, today), timeout=120)
         assert run.returncode == 0, run.stderr[-3000:]
         sessions = run.records("sessions")
         first, second, third = sessions[:3]
@@ -165,7 +168,6 @@ def test_odd_values_are_kept_in_extra_and_nul_is_removed_with_a_count():
         assert "\\u0000" not in run.stdout
         assert "sessions: removed 1 NUL character(s)" in run.stderr
         # nothing lost: every session the server holds was emitted
-        today = dt.datetime.now(dt.UTC).date()
         truth = JAICP.truth(server.app, today - dt.timedelta(days=1), today)["sessions"]
         assert run.keys("sessions", ["sessionId"]) == truth
 

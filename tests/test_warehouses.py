@@ -74,8 +74,13 @@ def running_emulators(cases: t.Sequence[TapCase]) -> t.Iterator[dict[str, Emulat
 
 
 def local_today(case: TapCase, server: EmulatorServer) -> dt.date:
-    """Today in the tap's calendar."""
-    return case.today(case.config(server.url, dt.date.today()))
+    """Today in the tap's calendar, taken once per emulator: the runs read through it and
+    the ground truth ends on it, even when the test crosses the tap's midnight."""
+    day: dt.date | None = getattr(server, "pinned_today", None)
+    if day is None:
+        day = case.today(case.config(server.url, dt.date.today()))
+        setattr(server, "pinned_today", day)  # noqa: B010  (a test's note on the emulator)
+    return day
 
 
 def project_env(
@@ -93,8 +98,9 @@ def project_env(
     env: dict[str, str] = {}
     for case in cases:
         server = servers[case.tap]
-        start = local_today(case, server) - dt.timedelta(days=DAYS)
-        config = {**case.config(server.url, start), **(overrides or {}).get(case.tap, {})}
+        today = local_today(case, server)
+        config = case.through(case.config(server.url, today - dt.timedelta(days=DAYS)), today)
+        config = {**config, **(overrides or {}).get(case.tap, {})}
         # each call starts from os.environ without TAP_*/TARGET_*; their union holds every tap
         env.update(meltano_env(case, config, postgres, database, Path("unused.db")))
     env["MELTANO_DATABASE_URI"] = system_db

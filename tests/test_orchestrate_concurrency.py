@@ -212,14 +212,16 @@ def queued_backfill(postgres, tmp_path_factory):
                     "-c",
                     WAIT_FOR_RUNS,
                     str(len(ACCOUNTS)),
-                    "600",
+                    # three Meltano runs, two of them one after the other, on a loaded
+                    # machine: minutes; the bound only stops a run that never ends
+                    "1200",
                     JOB,
                 ],
                 cwd=ROOT,
                 env=env,
                 capture_output=True,
                 text=True,
-                timeout=700,
+                timeout=1300,
                 check=False,
             )
         finally:
@@ -250,7 +252,8 @@ def test_every_account_ran_once_with_its_credential_tag(queued_backfill):
     runs, spans, log = queued_backfill
     by_account = {run["tags"].get("dagster/partition/account"): run for run in runs}
     assert sorted(by_account) == sorted(ACCOUNTS), log[-4000:]
-    assert all(run["status"] == "SUCCESS" for run in runs), (runs, log[-4000:])
+    statuses = {name: run["status"] for name, run in by_account.items()}
+    assert set(statuses.values()) == {"SUCCESS"}, (statuses, log[-4000:])
     tags = {name: run["tags"]["chat_taps/credential"] for name, run in by_account.items()}
     assert tags["client-1"] == tags["client-2"] != tags["client-3"]
     assert sorted(spans) == sorted(ACCOUNTS)

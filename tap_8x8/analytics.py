@@ -3,7 +3,8 @@
 What 8x8 publishes (8x8Cloud/public-developer-docs, commit 859e59a3; docs/8x8-analytics.md):
 - OAuth client credentials: `POST {analytics_base_url}/oauth/v2/token` with basic auth
   `key:secret` → `access_token`, `expires_in` (seconds, as a string). One token per run,
-  reused until a minute before it expires, renewed once on a 401 (`tapkit.oauth`).
+  reused until a minute before it expires, renewed once on a 401 (`tapkit.oauth`,
+  `tapkit.renewable_token`).
 - Reports under `{analytics_base_url}[/eu|/au|/ca]/analytics/cc/v8/historical-metrics`,
   with `X-Tenant-Info: {tenant_id}` for multi-tenant customers.
 - A report is created for a date range (`POST /` summary, `POST /detailed-reports` detailed),
@@ -35,13 +36,13 @@ from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 from typing_extensions import override
 
 from tapkit.converters import to_seconds
-from tapkit.errors import BodyError, TokenRenewalError
+from tapkit.errors import BodyError
 from tapkit.httperrors import vendor_message
 from tapkit.jsonbody import iter_json_records
 from tapkit.oauth import ClientCredentialsToken
+from tapkit.renewable_token import RenewableTokenStream
 from tapkit.reports import PollPolicy, ReportTicket, run_report
 from tapkit.responseguard import read_whole
-from tapkit.stream import VendorStream
 from tapkit.windowing import Windowing, ZoneSetting
 from tapkit.windows import DateWindow, WindowToken
 
@@ -187,7 +188,7 @@ class ReportPage:
     cursor: t.Any = None
 
 
-class AnalyticsApiStream(VendorStream):
+class AnalyticsApiStream(RenewableTokenStream):
     """A stream of one of 8x8's Analytics APIs: OAuth token, region, tenant, time zone."""
 
     vendor = VENDOR
@@ -232,48 +233,9 @@ class AnalyticsApiStream(VendorStream):
         )
 
     @override
-    def send_request(
-        self, prepared_request: requests.PreparedRequest, context: t.Any
-    ) -> requests.Response:
-        """A valid token first (requested inside the retries, the SDK's way)."""
-        send = super().send_request
-        if not self.authenticator.is_token_request(prepared_request):
-
-            def send_token_request(request: requests.Request) -> requests.Response:
-                prepared = self.build_prepared_request(
-                    request.method, request.url, headers=request.headers, data=request.data
-                )
-                return send(prepared, context)
-
-            self.authenticator.ensure(send_token_request)
-        return send(prepared_request, context)
-
-    @override
-    def retry_delay(self, exception: BaseException | None, attempt: int) -> float:
-        """A renewed token is tried at once."""
-        if isinstance(exception, TokenRenewalError):
-            return 0.0
-        return super().retry_delay(exception, attempt)
-
-    @override
-    def validate_response(self, response: requests.Response) -> None:
-        """A 401 renews the token once; a refused time zone or tenant names its setting."""
-        if self.authenticator.is_token_request(response.request):
-            return
-        header = response.request.headers.get("Authorization", "") if response.request else ""
-        token = str(header).removeprefix("Bearer ") or None
+    def validate_accepted_response(self, response: requests.Response) -> None:
+        """A refused time zone, tenant or region names its setting; the rest as usual."""
         status = response.status_code
-        if status == HTTPStatus.UNAUTHORIZED:
-            message = (
-                f"{VENDOR} refused the access token (HTTP 401) for stream '{self.name}': check "
-                f"the settings {' and '.join(CREDENTIALS)}. {VENDOR} said: "
-                f"{vendor_message(response)}"
-            )
-            if not self.authenticator.refused(token):
-                raise FatalAPIError(message)
-            self.logger.info("%s: %s refused the token; requesting a new one", self.name, VENDOR)
-            raise TokenRenewalError(message, response)
-        self.authenticator.accepted(token)
         if status == HTTPStatus.BAD_REQUEST:
             said = vendor_message(response)
             lowered = said.lower()
@@ -294,7 +256,7 @@ class AnalyticsApiStream(VendorStream):
                 f"analytics_region (the tenant's region: us, eu, au or ca) and "
                 f"analytics_base_url. {VENDOR} said: {vendor_message(response)}"
             )
-        super().validate_response(response)
+        super().validate_accepted_response(response)
 
     @override
     def request_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:

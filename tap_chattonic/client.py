@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
 import typing as t
 from http import HTTPStatus
 
@@ -27,12 +26,12 @@ import requests
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 from typing_extensions import override
 
-from tapkit.errors import BodyError, TokenRenewalError
+from tapkit.errors import BodyError
 from tapkit.httperrors import read_capped, vendor_message
 from tapkit.jsonenvelope import iter_enveloped_records
+from tapkit.renewable_token import RenewableToken, RenewableTokenStream, Send
 from tapkit.scrub import register_secret, scrub
 from tapkit.settings import path_segment
-from tapkit.stream import VendorStream
 from tapkit.windowing import WindowRequest, ZoneSetting
 
 if t.TYPE_CHECKING:
@@ -61,91 +60,47 @@ def api_instant(instant: dt.datetime) -> str:
 # -- credentials ---------------------------------------------------------------------------
 
 
-class ChattonicAuthenticator(requests.auth.AuthBase):
+class ChattonicAuthenticator(RenewableToken):
     """The bearer token of a run, shared by its streams: given, or obtained by logging in.
 
-    The SDK applies the authenticator to every attempt of a request, so a token renewed
-    after a 401 is sent by the retry, through the SDK's retry and metrics path. Logging in
-    happens lazily, inside the attempt, and is sent by the stream the SDK's way (its session,
-    redirect guard and request timer), so a login that meets a 5xx, a reset or a garbled
-    answer is retried like any request; a login refused (401/403, or `status: false`) ends
-    the run naming `username` and `password`. A token is renewed once per refusal: a fresh
-    token refused again ends the run naming the settings.
+    The renewal is the core's (`tapkit.renewable_token`): logging in happens lazily, inside
+    the attempt, sent by the stream the SDK's way, so a login that meets a 5xx, a reset or a
+    garbled answer is retried like any request; a token is renewed once per refusal and a
+    fresh token refused again ends the run naming the settings. What is Chat-Tonic's: the
+    login itself (a JSON body), refused (401/403, or `status: false`) naming `username` and
+    `password`, and a given `access_token` that cannot be renewed without them.
     """
 
+    refused_credential = "the credentials"
+    settings_label = "setting(s)"
+    renewal = "logging in again"
+
     def __init__(self, config: t.Mapping[str, t.Any], logger: t.Any) -> None:
-        self.base_url = str(config["base_url"]).rstrip("/")
+        base_url = str(config["base_url"]).rstrip("/")
         self.username = config.get("username") or None
         self.password = config.get("password") or None
-        self.logger = logger
-        self._token: str | None = config.get("access_token") or None
-        self.has_access_token = self._token is not None
-        #: The token obtained after a refusal and not yet accepted by any request.
-        self._renewed: str | None = None
-        self._renewing = False
-        # re-entrant: the login is sent by a stream, which applies this authenticator to it
-        self._lock = threading.RLock()
-
-    @override
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        # The SDK also calls this when it prepares a request, outside its retries: the
-        # login happens in `ChattonicStream.send_request`, inside them.
-        with self._lock:
-            token = self._token
-        if token is not None:
-            request.headers["Authorization"] = f"Bearer {token}"
-        return request
+        token = config.get("access_token") or None
+        names = ("access_token",) if token is not None else ()
+        super().__init__(
+            token_url=f"{base_url}{LOGIN_PATH}",
+            vendor=VENDOR,
+            settings=names + (("username", "password") if self.can_renew else ()),
+            logger=logger,
+            token=token,
+        )
 
     @property
-    def can_log_in(self) -> bool:
+    @override
+    def can_renew(self) -> bool:
         """Whether a refused or missing token can be replaced by logging in."""
         return bool(self.username and self.password)
 
-    @property
-    def settings(self) -> tuple[str, ...]:
-        """The settings a user checks when the token is refused."""
-        names = ("access_token",) if self.has_access_token else ()
-        return names + (("username", "password") if self.can_log_in else ())
-
-    @property
-    def login_url(self) -> str:
-        """Where the token is obtained."""
-        return f"{self.base_url}{LOGIN_PATH}"
-
-    def is_login(self, request: requests.PreparedRequest | None) -> bool:
-        """Whether `request` is the login (its answer is read by this authenticator)."""
-        return request is not None and request.url == self.login_url
-
-    def bearer_token(self, send: t.Callable[[requests.Request], requests.Response]) -> str:
-        """The current token, logging in first (the login sent by `send`) if there is none."""
-        with self._lock:
-            if self._token is None:
-                self._token = self._log_in(send)
-                if self._renewing:
-                    self._renewed, self._renewing = self._token, False
-            return self._token
-
-    def refused(self, token: str | None) -> bool:
-        """Note that `token` was refused; True if a login may replace it."""
-        if not self.can_log_in:
-            return False
-        with self._lock:
-            if token is not None and token == self._renewed:
-                return False  # a token just obtained is refused: the login itself is wrong
-            if self._token == token:
-                self._token, self._renewing = None, True
-        return True
-
-    def accepted(self, token: str | None) -> None:
-        """Note that a request with `token` was accepted."""
-        with self._lock:
-            if token is not None and token == self._renewed:
-                self._renewed = None
-
-    def _log_in(self, send: t.Callable[[requests.Request], requests.Response]) -> str:
+    @override
+    def request_token(self, send: Send) -> str:
+        """A token from logging in as `username`."""
         login = requests.Request(
             "POST",
-            self.login_url,
+            self.token_url,
             json={"username": self.username, "password": self.password},
             headers={"Accept": "application/json"},
         )
@@ -254,7 +209,7 @@ def iter_query_records(
 # -- streams -------------------------------------------------------------------------------
 
 
-class ChattonicStream(VendorStream):
+class ChattonicStream(RenewableTokenStream):
     """A Chat-Tonic stats endpoint read over windows of whole local days."""
 
     vendor = VENDOR
@@ -287,57 +242,6 @@ class ChattonicStream(VendorStream):
     def http_headers(self) -> dict[str, str]:
         """JSON, as the API documents."""
         return {**super().http_headers, "Accept": "application/json"}
-
-    @override
-    def send_request(
-        self, prepared_request: requests.PreparedRequest, context: t.Any
-    ) -> requests.Response:
-        """Log in first when there is no token (inside the retries, so a failed login is
-        retried; sent the SDK's way, so it is in the request metrics); the SDK then applies
-        the authenticator to the attempt.
-        """
-        send = super().send_request
-
-        def send_login(login: requests.Request) -> requests.Response:
-            # prepared like every request (the session's headers, the SDK's User-Agent)
-            prepared = self.build_prepared_request(
-                login.method, login.url, headers=login.headers, json=login.json
-            )
-            return send(prepared, context)
-
-        self.authenticator.bearer_token(send_login)
-        return send(prepared_request, context)
-
-    @override
-    def retry_delay(self, exception: BaseException | None, attempt: int) -> float:
-        """A renewed token is tried at once; other failures wait as usual."""
-        if isinstance(exception, TokenRenewalError):
-            return 0.0
-        return super().retry_delay(exception, attempt)
-
-    @override
-    def validate_response(self, response: requests.Response) -> None:
-        """A 401 renews the token once (the SDK retries the request); the rest as usual.
-
-        The login's answer is read by the authenticator (its own refusals name the login).
-        """
-        if self.authenticator.is_login(response.request):
-            return
-        header = response.request.headers.get("Authorization", "") if response.request else ""
-        token = str(header).removeprefix("Bearer ") or None
-        if response.status_code != HTTPStatus.UNAUTHORIZED:
-            self.authenticator.accepted(token)
-            super().validate_response(response)
-            return
-        message = (
-            f"{VENDOR} refused the credentials (HTTP 401) for stream '{self.name}': check "
-            f"the setting(s) {' and '.join(self.auth_settings)}. "
-            f"{VENDOR} said: {vendor_message(response)}"
-        )
-        if not self.authenticator.refused(token):
-            raise FatalAPIError(message)
-        self.logger.info("%s: %s refused the token; logging in again", self.name, VENDOR)
-        raise TokenRenewalError(message, response)
 
     def request_instants(self, window: DateWindow) -> tuple[dt.datetime, dt.datetime]:
         """[start, end) asked for a window: its local days."""

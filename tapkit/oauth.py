@@ -3,10 +3,10 @@
 Vendors that issue short-lived bearer tokens (8x8's Analytics APIs: 30 minutes) ask clients not
 to request one per call. `ClientCredentialsToken` is shared by every stream of a run (through
 `RunScope`): the first request obtains a token, later ones reuse it until `margin` seconds
-before `expires_in` runs out, and a 401 renews it once (`refused`); a token just obtained and
-refused again means the credentials themselves are wrong, which ends the run naming the
-settings. The token request is sent by the stream, inside its retries (a 5xx or a reset on the
-token endpoint is retried like any request), and the token and the basic-auth header carrying
+before `expires_in` runs out. Renewal after a 401 (once; a token just obtained and refused
+again ends the run naming the settings) and sending the token request inside the stream's
+retries are the core's `tapkit.renewable_token`; this module says how the token is requested
+and when it is due. The token and the basic-auth header carrying
 the client secret are registered with the scrubber the moment they exist: neither is ever
 logged.
 """
@@ -14,7 +14,6 @@ logged.
 from __future__ import annotations
 
 import base64
-import threading
 import time
 import typing as t
 from http import HTTPStatus
@@ -24,14 +23,15 @@ from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 from typing_extensions import override
 
 from tapkit.httperrors import vendor_message
+from tapkit.renewable_token import RenewableToken, Send
 from tapkit.scrub import register_secret
 
 #: Renew this many seconds before the vendor's expiry (at most a tenth of the lifetime).
 DEFAULT_MARGIN_SECONDS = 60.0
 
 
-class ClientCredentialsToken(requests.auth.AuthBase):
-    """The run's bearer token for one client id and secret."""
+class ClientCredentialsToken(RenewableToken):
+    """The run's bearer token for one client id and secret, renewed before it expires."""
 
     def __init__(
         self,
@@ -45,64 +45,24 @@ class ClientCredentialsToken(requests.auth.AuthBase):
         margin: float = DEFAULT_MARGIN_SECONDS,
         clock: t.Callable[[], float] = time.monotonic,
     ) -> None:
-        self.token_url = token_url
-        self.vendor = vendor
-        #: the settings a user checks when the credentials are refused
-        self.settings = settings
-        self.logger = logger
+        super().__init__(token_url=token_url, vendor=vendor, settings=settings, logger=logger)
         self.margin = margin
         self.clock = clock
         self._basic = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
         register_secret(client_secret)
         register_secret(self._basic)
-        self._token: str | None = None
         self._renew_at = 0.0
-        #: a token obtained after a refusal, not yet accepted by any request
-        self._renewed: str | None = None
-        self._renewing = False
         #: how many tokens this run has requested (tests and the run's summary read it)
         self.issued = 0
-        self._lock = threading.RLock()
 
     @override
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        if self.is_token_request(request):
-            return request
-        with self._lock:
-            token = self._token
-        if token is not None:
-            request.headers["Authorization"] = f"Bearer {token}"
-        return request
+    def token_due(self) -> bool:
+        """Whether the token is within `margin` of its expiry."""
+        return self.clock() >= self._renew_at
 
-    def is_token_request(self, request: requests.PreparedRequest | None) -> bool:
-        """Whether `request` asks for a token (its answer is read here, not by the stream)."""
-        return request is not None and request.url == self.token_url
-
-    def ensure(self, send: t.Callable[[requests.Request], requests.Response]) -> str:
-        """A token valid for at least `margin` more seconds, requested by `send` if needed."""
-        with self._lock:
-            if self._token is None or self.clock() >= self._renew_at:
-                self._token = self._request_token(send)
-                if self._renewing:
-                    self._renewed, self._renewing = self._token, False
-            return self._token
-
-    def refused(self, token: str | None) -> bool:
-        """Note a 401 to `token`; True when a new token may be tried (once per refusal)."""
-        with self._lock:
-            if token is not None and token == self._renewed:
-                return False
-            if self._token == token:
-                self._token, self._renewing = None, True
-        return True
-
-    def accepted(self, token: str | None) -> None:
-        """Note that a request with `token` was accepted."""
-        with self._lock:
-            if token is not None and token == self._renewed:
-                self._renewed = None
-
-    def _request_token(self, send: t.Callable[[requests.Request], requests.Response]) -> str:
+    @override
+    def request_token(self, send: Send) -> str:
+        """A token from the client-credentials grant, with its lifetime noted."""
         request = requests.Request(
             "POST",
             self.token_url,

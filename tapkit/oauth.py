@@ -13,7 +13,6 @@ logged.
 
 from __future__ import annotations
 
-import base64
 import threading
 import time
 import typing as t
@@ -23,6 +22,7 @@ import requests
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 from typing_extensions import override
 
+from tapkit.basicauth import basic_authorization
 from tapkit.httperrors import vendor_message
 from tapkit.scrub import register_secret
 
@@ -52,9 +52,7 @@ class ClientCredentialsToken(requests.auth.AuthBase):
         self.logger = logger
         self.margin = margin
         self.clock = clock
-        self._basic = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
-        register_secret(client_secret)
-        register_secret(self._basic)
+        self._basic = basic_authorization(client_id, client_secret)
         self._token: str | None = None
         self._renew_at = 0.0
         #: a token obtained after a refusal, not yet accepted by any request
@@ -107,7 +105,7 @@ class ClientCredentialsToken(requests.auth.AuthBase):
             "POST",
             self.token_url,
             data={"grant_type": "client_credentials"},
-            headers={"Authorization": f"Basic {self._basic}", "Accept": "application/json"},
+            headers={"Authorization": self._basic, "Accept": "application/json"},
         )
         with send(request) as response:
             body = self._token_body(response)

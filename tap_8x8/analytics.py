@@ -43,6 +43,7 @@ from tapkit.oauth import ClientCredentialsToken
 from tapkit.renewable_token import RenewableTokenStream
 from tapkit.reports import PollPolicy, ReportTicket, run_report
 from tapkit.responseguard import read_whole
+from tapkit.windowbounds import inclusive_window
 from tapkit.windowing import Windowing, ZoneSetting
 from tapkit.windows import DateWindow, WindowToken
 
@@ -62,19 +63,12 @@ JSON_CAP = 10_000
 PAGE_SIZE = 1000
 CALENDAR = ZoneSetting("timezone", default="UTC", example="America/New_York")
 CREDENTIALS = ("analytics_api_key", "analytics_api_secret")
-ONE_MILLISECOND = dt.timedelta(milliseconds=1)
 _REPORT_ID = re.compile(r"/(\d+)/data")
 
 
 def analytics_base(config: t.Mapping[str, t.Any]) -> str:
     """`analytics_base_url` without a trailing slash."""
     return str(config.get("analytics_base_url") or DEFAULT_BASE_URL).rstrip("/")
-
-
-def api_instant(instant: dt.datetime) -> str:
-    """`2019-09-01T23:00:00.000Z`, the form the guides give for `dateRange`."""
-    utc = instant.astimezone(dt.UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
 # -- values --------------------------------------------------------------------------------
@@ -293,11 +287,11 @@ class AnalyticsStream(AnalyticsApiStream):
 
     def report_definition(self, window: DateWindow) -> dict[str, t.Any]:
         """The body creating this stream's report for `window` (its days in `timezone`)."""
-        start, end = window.instants(self.window_tz)
+        start, end = inclusive_window(window, self.window_tz)
         return {
             "type": self.report_type,
             "title": f"tap-8x8 {self.name} {window.first.isoformat()}",
-            "dateRange": {"start": api_instant(start), "end": api_instant(end - ONE_MILLISECOND)},
+            "dateRange": {"start": start, "end": end},
             "timezone": CALENDAR.name(self.config),
         }
 

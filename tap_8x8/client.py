@@ -8,17 +8,15 @@ by id and `snapshot_at` build the history the API does not keep.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import typing as t
 from functools import cached_property
 from http import HTTPStatus
 
-from requests.auth import HTTPBasicAuth
 from typing_extensions import override
 
 from tap_8x8.body import parse_records, snake_case
-from tapkit import scrub
+from tapkit.basicauth import MaskedBasicAuth
 from tapkit.converters import to_int
 from tapkit.pageguard import too_deep
 from tapkit.responseguard import read_whole
@@ -78,12 +76,11 @@ class EightByEightStream(VendorStream):
 
     @property
     @override
-    def authenticator(self) -> HTTPBasicAuth:
-        """Basic auth: the tenant name as user, the API token as password."""
-        tenant, token = str(self.config["tenant"]), str(self.config["api_token"])
-        # The Authorization header carries the token in base64; mask that spelling too.
-        scrub.register_secret(base64.b64encode(f"{tenant}:{token}".encode()).decode())
-        return HTTPBasicAuth(tenant, token)
+    def authenticator(self) -> MaskedBasicAuth:
+        """Basic auth: the tenant name as user, the API token as password (both spellings
+        of the token masked).
+        """
+        return MaskedBasicAuth(str(self.config["tenant"]), str(self.config["api_token"]))
 
     @property
     @override

@@ -17,7 +17,6 @@ of local days sent as UTC instants, and JSON bodies that can report a failure wi
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import typing as t
 from http import HTTPStatus
@@ -32,9 +31,12 @@ from tapkit.jsonenvelope import iter_enveloped_records
 from tapkit.renewable_token import RenewableToken, RenewableTokenStream, Send
 from tapkit.scrub import register_secret, scrub
 from tapkit.settings import path_segment
+from tapkit.windowbounds import inclusive_range
 from tapkit.windowing import WindowRequest, ZoneSetting
 
 if t.TYPE_CHECKING:
+    import datetime as dt
+
     from tapkit.windows import DateWindow
 
 VENDOR = "Chat-Tonic"
@@ -43,18 +45,7 @@ CALENDAR = ZoneSetting("timezone", default="UTC")
 LOGIN_PATH = "/api/v1/user/login"
 #: the most of a login answer read (it holds a token and a status)
 LOGIN_BODY_BYTES = 64 * 1024
-ONE_MILLISECOND = dt.timedelta(milliseconds=1)
 #: Members of a JSON envelope that tell whether the vendor's query worked.
-
-
-# -- time ranges ---------------------------------------------------------------------------
-
-
-def api_instant(instant: dt.datetime) -> str:
-    """An instant as the API takes it: `2021-11-01T03:00:00.000Z`."""
-    # isoformat, not strftime: glibc's %Y writes year 999 as "999"
-    utc = instant.astimezone(dt.UTC).replace(tzinfo=None)
-    return utc.isoformat(timespec="milliseconds") + "Z"
 
 
 # -- credentials ---------------------------------------------------------------------------
@@ -250,10 +241,8 @@ class ChattonicStream(RenewableTokenStream):
     @override
     def window_request(self, context: t.Any, window: DateWindow, page: t.Any) -> WindowRequest:
         """The window as UTC instants, the end being its last millisecond."""
-        start, end = self.request_instants(window)
-        return WindowRequest(
-            params={"startDate": api_instant(start), "endDate": api_instant(end - ONE_MILLISECOND)}
-        )
+        start, end = inclusive_range(*self.request_instants(window))
+        return WindowRequest(params={"startDate": start, "endDate": end})
 
     @override
     def parse_response(self, response: requests.Response) -> t.Iterable[dict[str, t.Any]]:

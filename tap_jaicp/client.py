@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import datetime as dt
 import typing as t
+from functools import cached_property
 
 from typing_extensions import override
 
 from tapkit.converters import INT64_TEST, any_to_utc_iso, inline_form, to_int
 from tapkit.errors import DoesNotFitError
-from tapkit.jsonenvelope import iter_page_records
+from tapkit.page_envelope import PageEnvelope
 from tapkit.paging import Page, PagePaginator
 from tapkit.settings import path_segment
 from tapkit.stream import VendorStream
@@ -35,7 +36,6 @@ DEFAULT_PAGE_SIZE = 100
 #: the largest page the tap asks for: the tap's own bound, as a page is decoded whole (the
 #: spec states only `size` >= 1)
 MAX_PAGE_SIZE = 1000
-_CHUNK_BYTES = 64 * 1024
 
 
 @inline_form(INT64_TEST, "({v} + 500) // 1000")
@@ -125,23 +125,17 @@ class JaicpStream(VendorStream):
         """`page` (from 0) and `size`."""
         return {"page": page or 0, "size": self.page_size}
 
+    @cached_property
+    def envelope(self) -> PageEnvelope:
+        """Every list answers `{"paging": {..., "totalCount"}, "<records>": [...]}`."""
+        return PageEnvelope(array_key=self.records_array_key, total_at=("paging", "totalCount"))
+
     @override
     def parse_page(self, response: requests.Response, page: Page) -> t.Iterable[dict[str, t.Any]]:
-        """The records as they stream in; the `paging` member's `totalCount` is `page.total`."""
-        envelope: dict[str, t.Any] = {}
-        chunks = response.iter_content(chunk_size=_CHUNK_BYTES)
-        # a page holds at most `MAX_PAGE_SIZE` rows: decoded whole
-        yield from iter_page_records(chunks, members=envelope, array_key=self.records_array_key)
-        paging = envelope.get("paging")
-        if isinstance(paging, dict):
-            try:
-                page.total = to_int(paging.get("totalCount"))
-            except (TypeError, ValueError):  # paging then ends on the first short page
-                self.logger.warning(
-                    "%s: paging.totalCount is not a whole number (%r); ignored",
-                    self.name,
-                    paging.get("totalCount"),
-                )
+        """The records as they stream in; the `paging` member's `totalCount` is `page.total`
+        (a page holds at most `MAX_PAGE_SIZE` rows: decoded whole).
+        """
+        return self.envelope.read(response, page, stream=self.name, logger=self.logger)
 
     def next_page_number(self, number: int | None, read: Page) -> int | None:
         """The page after page `number`, or None when `read` (that page) was short or the

@@ -20,6 +20,7 @@ from tapkit.converters import to_text
 from tapkit.jsonbody import iter_json_records
 from tapkit.prefetch import Prefetcher
 from tapkit.records import extra_property
+from tapkit.windowbounds import inclusive_window
 from tapkit.windowing import Windowing, WindowRequest
 
 if t.TYPE_CHECKING:
@@ -30,7 +31,6 @@ if t.TYPE_CHECKING:
     from tapkit.windows import DateWindow
 
 EXTRA = extra_property("JAICP")
-ONE_MS = dt.timedelta(milliseconds=1)
 
 # The schemas follow the vendor's OpenAPI description of the Reporter API
 # (`reporter-api.yml`, components named below; the public copy used and each component's
@@ -131,24 +131,10 @@ MESSAGE_STATUS = th.Property(
 )
 
 
-def vendor_instant(instant: dt.datetime) -> str:
-    """`yyyy-MM-ddTHH:mm:ss.SSSZ` in UTC, the format of the API's date-time filters."""
-    # isoformat, not strftime: glibc's %Y writes year 999 as "999", which JAICP refuses
-    utc = instant.astimezone(dt.UTC).replace(tzinfo=None)
-    return utc.isoformat(timespec="milliseconds") + "Z"
-
-
-def window_instants(window: DateWindow) -> tuple[str, str]:
-    """`from` and `to` of a window of UTC days; the API includes both ends, so `to` is the
-    next window's `from` minus one millisecond: a session on a boundary is read once.
-    """
-    start, end = window.instants(dt.UTC)
-    return vendor_instant(start), vendor_instant(end - ONE_MS)
-
-
 def range_filter(key: str, window: DateWindow) -> dict[str, t.Any]:
     """A `FiltersDto` holding one DATE_TIME_RANGE on `key` covering the window."""
-    first, last = window_instants(window)
+    # the API includes both ends: a session on a boundary is read by one window
+    first, last = inclusive_window(window, dt.UTC)
     return {"filters": [{"key": key, "type": "DATE_TIME_RANGE", "from": first, "to": last}]}
 
 

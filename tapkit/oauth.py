@@ -13,7 +13,6 @@ logged.
 
 from __future__ import annotations
 
-import base64
 import time
 import typing as t
 from http import HTTPStatus
@@ -22,6 +21,7 @@ import requests
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 from typing_extensions import override
 
+from tapkit.basicauth import basic_authorization
 from tapkit.httperrors import vendor_message
 from tapkit.renewable_token import RenewableToken, Send
 from tapkit.scrub import register_secret
@@ -48,9 +48,7 @@ class ClientCredentialsToken(RenewableToken):
         super().__init__(token_url=token_url, vendor=vendor, settings=settings, logger=logger)
         self.margin = margin
         self.clock = clock
-        self._basic = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
-        register_secret(client_secret)
-        register_secret(self._basic)
+        self._basic = basic_authorization(client_id, client_secret)
         self._renew_at = 0.0
         #: how many tokens this run has requested (tests and the run's summary read it)
         self.issued = 0
@@ -67,7 +65,7 @@ class ClientCredentialsToken(RenewableToken):
             "POST",
             self.token_url,
             data={"grant_type": "client_credentials"},
-            headers={"Authorization": f"Basic {self._basic}", "Accept": "application/json"},
+            headers={"Authorization": self._basic, "Accept": "application/json"},
         )
         with send(request) as response:
             body = self._token_body(response)

@@ -39,6 +39,9 @@ class Page:
     summary: PageSummary = field(default_factory=PageSummary)
     #: how many records the whole list holds, when the body says (set by `parse_page`)
     total: int | None = None
+    #: the vendor's token of the next page, when the body states one (set by `parse_page`,
+    #: e.g. by `tapkit.page_envelope.PageEnvelope.read`)
+    cursor: t.Any = None
 
     @property
     def window(self) -> DateWindow | None:

@@ -1,5 +1,6 @@
-"""Every piece of Meltano SDK knowledge the core needs, in one module: private names and
-the SDK logic it mirrors.
+"""Every piece of Meltano SDK knowledge the core needs: private names and the SDK logic it
+mirrors, here and in `tapkit/sdk_compat_records.py` (the record fast path), the only two
+modules that touch them.
 
 The taps stay on the SDK's public surface everywhere else. What the SDK (0.54) does not offer
 publicly is filled here, each gap named next to the code that fills it; SDK logic copied
@@ -10,25 +11,31 @@ test there keeps the rest of the code base off private SDK names. The rest of th
 calls the public-named members defined here (`owning_tap`, `send_request`, `around_attempt`,
 `page_requests`, `build_page_request`, `write_state_now`, `records_move_bookmark`,
 `schema_once_per_run`, `extra_config_errors`, `before_config_validation`, `on_termination`,
-`before_sync`, `after_sync`, `RecordLineWriter`).
+`before_sync`, `after_sync`, `RecordLineWriter` re-exported).
 """
 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import typing as t
-from functools import cached_property
 
 import backoff
 import requests
-import singer_sdk.singerlib as singer
-from singer_sdk import RESTStream, Tap
-from singer_sdk.contrib.msgspec import MsgSpecWriter, encoder
+from singer_sdk import Tap
 from singer_sdk.exceptions import ConfigValidationError, RetriableAPIError
-from singer_sdk.mapper import SameRecordTransform
 from singer_sdk.pagination import BaseAPIPaginator
 from typing_extensions import override
+
+from tapkit.sdk_compat_records import RecordFastPath, RecordLineWriter
+
+__all__ = [
+    "RETRIABLE_REQUEST_FAILURES",
+    "SDK_SOURCES_MIRRORED",
+    "CompatStream",
+    "CompatTap",
+    "PageRequests",
+    "RecordLineWriter",
+]
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterator
@@ -53,31 +60,10 @@ SDK_SOURCES_MIRRORED: dict[str, str] = {
     "counter, request and sync-cost steps) and tapkit.pageloop.PageLoop.records",
     "singer_sdk.streams.rest._HTTPStream.request_decorator": "CompatStream."
     "request_decorator and RETRIABLE_REQUEST_FAILURES (what is retried, and how)",
-    "singer_sdk.contrib.msgspec.serialize_jsonl": "RecordLineWriter.encode_like_sdk (a "
-    "RECORD line encoded as the SDK's `MsgSpecWriter.serialize_message` encodes it)",
+    "singer_sdk.contrib.msgspec.serialize_jsonl": "tapkit.sdk_compat_records.RecordLineWriter."
+    "encode_like_sdk (a RECORD line encoded as the SDK's `MsgSpecWriter.serialize_message` "
+    "encodes it)",
 }
-
-
-class RecordLineWriter(MsgSpecWriter):
-    """The SDK's msgspec writer, taking RECORD messages as dicts (`add_record_line`) from
-    `CompatStream._write_record_message` when the SDK's record path would not change them
-    (`tapkit.writer.CleanTextWriter` is the taps' one).
-    """
-
-    def encode_like_sdk(self, message: dict[str, t.Any], into: bytearray) -> None:
-        """Append `message` (the dict of `Message.to_dict`) to `into`, byte for byte as
-        `MsgSpecWriter.serialize_message` encodes it, without its newline.
-        """
-        # Gap: the SDK's writer encodes with its module's msgspec `encoder` into a shared
-        # buffer and offers no way to encode a message into one's own buffer.
-        encoder.encode_into(message, into, -1)
-
-    def add_record_line(self, message: dict[str, t.Any]) -> bool:
-        """Take a RECORD message's line; False (nothing taken): write it by `write_message`."""
-        return False
-
-    def flush_records(self) -> None:
-        """Write the RECORD lines taken so far."""
 
 
 class CompatTap(Tap):
@@ -140,7 +126,7 @@ class CompatTap(Tap):
         return errors
 
 
-class CompatStream(RESTStream[t.Any]):
+class CompatStream(RecordFastPath):
     """A REST stream with the few SDK internals the core needs behind public names."""
 
     #: True: a child stream writes its SCHEMA once per run, not once per parent record.
@@ -242,96 +228,6 @@ class CompatStream(RESTStream[t.Any]):
             return
         super()._write_schema_message()
         self._schema_written = True
-
-    @cached_property
-    def _selects_every_property(self) -> bool:
-        return all(self.mask.values())
-
-    # Gap (speed): with every property selected, the SDK's `pop_deselected_record_properties`
-    # removes nothing but costs a tenth of a tap's time (`make bench`), and with type
-    # conformance off it hands the record on unchanged. A catalog that deselects anything
-    # takes the SDK's own path.
-    @override
-    def _generate_record_messages(
-        self, record: dict[str, t.Any]
-    ) -> t.Generator[singer.RecordMessage, None, None]:
-        if not self._selects_every_property:
-            yield from super()._generate_record_messages(record)
-            return
-        for stream_map in self.stream_maps:
-            mapped_record = stream_map.transform(record)
-            if mapped_record is not None:
-                yield singer.RecordMessage(
-                    stream=stream_map.stream_alias,
-                    record=mapped_record,
-                    version=self._stream_version,
-                    time_extracted=dt.datetime.now(dt.UTC),
-                )
-
-    @cached_property
-    def _record_line_stream(self) -> str | None:
-        """The stream name of RECORD lines encoded here, byte for byte as the SDK would.
-
-        None (the SDK's path) unless: tapkit's writer (it gathers the lines), every property
-        selected, and no stream map or flattening (the one map is the SDK's pass-through).
-        """
-        maps = self.stream_maps
-        if (
-            isinstance(self._tap.message_writer, RecordLineWriter)
-            and self._selects_every_property
-            and len(maps) == 1
-            and type(maps[0]) is SameRecordTransform
-            and not (maps[0].flattening_options and maps[0].flattening_enabled)
-        ):
-            return maps[0].stream_alias
-        return None
-
-    # Gap (speed): the SDK builds a message object, a dict from it, and writes and flushes
-    # stdout for every record. Here the line is the SDK's own (`RecordMessage.to_dict`
-    # through its msgspec encoder), gathered by the writer and written before the next
-    # other message (`RecordLineWriter.add_record_line`), so a STATE still follows every
-    # record before it (`make bench`, BENCHMARKS.md). A line holding NUL takes the writer's
-    # path (it cleans and counts them).
-    @override
-    def _write_record_message(self, record: dict[str, t.Any]) -> None:
-        stream = self._record_line_stream
-        if stream is None:
-            super()._write_record_message(record)
-            return
-        message: dict[str, t.Any] = {"type": "RECORD", "stream": stream, "record": record}
-        if self._stream_version is not None:
-            message["version"] = self._stream_version
-        message["time_extracted"] = dt.datetime.now(dt.UTC)
-        if not self._record_writer.add_record_line(message):
-            super()._write_record_message(record)
-            return
-        self.state_manager.is_flushed = False
-
-    @cached_property
-    def _record_writer(self) -> RecordLineWriter:
-        """The writer gathering this stream's RECORD lines (`_record_line_stream` chose it)."""
-        return t.cast("RecordLineWriter", self._tap.message_writer)
-
-    @cached_property
-    def _children_to_sync(self) -> bool:
-        """Whether a child stream is read for each record (selection is fixed for a run)."""
-        return any(c.selected or c.has_selected_descendents for c in self.child_streams)
-
-    # Gap (speed): for a stream without partition keys and without a selected child the
-    # SDK's per-record step only copies the record and asks each child whether it is
-    # selected (a twentieth of a tap's time; JAICP `sessions` with `messages` deselected
-    # pays it for every session, `make bench`).
-    @override
-    def _process_record(
-        self,
-        record: dict[str, t.Any],
-        child_context: Context | None = None,
-        partition_context: Context | None = None,
-    ) -> None:
-        if partition_context or self._children_to_sync:
-            super()._process_record(
-                record, child_context=child_context, partition_context=partition_context
-            )
 
 
 class _TokenOnly(BaseAPIPaginator[t.Any]):

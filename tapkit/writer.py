@@ -24,7 +24,7 @@ from singer_sdk.singerlib import RecordMessage
 from typing_extensions import override
 
 from tapkit.pageguard import too_deep
-from tapkit.sdk_compat import RecordLineWriter
+from tapkit.sdk_compat_records import RecordLineWriter
 from tapkit.values import strip_nul
 
 #: how a NUL character looks in an encoded line

@@ -39,7 +39,7 @@ from tapkit.sdk_compat import (
 from tapkit.writer import RECORD_BUFFER_BYTES
 from tests.cases import oct8ne
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 COMPAT_MODULE = ROOT / "tapkit" / "sdk_compat.py"
 
 

@@ -14,7 +14,7 @@ has no sessions, every day has a session starting exactly at midnight (a window 
 and some sessions have no messages.
 
 The shapes follow the vendor's OpenAPI description of the Reporter API (`reporter-api.yml`;
-the public copy used is named in tests/test_jaicp_spec.py): sessions are `SessionInfo`
+the public copy used is named in tests/taps/test_jaicp_spec.py): sessions are `SessionInfo`
 (`client` a `ClientInfo` whose `id` is a string), messages by session are `Message`,
 messages by filter (`POST …/messages/filter`, a `MESSAGE_TIME` range) are `ExtendedMessage`,
 clients are `ClientExtendedInfo` (`id` a string), labels `SessionLabelDto` /

@@ -1,7 +1,7 @@
 """The code location's asset graph as text or JSON: keys, edges, partitions, credentials.
 
 python -m orchestrate.graph           # one line per asset: key <- its inputs
-python -m orchestrate.graph --json    # what tests/test_orchestrate.py reads
+python -m orchestrate.graph --json    # what tests/analytics/test_orchestrate.py reads
 """
 
 from __future__ import annotations

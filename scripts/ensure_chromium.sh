@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Make sure a headless-capable Chromium exists for the report's browser test
-# (tests/test_report.py). Installs Debian's `chromium` package when missing.
+# (tests/analytics/test_report.py). Installs Debian's `chromium` package when missing.
 set -euo pipefail
 if command -v chromium >/dev/null 2>&1; then
   exit 0

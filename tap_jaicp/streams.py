@@ -34,7 +34,7 @@ EXTRA = extra_property("JAICP")
 
 # The schemas follow the vendor's OpenAPI description of the Reporter API
 # (`reporter-api.yml`, components named below; the public copy used and each component's
-# field list are written down in tests/test_jaicp_spec.py, which holds these schemas to it).
+# field list are written down in tests/taps/test_jaicp_spec.py, which holds these schemas to it).
 #: `ObjectNode` / `JsonNode`: free-form objects, loaded as sent
 FREE_FORM = th.ObjectType(additional_properties=True)
 #: `ClientInfo` (the client of a session or message; `id` is a string)

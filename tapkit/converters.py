@@ -41,7 +41,7 @@ def inline_form(test: str, answer: str = AS_IS) -> t.Callable[[C], C]:
     The declaration is the converter's only description of its common case: the converter
     is compiled from it here, and a compiled typer (`tapkit.compiled_typer`) writes the same
     two expressions inline, skipping the call, so the two cannot say different things. The
-    typer tests (`tests/test_records.py`) compare the compiled typer with the converters
+    typer tests (`tests/core/test_records.py`) compare the compiled typer with the converters
     called in turn on odd values.
     """
 

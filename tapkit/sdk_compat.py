@@ -5,7 +5,7 @@ modules that touch them.
 The taps stay on the SDK's public surface everywhere else. What the SDK (0.54) does not offer
 publicly is filled here, each gap named next to the code that fills it; SDK logic copied
 rather than called names its original in `SDK_SOURCES_MIRRORED`. Each is pinned in
-`tests/test_sdk_compat.py` (a copy also by its original's source): an SDK upgrade that
+`tests/core/test_sdk_compat.py` (a copy also by its original's source): an SDK upgrade that
 changes one fails a named test instead of silently corrupting state or output, and the last
 test there keeps the rest of the code base off private SDK names. The rest of the code base
 calls the public-named members defined here (`owning_tap`, `send_request`, `around_attempt`,

@@ -3,7 +3,7 @@ encodes it, and the per-record steps skipped when they would change nothing.
 
 Part of the fence `tapkit/sdk_compat.py` keeps around private SDK names (split from it by
 job: this module is what a record costs, that one the tap's and the stream's hooks and the
-request path). Each gap is pinned in `tests/test_sdk_compat.py`, as there.
+request path). Each gap is pinned in `tests/core/test_sdk_compat.py`, as there.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The shell snippets the README and docs/ tell a user to paste, as the tests run them.
 
-A ```sh block preceded by `<!-- snippet: NAME -->` is run by a test (tests/test_snippets.py
+A ```sh block preceded by `<!-- snippet: NAME -->` is run by a test (tests/meltano/test_snippets.py
 says which); one preceded by `<!-- untested: REASON -->` says why it is not. Every ```sh block
 carries one of the two.
 """

@@ -4,7 +4,7 @@ The emulator serves the real-time statistics and the Analytics APIs on one port,
 `make demo` does. Both credential groups point at it (Meltano's dev environment sets the
 real-time one, and an empty variable does not unset a setting), and every date-window check
 of the contract applies to the six report streams. Each group alone is tested in
-tests/test_tap_8x8_analytics.py.
+tests/taps/test_tap_8x8_analytics.py.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 The report reads the marts and computes each KPI itself; the numbers a tile must show are
 computed here by SQL on the same marts (the queries of docs/analytics.md, "From tables to
 answers"), so a tile that drifts from the marts fails. The same checks run on the real marts in
-tests/test_warehouses.py (all-to-postgres, every tap's rows). Here the marts are hand-made
+tests/meltano/test_warehouses.py (all-to-postgres, every tap's rows). Here the marts are hand-made
 tables in DuckDB: four weeks of two platforms' queues with a day without traffic, agent days
 with and without status time, a bot that took more conversations than anyone, ratings.
 """

@@ -24,11 +24,11 @@ from tests.cases.oct8ne import OCT8NE, OCT8NE_DOMAIN, OCT8NE_TOKEN
 from tests.meltano_support import warehouse_keys
 from tests.snippets import blocks, snippet
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 #: Each runnable snippet and the test that runs it.
 RUN_BY = {
-    "real-account": "tests/test_snippets.py",
-    "install": "tests/test_meltano_native.py (its project is built by running it)",
+    "real-account": "tests/meltano/test_snippets.py",
+    "install": "tests/meltano/test_meltano_native.py (its project is built by running it)",
 }
 EXPORT = re.compile(r"\b([A-Z][A-Z0-9_]*)=(\S+)")
 

@@ -17,7 +17,7 @@ from tapkit.errors import StateError
 from tapkit.sanity import clamp_future_bookmark, parse_bookmark
 from tapkit.sanity import unknown_setting_warnings as unknown
 from tests.cases.jaicp import JAICP
-from tests.test_tap_jaicp import catalog_selecting, run
+from tests.taps.test_tap_jaicp import catalog_selecting, run
 
 DAYS = 4
 

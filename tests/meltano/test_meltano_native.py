@@ -6,7 +6,8 @@ tagged copy of this checkout writes the plugin definitions with the clone as the
 then `meltano add --from-ref <clone>/dist/local-plugins/<type>/<name>.yml`. Then `meltano
 install`, `meltano invoke` and `meltano run` against the emulators, with the SDK's own settings
 given through Meltano (flattening by environment variable, stream maps by `meltano config
-set`). The published definitions differ from these only in `pip_url` (tests/test_release.py).
+set`). The published definitions differ from these only in `pip_url`
+(tests/meltano/test_release.py).
 
 The project is created and installed once for the module (the slow part, printed with the
 durations of each step at the end).

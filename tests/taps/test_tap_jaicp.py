@@ -235,7 +235,7 @@ def test_messages_selected_without_sessions_still_arrive_complete(emulator):
     assert not [m for m in result.messages if m.get("stream") == "sessions"]
     assert emulator.served(CLIENTS) == []
     # the walk is bookmarked in the messages' state, so a rerun resumes; the sessions'
-    # bookmark does not move past sessions never emitted (see tests/test_sanity.py)
+    # bookmark does not move past sessions never emitted (see tests/core/test_sanity.py)
     assert result.bookmarks("sessions") == []
     assert result.states()[-1]["bookmarks"]["messages"]["parent_replication_key_value"]
 

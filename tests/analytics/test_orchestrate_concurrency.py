@@ -1,6 +1,6 @@
 """The rate-limit promise, live: runs sharing a credential never overlap, others do.
 
-tests/test_orchestrate_run.py runs its partitions one after another, so its overlap check
+tests/analytics/test_orchestrate_run.py runs its partitions one after another, so its overlap check
 cannot fail. Here the runs go through Dagster's own run queue, as in production: a
 `dagster-daemon` over the code location with the instance settings the project ships
 (orchestrate/dagster.yaml: one run per `chat_taps/credential` value), and `dagster job
@@ -26,7 +26,7 @@ from typing_extensions import override
 
 from emulators.chattonic import ChattonicData
 from emulators.framework import EmulatorApp, EmulatorServer, Reply, Request
-from tests.test_orchestrate import ORCHESTRATE_BIN, ROOT
+from tests.analytics.test_orchestrate import ORCHESTRATE_BIN, ROOT
 
 MELTANO_INSTALLED = ROOT / ".meltano" / ".installed"
 JOB = "load_tap_chattonic__windowed"

@@ -1,8 +1,8 @@
 """The large marts build incrementally, and an incremental build equals a full rebuild.
 
 A contact center with years of history must not rebuild every conversation on every run
-(issue 28, docs/incremental.md). The team project of tests/test_dbt_package.py (the package
-installed from transform/, Oct8ne's raw tables) is built once, on DuckDB and on PostgreSQL,
+(issue 28, docs/incremental.md). The team project of tests/analytics/test_dbt_package.py (the
+package installed from transform/, Oct8ne's raw tables) is built once, on DuckDB and on PostgreSQL,
 from rows loaded by an hourly schedule over ten days; then the loader brings what a later
 run of the tap brings: an old session re-read with new values (upserted in place), another
 one appended as a new version (load_method append-only), and a new day of sessions. The next
@@ -24,8 +24,8 @@ import pytest
 import yaml
 from psycopg.types.json import Jsonb
 
+from tests.analytics.test_dbt_package import RAW_SCHEMA, load_raw_oct8ne, scratch_project
 from tests.meltano_support import ROOT
-from tests.test_dbt_package import RAW_SCHEMA, load_raw_oct8ne, scratch_project
 
 MARTS = "team_marts"
 UTILITIES = ROOT / ".meltano" / "utilities"

@@ -53,7 +53,7 @@ from tap_8x8.tap import Tap8x8
 from tapkit.windows import DateWindow
 from tests.cases.eight_by_eight_analytics import ANALYTICS_KEY, ANALYTICS_SECRET, make_analytics
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared" / "vendor-docs" / "8x8-analytics"
 OPENAPI_FILE = "8x8_analytics_for_contact_center_historical_metrics_api.json"
 

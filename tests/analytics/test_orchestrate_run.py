@@ -5,7 +5,8 @@ the accounts are read with one shared token (`credential: shared`), the third wi
 a fourth account is configured with a token its emulator refuses. Each (account, day)
 partition is a Dagster run with the multiprocess executor (`orchestrate.backfill`), then the
 dbt models are built from what loaded. That runs sharing a credential never overlap (and
-others do) is proven through the daemon's run queue in tests/test_orchestrate_concurrency.py.
+others do) is proven through the daemon's run queue in
+tests/analytics/test_orchestrate_concurrency.py.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ import pytest
 
 from emulators.chattonic import ChattonicData, hour_floor
 from emulators.framework import EmulatorServer
+from tests.analytics.test_orchestrate import ORCHESTRATE_BIN, ROOT
 from tests.cases.chattonic import make_app
-from tests.test_orchestrate import ORCHESTRATE_BIN, ROOT
 
 MELTANO_INSTALLED = ROOT / ".meltano" / ".installed"
 # past days of the accounts' calendar (UTC), each surely complete and holding data

@@ -22,14 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.meltano_support import (
-    ROOT,
-    as_emitted,
-    assert_rerun_added_only_snapshots,
-    assert_tables_hold_the_truth,
-)
-from tests.tap_cases import TAP_CASES
-from tests.test_warehouses import (
+from tests.meltano.test_warehouses import (
     DAYS,
     expected_keys,
     meltano,
@@ -37,6 +30,13 @@ from tests.test_warehouses import (
     running_emulators,
     schema_of,
 )
+from tests.meltano_support import (
+    ROOT,
+    as_emitted,
+    assert_rerun_added_only_snapshots,
+    assert_tables_hold_the_truth,
+)
+from tests.tap_cases import TAP_CASES
 
 pytestmark = pytest.mark.e2e
 

@@ -1,6 +1,6 @@
 """The dbt project of transform/ as Meltano runs it, where no warehouse is needed.
 
-Building and testing the models against a warehouse happens in tests/test_warehouses.py
+Building and testing the models against a warehouse happens in tests/meltano/test_warehouses.py
 (`all-to-postgres` ends with `dbt-postgres:build`) and in `make demo` (DuckDB). Here:
 - dbt-snowflake parses the whole project with no account configured (no Snowflake is
   reachable from here), so its SQL references and configs hold for the third warehouse;

@@ -31,6 +31,8 @@ import pytest
 import yaml
 
 from emulators.framework import EmulatorServer
+from tests.analytics.test_dbt_package import answer_readme_questions
+from tests.analytics.test_report import assert_report_matches_marts
 from tests.cases.cobrowser import full_table_truth
 from tests.meltano_support import (
     MELTANO,
@@ -41,8 +43,6 @@ from tests.meltano_support import (
     warehouse_keys,
 )
 from tests.tap_cases import TAP_CASES, TapCase
-from tests.test_dbt_package import answer_readme_questions
-from tests.test_report import assert_report_matches_marts
 
 #: days loaded by the job tests: enough for several windows of every tap, short enough to
 #: keep the whole-project runs quick

@@ -19,7 +19,7 @@ import pytest
 
 from tests.support import BIN
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NAME = "acme"
 
 
@@ -85,7 +85,15 @@ def test_a_new_tap_from_the_scaffold_passes_lint_and_the_contract_suite(tmp_path
         run([str(BIN / command[0]), *command[1:]], cwd=copy)
     linted = time.monotonic()
     python = environment_for(copy, tmp_path / "venv", tap, entry)
-    suite = [str(python), "-m", "pytest", "tests/test_contract.py", "-q", "-p", "no:cacheprovider"]
+    suite = [
+        str(python),
+        "-m",
+        "pytest",
+        "tests/core/test_contract.py",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+    ]
     run([*suite, "-k", tap], cwd=copy)
     done = time.monotonic()
     print(

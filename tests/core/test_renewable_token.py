@@ -1,8 +1,9 @@
 """The core's token renewal (`tapkit.renewable_token`), shared by Chat-Tonic's login and
 8x8's client-credentials token: what a run's requests carry, and when a refusal ends the run.
 
-The vendors' own tests (tests/test_tap_chattonic.py, tests/test_tap_8x8_analytics.py) prove
-the same through their emulators; these pin the rules every future vendor gets for free.
+The vendors' own tests (tests/taps/test_tap_chattonic.py,
+tests/taps/test_tap_8x8_analytics.py) prove the same through their emulators; these pin the
+rules every future vendor gets for free.
 """
 
 from __future__ import annotations

@@ -267,7 +267,7 @@ def test_a_tap_reading_whole_bodies_is_bounded_by_max_response_mb_too():
 def test_bodies_decoded_whole_are_streamed_or_refused_before_they_take_memory(
     monkeypatch: pytest.MonkeyPatch,
 ):
-    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parent.parent / "scripts"))
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[2] / "scripts"))
     import bench_bodies as bench
 
     runs = bench.largest_body_runs(bench.busy_day())

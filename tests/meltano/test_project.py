@@ -16,7 +16,7 @@ from scripts import registry
 from tests.support import BIN
 from tests.tap_cases import TAP_CASES, TapCase
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 by_tap = pytest.mark.parametrize("case", TAP_CASES, ids=lambda case: case.name)
 
 
@@ -149,7 +149,7 @@ def test_meltano_yml_declares_every_about_setting_the_sdk_ones_included(case: Ta
 
 @by_tap
 def test_plugin_file_is_a_hub_definition_installing_the_released_tag(case: TapCase):
-    # Meltano Hub's own JSON schema validates every definition in tests/test_release.py
+    # Meltano Hub's own JSON schema validates every definition in tests/meltano/test_release.py
     definition = plugin_file(case.tap)
     assert definition["name"] == case.tap
     assert definition["namespace"] == case.tap.replace("-", "_")

@@ -26,15 +26,15 @@ from tests.cases.eight_by_eight import CASE as EIGHT_BY_EIGHT
 from tests.meltano_support import checkout_copy
 from tests.support import TapRun, _parse
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-HUB_SCHEMAS = Path(__file__).parent / "data" / "meltano-hub-schemas"
+HUB_SCHEMAS = Path(__file__).resolve().parents[1] / "data" / "meltano-hub-schemas"
 DEFINITIONS = sorted((ROOT / "plugins").glob("*/*.yml"))
 TAPS = ("tap-oct8ne", "tap-cobrowser", "tap-chattonic", "tap-8x8", "tap-jaicp")
 VERSION = "9.8.7"
 #: A batch (tap-8x8 against its emulator) whose first row starts with an `_extra` object
 #: holding a comma: DuckDB's CSV sniffer takes that row for a header.
-BATCH = Path(__file__).parent / "data" / "agents_batch.jsonl"
+BATCH = Path(__file__).resolve().parents[1] / "data" / "agents_batch.jsonl"
 
 
 def uv(*args: str | Path, cwd: Path | None = None) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from scripts import registry
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 #: the shared core and the package of every tap of [project.scripts]
 PRODUCT = registry.product_packages()
 

@@ -1,6 +1,6 @@
 """Property test (issue 22): values generated from JAICP's published schemas arrive as sent.
 
-The schemas are those of tap-jaicp's streams, which `tests/test_jaicp_spec.py` holds field for
+The schemas are those of tap-jaicp's streams, which `tests/taps/test_jaicp_spec.py` holds field for
 field against the vendor's OpenAPI (`reporter-api.yml`: `SessionInfo`, `ExtendedMessage`,
 `ClientExtendedInfo` and their nested components). For each, hypothesis generates pages of
 rows with every value shape the spec allows and a few it does not: any RFC 3339 spelling

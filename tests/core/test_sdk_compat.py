@@ -40,7 +40,7 @@ from tapkit.sdk_compat import (
 from tapkit.writer import RECORD_BUFFER_BYTES
 from tests.cases import oct8ne
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 #: the only modules allowed private SDK names (the fence, split by job)
 COMPAT_MODULES = (ROOT / "tapkit" / "sdk_compat.py", ROOT / "tapkit" / "sdk_compat_records.py")
 

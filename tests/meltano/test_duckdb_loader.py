@@ -13,13 +13,13 @@ from pathlib import Path
 
 import duckdb
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 LOADER = ROOT / ".meltano" / "loaders" / "target-duckdb" / "venv" / "bin"
 
 
 #: A real batch (tap-8x8 against its emulator): its first row starts with an `_extra` object
 #: holding a comma, and with these columns DuckDB's sniffer takes that row for a header.
-BATCH = Path(__file__).parent / "data" / "agents_batch.jsonl"
+BATCH = Path(__file__).resolve().parents[1] / "data" / "agents_batch.jsonl"
 
 
 def test_a_batch_starting_with_a_json_value_loads_every_row(tmp_path: Path):

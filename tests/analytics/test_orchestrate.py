@@ -22,7 +22,7 @@ from tap_cobrowser.tap import TapCoBrowser
 from tap_jaicp.tap import TapJaicp
 from tap_oct8ne.tap import TapOct8ne
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ORCHESTRATE_BIN = ROOT / ".venv-orchestrate" / "bin"
 TAPS = {
     "tap-oct8ne": TapOct8ne,

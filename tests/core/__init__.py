@@ -1,0 +1,1 @@
+"""Tests of tapkit's mechanisms and the contract every tap keeps."""

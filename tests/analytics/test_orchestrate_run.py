@@ -1,4 +1,4 @@
-"""Three Chat-Tonic accounts x two days through Dagster, Meltano and dbt, into DuckDB.
+"""Three Chat-Tonic accounts x three days through Dagster, Meltano and dbt, into DuckDB.
 
 The emulators serve three different data sets with the same operator ids and hours; two of
 the accounts are read with one shared token (`credential: shared`), the third with its own;
@@ -26,7 +26,7 @@ from tests.cases.chattonic import make_app
 
 MELTANO_INSTALLED = ROOT / ".meltano" / ".installed"
 # past days of the accounts' calendar (UTC), each surely complete and holding data
-DAYS = [dt.datetime.now(dt.UTC).date() - dt.timedelta(days=n) for n in (5, 4)]
+DAYS = [dt.datetime.now(dt.UTC).date() - dt.timedelta(days=n) for n in (6, 5, 4)]
 SHARED_TOKEN = "test-chattonic-shared-token-7e1a"
 ACCOUNTS = {  # name -> (seed, token it is configured with, token its emulator accepts)
     "client-1": (1, SHARED_TOKEN, SHARED_TOKEN),

@@ -265,6 +265,14 @@ def own_run_directory(env: dict[str, str]) -> t.Iterator[None]:
         yield
 
 
+#: A failed load is run once more, inside the same run (it keeps its place in the
+#: credential's queue). On a fresh warehouse, two accounts' first loads at once both create
+#: the tables they share and the slower loader fails (target-postgres: `relation ... already
+#: exists`); a vendor's brief outage ends the same way. A load is an upsert of its partition,
+#: so running it again is safe.
+LOAD_RETRY = dg.RetryPolicy(max_retries=1, delay=10)
+
+
 def run_meltano(
     context: dg.AssetExecutionContext,
     tap: str,
@@ -315,6 +323,7 @@ def load_assets(
         can_subset=True,
         partitions_def=partitions_for(accounts, windowed=windowed),
         op_tags={"chat_taps/tap": tap},
+        retry_policy=LOAD_RETRY,
     )
     def load(context: dg.AssetExecutionContext) -> t.Iterator[dg.MaterializeResult]:
         selected = sorted(by_key[key] for key in context.selected_asset_keys)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import os
 import signal
@@ -224,3 +225,32 @@ def _killed_after_states(
         stderr = process.stderr.read() if process.stderr else ""
     stdout = "".join(lines)
     return TapRun(process.returncode, stdout, stderr, _parse(stdout))
+
+
+class PinnedDay:
+    """A test module's "today" in a tap's calendar, taken once per test before its runs.
+
+    A module sets `PIN = PinnedDay(zone)` and `pinned_today = PIN.fixture()`: each test then
+    reads through that day and no further and compares with a truth ending on it, so a run
+    crossing the calendar's midnight compares like with like.
+    """
+
+    def __init__(self, zone: dt.tzinfo) -> None:
+        self.zone = zone
+        self.day: dt.date | None = None
+
+    def today(self) -> dt.date:
+        """The pinned day (the calendar's real today outside a test)."""
+        return self.day or dt.datetime.now(self.zone).date()
+
+    def fixture(self) -> t.Any:
+        """An autouse fixture pinning the day for each test of the module."""
+        import pytest
+
+        @pytest.fixture(autouse=True)
+        def pinned_today() -> t.Iterator[dt.date]:
+            self.day = dt.datetime.now(self.zone).date()
+            yield self.day
+            self.day = None
+
+        return pinned_today

@@ -14,7 +14,6 @@ import itertools
 import json
 import subprocess
 import tempfile
-import typing as t
 from pathlib import Path
 
 import pytest
@@ -39,7 +38,7 @@ from tests.cases.eight_by_eight_analytics import (
     make_app,
 )
 from tests.cases.eight_by_eight_analytics import CASE as ANALYTICS_CASE
-from tests.support import TapRun, _parse, tap_command, tap_env
+from tests.support import PinnedDay, TapRun, _parse, tap_command, tap_env
 
 TAP = "tap-8x8"
 SUMMARIES = ("queue_intervals", "agent_intervals", "agent_time_on_status")
@@ -47,22 +46,9 @@ REALTIME = ("queue_metrics", "agent_metrics", "group_metrics")
 ANALYTICS = ("interactions", "agent_status_changes", "survey_responses", *SUMMARIES, *REALTIME)
 
 
-_PINNED: dict[str, dt.date] = {}
-
-
-@pytest.fixture(autouse=True)
-def pinned_today() -> t.Iterator[dt.date]:
-    """Each test takes "today" once, before its runs: `config` reads through that day and no
-    further, and the ground truth covers the same days, so a run crossing UTC midnight
-    compares like with like."""
-    _PINNED["today"] = dt.datetime.now(dt.UTC).date()
-    yield _PINNED["today"]
-    _PINNED.clear()
-
-
-def today() -> dt.date:
-    """The day the current test pinned (the real UTC today outside a test of this module)."""
-    return _PINNED.get("today") or dt.datetime.now(dt.UTC).date()
+PIN = PinnedDay(dt.UTC)
+pinned_today = PIN.fixture()
+today = PIN.today
 
 
 def busy_day() -> dt.date:

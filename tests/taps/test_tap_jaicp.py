@@ -19,7 +19,14 @@ import requests
 from emulators.framework import EmulatorServer, Fault
 from emulators.jaicp import JaicpData, JaicpEmulator, parse_iso_ms, without_nulls
 from tests.meltano_support import meltano_env, meltano_run, warehouse_keys
-from tests.support import TapRun, _parse, run_tap_killed_after_states, tap_command, tap_env
+from tests.support import (
+    PinnedDay,
+    TapRun,
+    _parse,
+    run_tap_killed_after_states,
+    tap_command,
+    tap_env,
+)
 from tests.tap_cases import TAP_CASES
 
 # through the registry: importing tests.cases.jaicp first would import it twice over
@@ -32,22 +39,9 @@ MESSAGES = "/messages/by-session"
 CLIENTS = "/clients/filter"
 
 
-_PINNED: dict[str, dt.date] = {}
-
-
-@pytest.fixture(autouse=True)
-def pinned_today() -> t.Iterator[dt.date]:
-    """Each test takes "today" once, before its runs: `config` reads through that day and no
-    further, and the ground truth covers the same days, so a run crossing UTC midnight
-    compares like with like."""
-    _PINNED["today"] = dt.datetime.now(dt.UTC).date()
-    yield _PINNED["today"]
-    _PINNED.clear()
-
-
-def today() -> dt.date:
-    """The day the current test pinned (the real UTC today outside a test of this module)."""
-    return _PINNED.get("today") or dt.datetime.now(dt.UTC).date()
+PIN = PinnedDay(dt.UTC)
+pinned_today = PIN.fixture()
+today = PIN.today
 
 
 def start_of(day: dt.date) -> dt.datetime:

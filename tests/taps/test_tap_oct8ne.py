@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
-import typing as t
 
 import pytest
 import requests
@@ -14,27 +13,14 @@ from emulators.framework import EmulatorServer
 from emulators.oct8ne import Oct8neEmulator
 from tap_oct8ne.tap import TapOct8ne
 from tests.cases.oct8ne import OCT8NE, OCT8NE_DOMAIN, OCT8NE_OFFSET, OCT8NE_TOKEN
-from tests.support import run_tap
+from tests.support import PinnedDay, run_tap
 
 TZ = dt.timezone(dt.timedelta(hours=OCT8NE_OFFSET))
 
 
-_PINNED: dict[str, dt.date] = {}
-
-
-@pytest.fixture(autouse=True)
-def pinned_today() -> t.Iterator[dt.date]:
-    """Each test takes the domain's "today" once, before its runs: `config` reads through
-    that day and no further, so a run crossing the domain's midnight (22:00 UTC) asks for
-    the days the test expects."""
-    _PINNED["today"] = dt.datetime.now(TZ).date()
-    yield _PINNED["today"]
-    _PINNED.clear()
-
-
-def today() -> dt.date:
-    """The day the current test pinned (the domain's real today outside a test)."""
-    return _PINNED.get("today") or dt.datetime.now(TZ).date()
+PIN = PinnedDay(TZ)
+pinned_today = PIN.fixture()
+today = PIN.today
 
 
 def mdy(day: dt.date) -> str:

@@ -1,3 +1,10 @@
+{#- The SQL of the Chat-Tonic staging models that incremental marts read
+    (stg_chattonic__conversations).
+    The staging view runs it whole; a mart's incremental run runs it with `loaded_since`,
+    its watermark, which keeps only the raw rows loaded since before the de-duplication ranks
+    versions (macros/incremental.sql, staged_since_last_build; docs/incremental.md). One SQL
+    for both, so the incremental rows are the view's rows. -#}
+
 {% macro stg_chattonic__conversations_sql(loaded_since=none) -%}
   with conversations as (
     {{ deduplicated(source('chattonic', 'conversations'), ['_id'], loaded_since) }}

@@ -1,3 +1,10 @@
+{#- The SQL of the 8x8 staging models that incremental marts read
+    (stg_eight_by_eight__interactions, stg_eight_by_eight__queues).
+    The staging view runs it whole; a mart's incremental run runs it with `loaded_since`,
+    its watermark, which keeps only the raw rows loaded since before the de-duplication ranks
+    versions (macros/incremental.sql, staged_since_last_build; docs/incremental.md). One SQL
+    for both, so the incremental rows are the view's rows. -#}
+
 {% macro stg_eight_by_eight__interactions_sql(loaded_since=none) -%}
   with interactions as (
     {{ deduplicated(source('eight_by_eight', 'interactions'), ['interactionId'], loaded_since) }}

@@ -1,3 +1,10 @@
+{#- The SQL of the JAICP staging models that incremental marts read
+    (stg_jaicp__sessions, stg_jaicp__messages).
+    The staging view runs it whole; a mart's incremental run runs it with `loaded_since`,
+    its watermark, which keeps only the raw rows loaded since before the de-duplication ranks
+    versions (macros/incremental.sql, staged_since_last_build; docs/incremental.md). One SQL
+    for both, so the incremental rows are the view's rows. -#}
+
 {% macro stg_jaicp__sessions_sql(loaded_since=none) -%}
   with sessions as (
     {{ deduplicated(source('jaicp', 'sessions'), ['sessionId'], loaded_since) }}

@@ -1,3 +1,9 @@
+{#- The SQL of the Oct8ne staging models that incremental marts read (stg_oct8ne__sessions).
+    The staging view runs it whole; a mart's incremental run runs it with `loaded_since`,
+    its watermark, which keeps only the raw rows loaded since before the de-duplication ranks
+    versions (macros/incremental.sql, staged_since_last_build; docs/incremental.md). One SQL
+    for both, so the incremental rows are the view's rows. -#}
+
 {% macro stg_oct8ne__sessions_sql(loaded_since=none) -%}
   with sessions as (
     {{ deduplicated(source('oct8ne', 'sessions'), ['sessionId'], loaded_since) }}

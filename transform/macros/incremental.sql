@@ -11,12 +11,27 @@
     tables were loaded long ago, is read whole on its first run. `dbt build --full-refresh`
     rebuilds from all of history (after a change of a mart's SQL or of a var it uses). -#}
 
-{#- The `where` clause of one platform's rows in an incremental run; nothing in a full
-    build. `loaded_at` is the staged row's `_loaded_at` as the branch's select names it. -#}
-{% macro loaded_since_last_build(platform, loaded_at='_loaded_at') -%}
-  {%- if is_incremental() %}
-  {%- do require_incremental_columns() %}
-  where {{ loaded_at }} >= coalesce(
+{#- The rows of a staging model a mart's run reads for one platform: in a full build, the
+    staging view; in an incremental run, the staging model's own SQL (`staging_sql`, its
+    macro in macros/staging/) on the raw rows loaded since the mart's last build, less the
+    lookback. The filter applies before the de-duplication ranks the versions
+    (deduplicated.sql), so the run reads the day's rows rather than ranking all of history,
+    and gives the same rows as the view filtered on `_loaded_at`. A subquery: the mart names
+    it (`as ...`). The ref is the mart's lineage (dbt's DAG) in both cases. -#}
+{% macro staged_since_last_build(staging_model, staging_sql, platform) -%}
+  {%- if is_incremental() -%}
+    ({{ staging_sql(loaded_since=last_build_watermark(platform)) }})
+  {%- else -%}
+    {{ ref(staging_model) }}
+  {%- endif -%}
+{%- endmacro %}
+
+{#- The load time from which an incremental run re-reads one platform's rows: the latest
+    `_loaded_at` the mart holds for it, less the lookback; 1900 when it holds none (a vendor
+    switched on later is read whole). -#}
+{% macro last_build_watermark(platform) -%}
+  {%- do require_incremental_columns() -%}
+  coalesce(
     (
       select {{ dbt.dateadd('day', -1 * incremental_lookback_days(), 'max(built._loaded_at)') }}
       from {{ this }} as built
@@ -24,7 +39,6 @@
     ),
     {{ dbt.cast("'1900-01-01'", dbt.type_timestamp()) }}
   )
-  {%- endif %}
 {%- endmacro %}
 
 {#- The lookback in whole days, validated (a typo must not silently re-read nothing). -#}

@@ -2,7 +2,8 @@
     PostgreSQL keeps the loader's case, so the name is quoted exactly; DuckDB matches quoted
     names without regard to case (target-duckdb lower-cases them); Snowflake's loader
     creates unquoted (upper-case) names, so the name stays unquoted there. Every staging
-    model reads its vendor's columns through this, and only staging models do. -#}
+    model (and its SQL in macros/staging/) reads its vendor's columns through this, and only
+    staging does. -#}
 {% macro vendor_column(name) -%}
   {%- if target.type == 'snowflake' -%}
     {{ name }}

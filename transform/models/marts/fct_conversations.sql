@@ -8,7 +8,8 @@
 -- built when one of its vendors is enabled
 {{ config(enabled=(var('contact_center__oct8ne_enabled', true) or var('contact_center__cobrowser_enabled', true) or var('contact_center__jaicp_enabled', true) or var('contact_center__chattonic_enabled', true) or (var('contact_center__eight_by_eight_enabled', true) and var('contact_center__eight_by_eight_analytics_enabled', true)))) }}
 -- Incremental (macros/incremental.sql, docs/incremental.md): a run re-reads the conversations
--- loaded since the last build, less the lookback, and replaces them by key.
+-- loaded since the last build, less the lookback (each branch's staging SQL on those raw rows
+-- only, staged_since_last_build), and replaces them by key.
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
@@ -50,8 +51,7 @@ select
     else 'no_request'
   end as outcome,
   _loaded_at
-from {{ ref('stg_oct8ne__sessions') }}
-{{ loaded_since_last_build('oct8ne') }}
+from {{ staged_since_last_build('stg_oct8ne__sessions', stg_oct8ne__sessions_sql, 'oct8ne') }} as sessions
 {% endset %}
 {% do branches.append(oct8ne) %}
 {% endif %}
@@ -87,11 +87,11 @@ select
   cast(null as {{ dbt.type_bigint() }}) as rating,
   coalesce('successcode_' || conversations.success_code, 'unknown') as outcome,
   conversations._loaded_at
-from {{ ref('stg_cobrowser__conversations') }} as conversations
+from {{ staged_since_last_build('stg_cobrowser__conversations', stg_cobrowser__conversations_sql, 'cobrowser') }}
+  as conversations
 left join {{ ref('stg_cobrowser__accounts') }} as accounts
   on conversations.source_account = accounts.source_account
   and conversations.account_id = accounts.account_id
-{{ loaded_since_last_build('cobrowser', 'conversations._loaded_at') }}
 {% endset %}
 {% do branches.append(cobrowser) %}
 {% endif %}
@@ -124,8 +124,7 @@ select
   cast(null as {{ dbt.type_bigint() }}) as rating,
   'bot' as outcome,
   _loaded_at
-from {{ ref('stg_jaicp__sessions') }}
-{{ loaded_since_last_build('jaicp') }}
+from {{ staged_since_last_build('stg_jaicp__sessions', stg_jaicp__sessions_sql, 'jaicp') }} as sessions
 {% endset %}
 {% do branches.append(jaicp) %}
 {% endif %}
@@ -177,8 +176,8 @@ select
   cast(null as {{ dbt.type_bigint() }}) as rating,
   status as outcome,
   _loaded_at
-from {{ ref('stg_chattonic__conversations') }} as chattonic_conversations
-{{ loaded_since_last_build('chattonic') }}
+from {{ staged_since_last_build('stg_chattonic__conversations', stg_chattonic__conversations_sql, 'chattonic') }}
+  as chattonic_conversations
 {% endset %}
 {% do branches.append(chattonic) %}
 {% endif %}
@@ -230,8 +229,8 @@ select
     else 'unanswered'
   end as outcome,
   _loaded_at
-from {{ ref('stg_eight_by_eight__interactions') }}
-{{ loaded_since_last_build('8x8') }}
+from {{ staged_since_last_build('stg_eight_by_eight__interactions', stg_eight_by_eight__interactions_sql, '8x8') }}
+  as interactions
 {% endset %}
 {% do branches.append(eight_by_eight) %}
 {% endif %}

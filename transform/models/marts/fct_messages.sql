@@ -2,7 +2,8 @@
 -- carry counts per conversation, not the messages).
 {{ config(enabled=var('contact_center__jaicp_enabled')) }}
 -- Incremental (macros/incremental.sql, docs/incremental.md): the messages loaded since the
--- last build, less the lookback, replace theirs by key.
+-- last build, less the lookback, replace theirs by key (the staging SQL runs on those raw
+-- rows only, staged_since_last_build).
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
@@ -24,5 +25,4 @@ select
   processing_milliseconds,
   delivery_status,
   _loaded_at
-from {{ ref('stg_jaicp__messages') }}
-{{ loaded_since_last_build('jaicp') }}
+from {{ staged_since_last_build('stg_jaicp__messages', stg_jaicp__messages_sql, 'jaicp') }} as messages

@@ -1,7 +1,8 @@
 -- 8x8 queues as a time series: one row per queue per snapshot (tap-8x8 takes one per run).
 {{ config(enabled=var('contact_center__eight_by_eight_enabled')) }}
 -- Incremental (macros/incremental.sql, docs/incremental.md): the snapshots loaded since the
--- last build, less the lookback, replace theirs by key.
+-- last build, less the lookback, replace theirs by key (the staging SQL runs on those raw
+-- rows only, staged_since_last_build).
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
@@ -31,5 +32,4 @@ select
   sla_percent,
   sla_target_percent,
   _loaded_at
-from {{ ref('stg_eight_by_eight__queues') }}
-{{ loaded_since_last_build('8x8') }}
+from {{ staged_since_last_build('stg_eight_by_eight__queues', stg_eight_by_eight__queues_sql, '8x8') }} as queues

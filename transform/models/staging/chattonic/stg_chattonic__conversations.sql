@@ -5,38 +5,7 @@
 -- pending (created, waiting for an operator), progress (taken by an operator), resolved.
 -- A conversation resolved after the tap's open_conversation_days keeps its last status read
 -- until a full refresh (docs/chattonic-conversations.md): resolved_at is then null.
-with conversations as (
-  {{ deduplicated(source('chattonic', 'conversations'), ['_id']) }}
-),
-
-status_dates as (
-  select
-    conversations.*,
-    cast({{ json_text('dates', 'pending') }} as {{ dbt.type_timestamp() }}) as _pending_at,
-    cast({{ json_text('dates', 'progress') }} as {{ dbt.type_timestamp() }}) as _progress_at,
-    cast({{ json_text('dates', 'resolved') }} as {{ dbt.type_timestamp() }}) as _resolved_at
-  from conversations
-)
-
-select
-  {{ source_account(source('chattonic', 'conversations')) }} as source_account,
-  {{ as_id('_id') }} as conversation_id,
-  {{ as_id('app') }} as app_id,
-  {{ json_text('account', '_id') }} as account_id,
-  {{ json_text('messageUser', '_id') }} as end_user_id,
-  lower({{ json_text('messageUser', 'platform') }}) as platform,
-  lower({{ vendor_column('status') }}) as status,
-  lower({{ vendor_column('status') }}) = 'resolved' as is_resolved,
-  {{ as_utc('createdAt') }} as created_at,
-  {{ as_utc('updatedAt') }} as updated_at,
-  coalesce(_pending_at, {{ as_utc('createdAt') }}) as pending_at,
-  _progress_at as taken_at,
-  _resolved_at as resolved_at,
-  {{ dbt.datediff("coalesce(_pending_at, " ~ as_utc('createdAt') ~ ")", '_progress_at', 'second') }}
-    as wait_seconds,
-  {{ dbt.datediff('_progress_at', '_resolved_at', 'second') }} as handling_seconds,
-  {{ dbt.datediff("coalesce(_pending_at, " ~ as_utc('createdAt') ~ ")", '_resolved_at', 'second') }}
-    as resolution_seconds,
-  {{ vendor_column('_extra') }} as _extra,
-  {{ as_utc('_sdc_batched_at') }} as _loaded_at
-from status_dates
+-- One row per conversation (source_account, conversation_id). The SQL is the macro below (macros/staging/chattonic.sql):
+-- fct_conversations's incremental runs run it on the raw rows loaded since their last build
+-- (docs/incremental.md).
+{{ stg_chattonic__conversations_sql() }}

@@ -3,32 +3,7 @@
 -- CoBrowser conversations. The vendor's key is a browse id with the conversation's start
 -- (a visitor's browse can hold several conversations), so conversation_id joins the two.
 -- wait_seconds is firstResponseTime: from the agent's accept to the first agent message.
-with conversations as (
-  {{ deduplicated(source('cobrowser', 'conversations'), ['browse_id', 'conversation_start']) }}
-)
-
-select
-  {{ source_account(source('cobrowser', 'conversations')) }} as source_account,
-  {{ as_id('browse_id') }} || '@' || cast({{ as_utc('conversation_start') }} as {{ dbt.type_string() }})
-    as conversation_id,
-  {{ as_id('browse_id') }} as browse_id,
-  {{ as_utc('conversation_start') }} as started_at,
-  {{ dbt.dateadd('second', as_seconds('duration_secs'), as_utc('conversation_start')) }} as ended_at,
-  {{ as_seconds('duration_secs') }} as duration_seconds,
-  {{ as_seconds('firstResponseTime') }} as wait_seconds,
-  {{ as_seconds('firstReplyTime') }} as first_reply_seconds,
-  {{ as_seconds('decisionTime') }} as decision_seconds,
-  {{ as_id('assigned_agent_id') }} as agent_id,
-  {{ as_id('last_agent_id') }} as last_agent_id,
-  {{ as_id('account_id') }} as account_id,
-  {{ as_id('accept_host_id') }} as host_id,
-  {{ as_id('visitor_id') }} as visitor_id,
-  cast({{ vendor_column('num_messages') }} as {{ dbt.type_bigint() }}) as message_count,
-  {{ vendor_column('requestType') }} as request_type,
-  cast({{ vendor_column('successcode') }} as {{ dbt.type_string() }}) as success_code,
-  {{ vendor_column('acceptUrl') }} as accept_url,
-  {{ vendor_column('transcriptUrl') }} as transcript_url,
-  'web_chat' as channel,
-  {{ vendor_column('_extra') }} as _extra,
-  {{ as_utc('_sdc_batched_at') }} as _loaded_at
-from conversations
+-- One row per conversation (source_account, conversation_id). The SQL is the macro below (macros/staging/cobrowser.sql):
+-- fct_conversations's incremental runs run it on the raw rows loaded since their last build
+-- (docs/incremental.md).
+{{ stg_cobrowser__conversations_sql() }}

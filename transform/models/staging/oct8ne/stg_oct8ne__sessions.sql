@@ -2,35 +2,7 @@
 {{ config(enabled=var('contact_center__oct8ne_enabled', true)) }}
 -- Oct8ne chat sessions in the shared vocabulary. Durations are exported as whole seconds
 -- (durationFormat=1); Oct8ne is a website chat, so every session is channel web_chat.
-with sessions as (
-  {{ deduplicated(source('oct8ne', 'sessions'), ['sessionId']) }}
-)
-
-select
-  {{ source_account(source('oct8ne', 'sessions')) }} as source_account,
-  {{ as_id('sessionId') }} as session_id,
-  {{ as_utc('startDate') }} as started_at,
-  {{ as_utc('endDate') }} as ended_at,
-  {{ as_seconds('duration') }} as duration_seconds,
-  {{ as_seconds('waitingTime') }} as wait_seconds,
-  {{ as_id('agentId') }} as agent_id,
-  {{ vendor_column('agentName') }} as agent_name,
-  {{ vendor_column('agentType') }} as agent_type,
-  {{ as_id('departmentId') }} as department_id,
-  {{ vendor_column('departmentName') }} as department_name,
-  {{ vendor_column('attended') }} as is_attended,
-  {{ vendor_column('assistanceRequested') }} as is_assistance_requested,
-  {{ vendor_column('sale') }} as is_sale,
-  {{ vendor_column('saleAmount') }} as sale_amount,
-  {{ as_id('visitorId') }} as visitor_id,
-  {{ vendor_column('visitorName') }} as visitor_name,
-  {{ vendor_column('country') }} as country,
-  {{ vendor_column('browser') }} as browser,
-  {{ vendor_column('device') }} as device,
-  {{ vendor_column('url') }} as url,
-  cast({{ vendor_column('messages') }} as {{ dbt.type_bigint() }}) as message_count,
-  {{ vendor_column('rating') }} as rating,
-  'web_chat' as channel,
-  {{ vendor_column('_extra') }} as _extra,
-  {{ as_utc('_sdc_batched_at') }} as _loaded_at
-from sessions
+-- One row per session (source_account, session_id). The SQL is the macro below (macros/staging/oct8ne.sql):
+-- fct_conversations's incremental runs run it on the raw rows loaded since their last build
+-- (docs/incremental.md).
+{{ stg_oct8ne__sessions_sql() }}

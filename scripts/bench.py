@@ -8,7 +8,10 @@ subprocess the way Meltano runs it, and printed as one markdown table (see BENCH
 - records per second of the tap process (stdout to /dev/null), against a plain `singer-sdk`
   stream reading the same body with default settings;
 - peak RSS of a tap reading one response of 100,000 and 1,000,000 rows;
-- peak RSS of the taps that decode a body whole, at the largest body each accepts.
+- peak RSS of the taps that decode a body whole, at the largest body each accepts;
+- end to end on unique rows: `meltano run` into each loader, the tap alone, the loader alone;
+- dbt at scale: the marts' daily incremental build against their full build, on a small and
+  a 10-million-message history with the same day's rows.
 
 Bulk bodies are the emulator's own answer for the request, its rows repeated to the size
 wanted and streamed in chunks, so the bench process never holds a large body and the tap
@@ -16,7 +19,7 @@ reads exactly what the vendor would send, only more of it.
 
 Each part is a module beside this one (`bench_requests`, `bench_rate_limit`,
 `bench_throughput`, `bench_memory`, `bench_bodies`, `bench_identity`, `bench_pipe`,
-`bench_parallel`, `bench_e2e`, `bench_profile`), sharing `bench_common`; this one runs the
+`bench_parallel`, `bench_e2e`, `bench_dbt`, `bench_profile`), sharing `bench_common`; this one runs the
 parts asked for and prints the table.
 """
 
@@ -31,6 +34,7 @@ from pathlib import Path
 
 from bench_bodies import largest_bodies
 from bench_common import Row, machine
+from bench_dbt import dbt_at_scale
 from bench_e2e import end_to_end
 from bench_identity import REFERENCE, output_identity
 from bench_memory import peak_memory
@@ -52,6 +56,7 @@ PARTS = (
     "oct8ne",
     "parallel",
     "e2e",
+    "dbt",
 )
 
 
@@ -100,6 +105,8 @@ def main() -> None:
         rows += jaicp_parallel()
     if "e2e" in args.only:
         rows += end_to_end(args.rows)
+    if "dbt" in args.only:
+        rows += dbt_at_scale()
     print(header)
     if speed:
         print("\n".join(throughput_table(speed, args.reps)) + "\n")

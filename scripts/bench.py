@@ -10,6 +10,8 @@ subprocess the way Meltano runs it, and printed as one markdown table (see BENCH
 - peak RSS of a tap reading one response of 100,000 and 1,000,000 rows;
 - peak RSS of the taps that decode a body whole, at the largest body each accepts;
 - end to end on unique rows: `meltano run` into each loader, the tap alone, the loader alone;
+- the round-three streams (8x8 reports, Chat-Tonic conversations): requests against the
+  minimum their APIs allow, and peak RSS at ten times the rows;
 - dbt at scale: the marts' daily incremental build against their full build, on a small and
   a 10-million-message history with the same day's rows.
 
@@ -19,8 +21,8 @@ reads exactly what the vendor would send, only more of it.
 
 Each part is a module beside this one (`bench_requests`, `bench_rate_limit`,
 `bench_throughput`, `bench_memory`, `bench_bodies`, `bench_identity`, `bench_pipe`,
-`bench_parallel`, `bench_e2e`, `bench_dbt`, `bench_profile`), sharing `bench_common`; this one runs the
-parts asked for and prints the table.
+`bench_parallel`, `bench_e2e`, `bench_new_streams`, `bench_dbt`, `bench_profile`), sharing
+`bench_common`; this one runs the parts asked for and prints the table.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from bench_dbt import dbt_at_scale
 from bench_e2e import end_to_end
 from bench_identity import REFERENCE, output_identity
 from bench_memory import peak_memory
+from bench_new_streams import new_streams
 from bench_parallel import jaicp_parallel
 from bench_pipe import into_a_pipe
 from bench_profile import profile
@@ -57,6 +60,7 @@ PARTS = (
     "parallel",
     "e2e",
     "dbt",
+    "streams",
 )
 
 
@@ -105,6 +109,8 @@ def main() -> None:
         rows += jaicp_parallel()
     if "e2e" in args.only:
         rows += end_to_end(args.rows)
+    if "streams" in args.only:
+        rows += new_streams()
     if "dbt" in args.only:
         rows += dbt_at_scale()
     print(header)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import typing as t
+from collections import deque
 from urllib.parse import quote
 
 from singer_sdk import typing as th
@@ -48,6 +49,11 @@ NEWEST_FIRST = json.dumps({"createdAt": -1}, separators=(",", ":"))
 #: the state member remembering the oldest conversation still open at the end of a run
 OPEN_SINCE = "open_since"
 DEFAULT_HISTORY_DAYS = 30
+#: ids remembered to drop a conversation listed again. Newer conversations push older ones
+#: down the list, so one read again is always among the last ones read: ten pages cover a
+#: thousand new conversations between two page requests, and the memory stays flat however
+#: long the list is (a set of every id grew by about 100 bytes a conversation)
+REMEMBERED_IDS = 10 * PAGE_LIMIT
 
 #: `dates`: the instant each status was reached (the wiki shows `pending`; the other two
 #: statuses are the wiki's valid `status` values)
@@ -101,6 +107,25 @@ class NewestFirst:
                 f"applied, so stream '{self.stream}' cannot tell where to stop"
             )
         self.previous = created
+
+
+class RecentIds:
+    """The last `capacity` conversation ids read, to drop one listed again by `skip` paging."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._order: deque[str] = deque()
+        self._ids: set[str] = set()
+
+    def first_sight(self, identifier: str) -> bool:
+        """Whether `identifier` is not among the last ones read; it is remembered now."""
+        if identifier in self._ids:
+            return False
+        self._ids.add(identifier)
+        self._order.append(identifier)
+        if len(self._order) > self.capacity:
+            self._ids.discard(self._order.popleft())
+        return True
 
 
 class SkipLimitPaginator(PagePaginator[int]):
@@ -189,14 +214,13 @@ class ConversationsStream(ChattonicStream):
         newest: dt.datetime | None = None
         oldest_open: dt.datetime | None = None
         order = NewestFirst(self.name)
-        seen: set[str] = set()
+        recent = RecentIds(REMEMBERED_IDS)
         unplaced = 0
         rows = iter(super().request_records(context))
         for position, row in enumerate(rows):
             identifier = str(row.get("_id"))
-            if identifier in seen:  # listed again: a page re-read, or pushed by a newer one
+            if not recent.first_sight(identifier):  # a page re-read, or pushed by a newer one
                 continue
-            seen.add(identifier)
             created = created_at(row)
             if created is None:
                 unplaced += 1  # kept (its key is `_id`), but it cannot place the walk

@@ -307,6 +307,9 @@ def own_run_directory(env: dict[str, str]) -> t.Iterator[None]:
 #: exists`); a vendor's brief outage ends the same way. A load is an upsert of its partition,
 #: so running it again is safe.
 LOAD_RETRY = dg.RetryPolicy(max_retries=1, delay=10)
+#: what a tap says when the vendor refuses its credentials (tapkit/httperrors.py): no retry,
+#: the second attempt would be refused too
+REFUSED_CREDENTIALS = "refused the credentials (HTTP"
 
 
 def run_meltano(
@@ -327,9 +330,13 @@ def run_meltano(
             command, cwd=ROOT, env=env, capture_output=True, text=True, check=False
         )
     if result.returncode != 0:
+        output = result.stdout + result.stderr
+        refused = REFUSED_CREDENTIALS in output
         raise dg.Failure(
-            description=f"meltano run {tap} failed (exit {result.returncode})",
-            metadata={"output": dg.MetadataValue.text((result.stdout + result.stderr)[-6000:])},
+            description=f"meltano run {tap} failed (exit {result.returncode})"
+            + (": the vendor refused the credentials" if refused else ""),
+            metadata={"output": dg.MetadataValue.text(output[-6000:])},
+            allow_retries=not refused,
         )
 
 

@@ -150,10 +150,15 @@ def utc_range(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return start, start + dt.timedelta(hours=23, minutes=59, seconds=59)
 
 
-def test_one_account_with_a_refused_token_fails_alone(backfill):
+def test_one_account_with_a_refused_token_fails_alone(backfill, emulators):
     runs, _transform, _warehouse = backfill
     failed = {run["partition"] for run in runs if not run["success"]}
     assert failed == {f"client-bad|{DAYS[0].isoformat()}"}
+    # and is not tried again: a failed load's second attempt (LOAD_RETRY) comes 10 s later,
+    # a refused credential has none
+    asked = [request.at for request in emulators["client-bad"].served()]
+    assert asked, "the refused account was never read"
+    assert max(asked) - min(asked) < 10, "the refused credentials were tried twice"
     credentials = {run["account"]: run["credential"] for run in runs}
     assert credentials["client-1"] == credentials["client-2"] != credentials["client-3"]
 

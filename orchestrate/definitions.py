@@ -20,7 +20,8 @@ decides what runs when, where, and how many at once:
   dbt source's `error_after` and warning after its `warn_after`.
 
 Environment: CHAT_TAPS_LOADER (default target-duckdb), MELTANO_ENVIRONMENT (default dev),
-CHAT_TAPS_ACCOUNTS_FILE (the account list), DBT_DUCKDB_PATH (the demo's warehouse).
+CHAT_TAPS_ACCOUNTS_FILE (the account list), CHAT_TAPS_DBT_VARS (the deployment's dbt vars:
+the vendors it loads), DBT_DUCKDB_PATH (the demo's warehouse).
 """
 
 # no `from __future__ import annotations`: Dagster reads the context and resource annotations
@@ -100,10 +101,35 @@ def dbt_executable() -> str:
     return shutil.which("dbt", path=str(BIN)) or "dbt"
 
 
+def dbt_vars() -> dict[str, t.Any]:
+    """The deployment's dbt vars: $CHAT_TAPS_DBT_VARS, a YAML (or JSON) mapping.
+
+    A team that loads only some vendors turns the others off with the project's switches
+    (`{contact_center__oct8ne_enabled: false, ...}`, docs/analytics.md): the manifest, so
+    the asset graph, and every `dbt build` of the code location then hold only its vendors'
+    models, and a mart unions only the vendors loaded.
+    """
+    raw = os.environ.get("CHAT_TAPS_DBT_VARS", "").strip()
+    if not raw:
+        return {}
+    found = yaml.safe_load(raw)
+    if not isinstance(found, dict):
+        raise TypeError(f"CHAT_TAPS_DBT_VARS must be a YAML mapping of dbt vars, got {raw!r}")
+    return found
+
+
+def dbt_vars_args() -> list[str]:
+    """`--vars` for every dbt command of the code location (none without CHAT_TAPS_DBT_VARS)."""
+    found = dbt_vars()
+    return ["--vars", json.dumps(found, sort_keys=True)] if found else []
+
+
 def dbt_manifest() -> dict[str, t.Any]:
-    """The dbt project's manifest, parsed first when missing."""
+    """The dbt project's manifest, parsed first when missing or parsed with other vars."""
     path = DBT_PROJECT.manifest_path
-    if not path.exists():
+    parsed_with = Path(DBT_PROJECT.target_path) / "chat_taps_dbt_vars.json"
+    wanted = json.dumps(dbt_vars(), sort_keys=True)
+    if not path.exists() or not parsed_with.exists() or parsed_with.read_text() != wanted:
         subprocess.run(  # noqa: S603 (dbt parse of the project's own folder)
             [
                 dbt_executable(),
@@ -115,10 +141,12 @@ def dbt_manifest() -> dict[str, t.Any]:
                 str(DBT_PROJECT.profiles_dir),
                 "--target-path",
                 str(DBT_PROJECT.target_path),
+                *dbt_vars_args(),
             ],
             check=True,
             cwd=TRANSFORM,
         )
+        parsed_with.write_text(wanted)
     manifest: dict[str, t.Any] = json.loads(path.read_text())
     return manifest
 
@@ -128,8 +156,16 @@ MANIFEST = dbt_manifest()
 
 def source_names() -> dict[str, str]:
     """Tap -> the dbt source reading its schema (`tap-8x8` -> `eight_by_eight`)."""
+    # a vendor switched off (CHAT_TAPS_DBT_VARS) keeps its source's name: its disabled
+    # sources are in the manifest's `disabled`
+    disabled = [
+        node
+        for nodes in MANIFEST.get("disabled", {}).values()
+        for node in nodes
+        if node.get("resource_type") == "source"
+    ]
     found = {}
-    for source in MANIFEST["sources"].values():
+    for source in [*disabled, *MANIFEST["sources"].values()]:
         found[source["schema"].replace("_", "-")] = source["source_name"]
     return found
 
@@ -271,6 +307,9 @@ def own_run_directory(env: dict[str, str]) -> t.Iterator[None]:
 #: exists`); a vendor's brief outage ends the same way. A load is an upsert of its partition,
 #: so running it again is safe.
 LOAD_RETRY = dg.RetryPolicy(max_retries=1, delay=10)
+#: what a tap says when the vendor refuses its credentials (tapkit/httperrors.py): no retry,
+#: the second attempt would be refused too
+REFUSED_CREDENTIALS = "refused the credentials (HTTP"
 
 
 def run_meltano(
@@ -291,9 +330,13 @@ def run_meltano(
             command, cwd=ROOT, env=env, capture_output=True, text=True, check=False
         )
     if result.returncode != 0:
+        output = result.stdout + result.stderr
+        refused = REFUSED_CREDENTIALS in output
         raise dg.Failure(
-            description=f"meltano run {tap} failed (exit {result.returncode})",
-            metadata={"output": dg.MetadataValue.text((result.stdout + result.stderr)[-6000:])},
+            description=f"meltano run {tap} failed (exit {result.returncode})"
+            + (": the vendor refused the credentials" if refused else ""),
+            metadata={"output": dg.MetadataValue.text(output[-6000:])},
+            allow_retries=not refused,
         )
 
 
@@ -364,7 +407,8 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> t.Iter
     """`dbt build` of the selected models and the tests of theirs whose inputs are all
     selected (`cautious`: a subset, one vendor's models, never runs a test of the marts).
     """
-    yield from dbt.cli(["build", "--indirect-selection", "cautious"], context=context).stream()
+    args = ["build", "--indirect-selection", "cautious", *dbt_vars_args()]
+    yield from dbt.cli(args, context=context).stream()
 
 
 # -- jobs, schedules, checks -----------------------------------------------------------------

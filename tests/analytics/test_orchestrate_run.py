@@ -4,8 +4,10 @@ The emulators serve three different data sets with the same operator ids and hou
 the accounts are read with one shared token (`credential: shared`), the third with its own;
 a fourth account is configured with a token its emulator refuses. Each (account, day)
 partition is a Dagster run with the multiprocess executor (`orchestrate.backfill`), then the
-dbt models are built from what loaded. That runs sharing a credential never overlap (and
-others do) is proven through the daemon's run queue in
+dbt models downstream of the loaded tables in the asset graph (staging and the marts) are
+built, as a deployment that loads only Chat-Tonic does it (`CHAT_TAPS_DBT_VARS` switches the
+other vendors off, so the marts union Chat-Tonic alone). That runs sharing a credential
+never overlap (and others do) is proven through the daemon's run queue in
 tests/analytics/test_orchestrate_concurrency.py.
 """
 
@@ -28,6 +30,13 @@ MELTANO_INSTALLED = ROOT / ".meltano" / ".installed"
 # past days of the accounts' calendar (UTC), each surely complete and holding data
 DAYS = [dt.datetime.now(dt.UTC).date() - dt.timedelta(days=n) for n in (6, 5, 4)]
 SHARED_TOKEN = "test-chattonic-shared-token-7e1a"
+#: the Chat-Tonic windowed job's tables: the dbt run builds what lineage puts below them
+LOADED = "chattonic/operator_stats_daily,chattonic/dashboard_hourly"
+#: this deployment loads Chat-Tonic only: the other vendors' switches off
+DBT_VARS = {
+    f"contact_center__{vendor}_enabled": False
+    for vendor in ("oct8ne", "cobrowser", "eight_by_eight", "jaicp")
+}
 ACCOUNTS = {  # name -> (seed, token it is configured with, token its emulator accepts)
     "client-1": (1, SHARED_TOKEN, SHARED_TOKEN),
     "client-2": (2, SHARED_TOKEN, SHARED_TOKEN),
@@ -87,6 +96,7 @@ def backfill(emulators, tmp_path_factory):
         CHAT_TAPS_LOADER="target-duckdb",
         TARGET_DUCKDB_FILEPATH=str(warehouse),
         DBT_DUCKDB_PATH=str(warehouse),
+        CHAT_TAPS_DBT_VARS=json.dumps(DBT_VARS),
         MELTANO_ENVIRONMENT="dev",
         MELTANO_DATABASE_URI=f"sqlite:///{home / 'meltano.db'}",
         MELTANO_SEND_ANONYMOUS_USAGE_STATS="false",
@@ -116,15 +126,14 @@ def backfill(emulators, tmp_path_factory):
     )
     runs = [json.loads(line) for line in loads.stdout.splitlines() if line.startswith("{")]
     assert len(runs) == len(partitions), (loads.stdout + loads.stderr)[-4000:]
-    models = "stg_chattonic__operator_stats_daily,stg_chattonic__dashboard_hourly"
     transform = subprocess.run(
         [
             str(ORCHESTRATE_BIN / "python"),
             "-m",
             "orchestrate.backfill",
             "transform",
-            "--select",
-            models,
+            "--downstream-of",
+            LOADED,
         ],
         cwd=ROOT,
         env=env,
@@ -141,10 +150,15 @@ def utc_range(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return start, start + dt.timedelta(hours=23, minutes=59, seconds=59)
 
 
-def test_one_account_with_a_refused_token_fails_alone(backfill):
+def test_one_account_with_a_refused_token_fails_alone(backfill, emulators):
     runs, _transform, _warehouse = backfill
     failed = {run["partition"] for run in runs if not run["success"]}
     assert failed == {f"client-bad|{DAYS[0].isoformat()}"}
+    # and is not tried again: a failed load's second attempt (LOAD_RETRY) comes 10 s later,
+    # a refused credential has none
+    asked = [request.at for request in emulators["client-bad"].served()]
+    assert asked, "the refused account was never read"
+    assert max(asked) - min(asked) < 10, "the refused credentials were tried twice"
     credentials = {run["account"]: run["credential"] for run in runs}
     assert credentials["client-1"] == credentials["client-2"] != credentials["client-3"]
 
@@ -183,12 +197,54 @@ def test_every_row_of_every_account_loaded_once_with_its_account(backfill, emula
     print("rows per account (operator_stats_daily, dashboard_hourly):", counts)
 
 
-def test_dbt_models_run_after_the_loads_and_carry_every_account(backfill):
+def expected_operator_days(emulators) -> dict[str, set[tuple[str, str]]]:
+    """Ground truth: each good account's (operator, day) rows over the loaded days."""
+    return {
+        name: {
+            (operator["_id"], day.isoformat())
+            for day in DAYS
+            for operator in emulators[name].app.data.operator_rows(*utc_range(day))
+        }
+        for name in ("client-1", "client-2", "client-3")
+    }
+
+
+def test_dbt_models_run_after_the_loads_and_carry_every_account(backfill, emulators):
+    """The staging models and the marts below the loaded tables (dagster-dbt's lineage),
+    built in one run after the loads: each mart holds every account's rows, and nothing of
+    the refused account.
+    """
     _runs, transform, warehouse = backfill
     assert transform.returncode == 0, (transform.stdout + transform.stderr)[-4000:]
+    built = [json.loads(line) for line in transform.stdout.splitlines() if line.startswith("{")]
+    assert [run["success"] for run in built] == [True], transform.stdout[-4000:]
+    expected = expected_operator_days(emulators)
     with duckdb.connect(str(warehouse), read_only=True) as db:
-        accounts = db.execute(
-            "select source_account, count(*) from analytics.stg_chattonic__operator_stats_daily "
-            "group by all order by 1"
+        staged = dict(
+            db.execute(
+                "select source_account, count(*) "
+                "from analytics.stg_chattonic__operator_stats_daily group by all"
+            ).fetchall()
+        )
+        agent_days = db.execute(
+            "select source_account, agent_id, cast(activity_date as varchar), agent_key "
+            "from analytics.fct_agent_days where platform = 'chattonic'"
         ).fetchall()
-    assert [account for account, _ in accounts] == ["client-1", "client-2", "client-3"]
+        agents = db.execute(
+            "select source_account, agent_id, agent_key from analytics.dim_agents "
+            "where platform = 'chattonic'"
+        ).fetchall()
+    assert staged == {name: len(rows) for name, rows in expected.items()}
+    counts = {}
+    for name, rows in expected.items():
+        mart_rows = [(agent, day) for account, agent, day, _key in agent_days if account == name]
+        assert sorted(mart_rows) == sorted(rows), name
+        mart_agents = {(agent, key) for account, agent, key in agents if account == name}
+        assert {agent for agent, _key in mart_agents} == {agent for agent, _day in rows}, name
+        counts[name] = {"fct_agent_days": len(mart_rows), "dim_agents": len(mart_agents)}
+    assert {account for account, *_ in agent_days} == set(expected)  # nothing of client-bad
+    assert {account for account, *_ in agents} == set(expected)
+    # the same operator ids in three accounts stay three agents
+    assert len({key for *_rest, key in agents}) == len(agents)
+    assert len({(key, day) for _a, _id, day, key in agent_days}) == len(agent_days)
+    print("mart rows per account:", counts)

@@ -11,9 +11,9 @@ minimum the vendor's API allows, and peak RSS as the rows grow.
 - tap-chattonic `conversations`: `/query` pages of 100, newest first, down to `start_date`:
   the minimum is one page per 100 conversations since then, plus the page that shows the
   list ending (a short page, or the first older conversation).
-- Peak RSS of tap-8x8 `interactions` (one day of 2,000 then 20,000 interactions) and
-  tap-chattonic `conversations` (about 5,000 then 50,000 listed): flat if the pages are
-  streamed through, not gathered.
+- Peak RSS of tap-8x8 `interactions` (one day of 2,000, 20,000 then 40,000 interactions:
+  its date-time caches fill in the first ~20,000) and tap-chattonic `conversations` (about
+  5,000 then 50,000 listed): flat if the pages are streamed through, not gathered.
 """
 
 from __future__ import annotations
@@ -153,8 +153,11 @@ def new_stream_memory() -> list[Row]:
     # whole hours only: the emulator's current hour is still filling
     last_hour = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
     probes = {
-        "tap-8x8 `interactions`, one day of {n:,} interactions": (
-            (2_000, 20_000),
+        # 8x8's interactions carry some 30 date-time fields (participants included), each with
+        # a cache of 4,096 converted values (tapkit.converters.cached_per_value): the caches
+        # fill within the first ~20,000 rows, so flat is judged on the doubling after that
+        "tap-8x8 `interactions`, one day of {n} interactions": (
+            (2_000, 20_000, 40_000),
             lambda n: (
                 "tap-8x8",
                 "interactions",
@@ -162,7 +165,7 @@ def new_stream_memory() -> list[Row]:
                 lambda url: analytics_only_config(url, day, day),
             ),
         ),
-        "tap-chattonic `conversations`, ~{n:,} listed": (
+        "tap-chattonic `conversations`, ~{n} listed": (
             (5_000, 50_000),
             lambda n: (
                 "tap-chattonic",
@@ -178,12 +181,14 @@ def new_stream_memory() -> list[Row]:
     rows = []
     for label, (sizes, probe) in probes.items():
         peaks = [peak_rss(*probe(n)) for n in sizes]
+        growth = peaks[-1] - peaks[-2]
         rows.append(
             Row(
-                "peak RSS, " + label.format(n=sizes[0]) + " / " + f"{sizes[1]:,}",
-                f"{peaks[0]:.0f} MB / {peaks[1]:.0f} MB ({peaks[1] - peaks[0]:+.0f} MB for 10x)",
+                "peak RSS, " + label.format(n=" / ".join(f"{n:,}" for n in sizes)),
+                " / ".join(f"{peak:.0f} MB" for peak in peaks)
+                + f" ({growth:+.0f} MB for the last {sizes[-1] // sizes[-2]}x)",
                 "flat (≤ +5 MB)",
-                peaks[1] - peaks[0] <= 5,
+                growth <= 5,
             )
         )
     return rows

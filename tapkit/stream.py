@@ -8,7 +8,8 @@ What the SDK leaves to each tap (see docs/development.md), done once, each conce
 - `tapkit.throttle` / `tapkit.runscope`: a throttle per credential shared by a run's streams;
 - `tapkit.pageloop`: the page loop: bodies are parsed as they stream in, and a body that is
   not what the endpoint returns (HTML with status 200, cut short, an error object) is
-  re-read, never taken as "no data"; each page reaches the stream's `parse_page` hook as a
+  re-read, never taken as "no data", within the page's one budget of `max_attempts`
+  (a request and its body together); each page reaches the stream's `parse_page` hook as a
   `Page` (context, window, token), never as an attribute of the stream;
 - `tapkit.windowing`: a stream that declares `windowing` is walked over date windows oldest
   first, an empty window does not end it, and a STATE message follows every completed

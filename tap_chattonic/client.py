@@ -34,13 +34,13 @@ from tapkit.renewable_token import (
 )
 from tapkit.scrub import register_secret, scrub
 from tapkit.settings import path_segment
+from tapkit.window_walk import WindowRequest, ZoneSetting
 from tapkit.windowbounds import inclusive_range
-from tapkit.windowing import WindowRequest, ZoneSetting
 
 if t.TYPE_CHECKING:
     import datetime as dt
 
-    from tapkit.windows import DateWindow
+    from tapkit.window_plan import DateWindow
 
 VENDOR = "Chat-Tonic"
 #: Chat-Tonic's days are those of the account's `timezone`.

@@ -29,7 +29,7 @@ from tapkit.pageguard import PageGuard, render
 from tapkit.paging import Page, advance_past
 from tapkit.responseguard import ResponseGuard
 from tapkit.scrub import scrub_exception
-from tapkit.windows import WindowToken
+from tapkit.window_plan import WindowToken
 
 if t.TYPE_CHECKING:
     import requests
@@ -37,7 +37,7 @@ if t.TYPE_CHECKING:
 
     from tapkit.limits import Limits
     from tapkit.sdk_compat import PageRequests
-    from tapkit.windowing import WindowWalk
+    from tapkit.window_walk import WindowWalk
 
 
 _UNCHECKED = object()

@@ -11,7 +11,7 @@ What the SDK leaves to each tap (see docs/development.md), done once, each conce
   re-read, never taken as "no data", within the page's one budget of `max_attempts`
   (a request and its body together); each page reaches the stream's `parse_page` hook as a
   `Page` (context, window, token), never as an attribute of the stream;
-- `tapkit.windowing`: a stream that declares `windowing` is walked over date windows oldest
+- `tapkit.window_walk`: a stream that declares `windowing` is walked over date windows oldest
   first, an empty window does not end it, and a STATE message follows every completed
   window, whose end (never past the open day) is the bookmark;
 - `tapkit.records`: every declared field typed from the schema, the rest kept in `_extra`;
@@ -38,8 +38,8 @@ from tapkit.pageloop import PageLoop
 from tapkit.records import RecordTyper
 from tapkit.sanity import clamp_future_bookmark, parse_bookmark
 from tapkit.settings import DEFAULT_ON_INVALID_KEY, DEFAULT_ON_SCHEMA_DRIFT
-from tapkit.windowing import Windowing, WindowRequest, WindowWalk
-from tapkit.windows import DateWindow, WindowPlan, WindowToken, plan_windows
+from tapkit.window_plan import DateWindow, WindowPlan, WindowToken, plan_windows
+from tapkit.window_walk import Windowing, WindowRequest, WindowWalk
 
 if t.TYPE_CHECKING:
     import requests

@@ -43,9 +43,9 @@ from tapkit.oauth import ClientCredentialsToken
 from tapkit.renewable_token import RenewableTokenStream
 from tapkit.reports import PollPolicy, ReportTicket, run_report
 from tapkit.responseguard import read_whole
+from tapkit.window_plan import DateWindow, WindowToken
+from tapkit.window_walk import Windowing, ZoneSetting
 from tapkit.windowbounds import inclusive_window
-from tapkit.windowing import Windowing, ZoneSetting
-from tapkit.windows import DateWindow, WindowToken
 
 if t.TYPE_CHECKING:
     import requests

@@ -39,7 +39,7 @@ from tapkit.records import extra_property
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
 
-    from tapkit.windows import DateWindow
+    from tapkit.window_plan import DateWindow
 
 EXTRA = extra_property("8x8", spelling="item keys as 8x8 sends them")
 

@@ -17,27 +17,30 @@ of local days sent as UTC instants, and JSON bodies that can report a failure wi
 
 from __future__ import annotations
 
-import json
 import typing as t
-from http import HTTPStatus
 
 import requests
-from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+from singer_sdk.exceptions import FatalAPIError
 from typing_extensions import override
 
 from tapkit.errors import BodyError
-from tapkit.httperrors import read_capped, vendor_message
 from tapkit.jsonenvelope import iter_enveloped_records
-from tapkit.renewable_token import RenewableToken, RenewableTokenStream, Send
+from tapkit.renewable_token import (
+    RenewableToken,
+    RenewableTokenStream,
+    Send,
+    TokenAnswer,
+    read_token_answer,
+)
 from tapkit.scrub import register_secret, scrub
 from tapkit.settings import path_segment
+from tapkit.window_walk import WindowRequest, ZoneSetting
 from tapkit.windowbounds import inclusive_range
-from tapkit.windowing import WindowRequest, ZoneSetting
 
 if t.TYPE_CHECKING:
     import datetime as dt
 
-    from tapkit.windows import DateWindow
+    from tapkit.window_plan import DateWindow
 
 VENDOR = "Chat-Tonic"
 #: Chat-Tonic's days are those of the account's `timezone`.
@@ -86,6 +89,22 @@ class ChattonicAuthenticator(RenewableToken):
         """Whether a refused or missing token can be replaced by logging in."""
         return bool(self.username and self.password)
 
+    @property
+    def answer(self) -> TokenAnswer:
+        """The login's answer: an HTML page is retried, a body over 64 KiB is not read, and
+        another 4xx points at `base_url`.
+        """
+        return TokenAnswer(
+            vendor=VENDOR,
+            request="the login",
+            refused=f"the login of user {self.username!r}",
+            settings="username and password",
+            rejected_hint="; check base_url",
+            refuses_html=True,
+            max_bytes=LOGIN_BODY_BYTES,
+            not_json="a body that is not JSON (cut short, or nested too deep)",
+        )
+
     @override
     def request_token(self, send: Send) -> str:
         """A token from logging in as `username`."""
@@ -96,7 +115,7 @@ class ChattonicAuthenticator(RenewableToken):
             headers={"Accept": "application/json"},
         )
         with send(login) as response:
-            body = self._login_body(response)
+            body = read_token_answer(response, self.answer)
         token = body.get("token") if body.get("status", True) is not False else None
         if not isinstance(token, str) or not token:
             raise FatalAPIError(
@@ -113,47 +132,6 @@ class ChattonicAuthenticator(RenewableToken):
             ) from None
         self.logger.info("Logged in to %s as %s", VENDOR, self.username)
         return token
-
-    def _login_body(self, response: requests.Response) -> dict[str, t.Any]:
-        status = response.status_code
-        if status in (HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN):
-            raise FatalAPIError(
-                f"{VENDOR} refused the login of user {self.username!r} (HTTP {status}): check "
-                f"the settings username and password. {VENDOR} said: {vendor_message(response)}"
-            )
-        if status == HTTPStatus.TOO_MANY_REQUESTS or status >= HTTPStatus.INTERNAL_SERVER_ERROR:
-            raise RetriableAPIError(
-                f"{VENDOR} answered HTTP {status} to the login: {vendor_message(response)}",
-                response,
-            )
-        if status >= HTTPStatus.BAD_REQUEST:
-            raise FatalAPIError(
-                f"{VENDOR} rejected the login (HTTP {status}); check base_url: "
-                f"{vendor_message(response)}"
-            )
-        if "html" in response.headers.get("Content-Type", "").lower():
-            raise RetriableAPIError(
-                f"{VENDOR} answered the login with an HTML page (a proxy or maintenance page?)",
-                response,
-            )
-        data, more = read_capped(response, LOGIN_BODY_BYTES)
-        if more:
-            raise RetriableAPIError(
-                f"{VENDOR} answered the login with more than {LOGIN_BODY_BYTES // 1024} KiB "
-                "(a token answer is a few hundred bytes): not read",
-                response,
-            )
-        try:
-            body = json.loads(data)
-        except (ValueError, RecursionError):
-            raise RetriableAPIError(
-                f"{VENDOR} answered the login with a body that is not JSON (cut short, or "
-                "nested too deep)",
-                response,
-            ) from None
-        if not isinstance(body, dict):
-            raise RetriableAPIError(f"{VENDOR} answered the login with no token", response)
-        return body
 
 
 def _message(members: t.Mapping[str, t.Any]) -> str:

@@ -11,13 +11,13 @@ from typing_extensions import override
 
 from tap_chattonic.client import CALENDAR, VENDOR, ChattonicStream
 from tapkit.records import extra_property
-from tapkit.windowing import Windowing, WindowRequest
+from tapkit.window_walk import Windowing, WindowRequest
 
 if t.TYPE_CHECKING:
     import requests
 
     from tapkit.paging import Page
-    from tapkit.windows import DateWindow
+    from tapkit.window_plan import DateWindow
 
 HOUR_LABEL = "%Y-%m-%d %H"
 ONE_HOUR = dt.timedelta(hours=1)

@@ -24,8 +24,8 @@ from tapkit.converters import rfc2822_to_iso
 from tapkit.csvbody import declared_charset, iter_csv_records
 from tapkit.errors import NotCsvError
 from tapkit.stream import VendorStream
-from tapkit.windowing import Windowing, WindowRequest, ZoneSetting
-from tapkit.windows import DateWindow, local_today
+from tapkit.window_plan import DateWindow, local_today
+from tapkit.window_walk import Windowing, WindowRequest, ZoneSetting
 
 if t.TYPE_CHECKING:
     import requests

@@ -20,15 +20,15 @@ from tapkit.converters import to_text
 from tapkit.jsonbody import iter_json_records
 from tapkit.prefetch import Prefetcher
 from tapkit.records import extra_property
+from tapkit.window_walk import Windowing, WindowRequest
 from tapkit.windowbounds import inclusive_window
-from tapkit.windowing import Windowing, WindowRequest
 
 if t.TYPE_CHECKING:
     import requests
     from singer_sdk.helpers.types import Context
 
     from tapkit.paging import Page
-    from tapkit.windows import DateWindow
+    from tapkit.window_plan import DateWindow
 
 EXTRA = extra_property("JAICP")
 

@@ -9,10 +9,10 @@ from typing_extensions import override
 from tapkit.converters import naive_local_to_iso, to_seconds
 from tapkit.stream import VendorStream
 from tapkit.throttle import MinIntervalThrottle, credential_key, shared_throttle
-from tapkit.windowing import UtcOffsetSetting, Windowing, WindowRequest
+from tapkit.window_walk import UtcOffsetSetting, Windowing, WindowRequest
 
 if t.TYPE_CHECKING:
-    from tapkit.windows import DateWindow
+    from tapkit.window_plan import DateWindow
 
 REGION_HOSTS = {
     "eu": "https://backoffice-eu.oct8ne.com",

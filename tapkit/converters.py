@@ -19,7 +19,7 @@ import typing as t
 
 from tapkit.datetimes import datetime_notes, parse_iso, parse_rfc2822, strict_rfc2822_datetime
 from tapkit.errors import DoesNotFitError
-from tapkit.values import checked_float, checked_int, int_from_float
+from tapkit.value_checks import checked_float, checked_int, int_from_float
 
 #: the typing's warnings share the logger of `tapkit.records`, which users filter logs on
 logger = logging.getLogger("tapkit.records")

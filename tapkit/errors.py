@@ -39,6 +39,18 @@ class ResponseTooSlowError(BodyError):
     """The whole response took longer than `max_response_seconds` (retried as a timeout)."""
 
 
+class PageBodyError(Exception):
+    """A page's body failed while it was read (`cause`: cut short, reset, unusable) after
+    `records` of its records were passed on: one failed attempt of the page, retried in the
+    same budget as its request (`tapkit.pageloop`).
+    """
+
+    def __init__(self, cause: BaseException, records: int) -> None:
+        self.cause = cause
+        self.records = records
+        super().__init__(str(cause))
+
+
 # -- limits, deadlines, redirects -------------------------------------------------------
 
 

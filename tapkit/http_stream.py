@@ -10,6 +10,7 @@ an attempt (`tapkit.deadline`) and the error ladder applied to every response.
 
 from __future__ import annotations
 
+import contextlib
 import random
 import typing as t
 from functools import cached_property
@@ -20,6 +21,7 @@ from singer_sdk.exceptions import FatalAPIError
 from typing_extensions import override
 
 from tapkit.deadline import Deadline, watch_connections
+from tapkit.errors import PageBodyError
 from tapkit.httperrors import (
     backoff_delay,
     check_response,
@@ -111,8 +113,9 @@ class HttpStream(CompatStream):
 
     @override
     def backoff_handler(self, details: t.Any) -> None:
-        """One readable line per retry, without the request's URL, naming the wait that will
-        really happen: the backoff's, or the throttle's next free slot when that is later.
+        """The one line per retry of a request or of a page's body, without the request's
+        URL, naming the wait that will really happen: the backoff's, or the throttle's next
+        free slot when that is later.
         """
         exception = details.get("exception")
         wait = float(details.get("wait", 0.0))
@@ -120,6 +123,8 @@ class HttpStream(CompatStream):
         why = ""
         if throttled > wait and self.throttle:
             why = f" (one request every {self.throttle.interval:g} s allowed)"
+        if isinstance(exception, PageBodyError):
+            why += " (the page is read again whole: rows read twice upsert by key)"
         self.logger.warning(
             "%s: attempt %d of %d failed (%s); retrying in %.1f s%s",
             self.name,
@@ -131,22 +136,30 @@ class HttpStream(CompatStream):
         )
 
     @override
-    def around_attempt(self, func: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
-        """Each attempt waits for the throttle, runs under its deadline; errors leave masked."""
-
-        def throttled(prepared_request: requests.PreparedRequest, context: t.Any) -> t.Any:
+    @contextlib.contextmanager
+    def attempt_turn(self) -> t.Iterator[None]:
+        """Each attempt waits for the throttle's free slot, and the interval runs again from
+        the attempt's end (a page's body read, or the attempt failed); errors leave masked.
+        """
+        if self.throttle:
+            self.throttle.acquire()
+        try:
+            yield
+        except Exception as exc:
+            scrub_exception(exc)
+            raise
+        finally:
             if self.throttle:
-                self.throttle.acquire()
-            try:
-                return self.send_under_deadline(func, prepared_request, context)
-            except Exception as exc:
-                scrub_exception(exc)
-                raise
-            finally:
-                if self.throttle:
-                    self.throttle.finished()
+                self.throttle.finished()
 
-        return throttled
+    @override
+    def around_attempt(self, func: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
+        """Each attempt runs under its deadline (`send_under_deadline`)."""
+
+        def under_deadline(prepared_request: requests.PreparedRequest, context: t.Any) -> t.Any:
+            return self.send_under_deadline(func, prepared_request, context)
+
+        return under_deadline
 
     def send_under_deadline(
         self,

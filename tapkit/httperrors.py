@@ -18,7 +18,7 @@ from http import HTTPStatus
 import requests
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 
-from tapkit.errors import BodyError
+from tapkit.errors import BodyError, PageBodyError
 from tapkit.netfailure import connection_failure
 from tapkit.scrub import scrub
 
@@ -162,6 +162,9 @@ def describe_failure(exc: BaseException | None) -> str:
     """A one-line description of a failed attempt, secrets masked."""
     if exc is None:
         return "unknown error"
+    if isinstance(exc, PageBodyError):
+        how = f"broke off after {exc.records} records" if exc.records else "was unusable"
+        return f"the response {how}: {describe_failure(exc.cause)}"
     response = getattr(exc, "response", None)
     if isinstance(exc, (RetriableAPIError, FatalAPIError)):
         return scrub(str(exc))

@@ -18,12 +18,11 @@ import typing as t
 from http import HTTPStatus
 
 import requests
-from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+from singer_sdk.exceptions import RetriableAPIError
 from typing_extensions import override
 
 from tapkit.basicauth import basic_authorization
-from tapkit.httperrors import vendor_message
-from tapkit.renewable_token import RenewableToken, Send
+from tapkit.renewable_token import RenewableToken, Send, TokenAnswer, read_token_answer
 from tapkit.scrub import register_secret
 
 #: Renew this many seconds before the vendor's expiry (at most a tenth of the lifetime).
@@ -53,6 +52,19 @@ class ClientCredentialsToken(RenewableToken):
         #: how many tokens this run has requested (tests and the run's summary read it)
         self.issued = 0
 
+    @property
+    def answer(self) -> TokenAnswer:
+        """The grant's answer: 400 too means the client credentials were refused."""
+        return TokenAnswer(
+            vendor=self.vendor,
+            request="the token request",
+            refused="the client credentials",
+            settings=" and ".join(self.settings),
+            refused_statuses=frozenset(
+                {HTTPStatus.BAD_REQUEST, HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN}
+            ),
+        )
+
     @override
     def token_due(self) -> bool:
         """Whether the token is within `margin` of its expiry."""
@@ -68,7 +80,7 @@ class ClientCredentialsToken(RenewableToken):
             headers={"Authorization": self._basic, "Accept": "application/json"},
         )
         with send(request) as response:
-            body = self._token_body(response)
+            body = read_token_answer(response, self.answer)
         token = body.get("access_token")
         if not isinstance(token, str) or not token:
             raise RetriableAPIError(f"{self.vendor} answered the token request without a token")
@@ -83,36 +95,6 @@ class ClientCredentialsToken(RenewableToken):
             f" valid for {lifetime:g} s" if lifetime else "",
         )
         return token
-
-    def _token_body(self, response: requests.Response) -> dict[str, t.Any]:
-        status = response.status_code
-        settings = " and ".join(self.settings)
-        if status in (HTTPStatus.BAD_REQUEST, HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN):
-            raise FatalAPIError(
-                f"{self.vendor} refused the client credentials (HTTP {status}): check the "
-                f"settings {settings}. {self.vendor} said: {vendor_message(response)}"
-            )
-        if status == HTTPStatus.TOO_MANY_REQUESTS or status >= HTTPStatus.INTERNAL_SERVER_ERROR:
-            raise RetriableAPIError(
-                f"{self.vendor} answered HTTP {status} to the token request: "
-                f"{vendor_message(response)}",
-                response,
-            )
-        if status >= HTTPStatus.BAD_REQUEST:
-            raise FatalAPIError(
-                f"{self.vendor} rejected the token request (HTTP {status}): "
-                f"{vendor_message(response)}"
-            )
-        try:
-            body = response.json()
-        except ValueError:
-            raise RetriableAPIError(
-                f"{self.vendor} answered the token request with a body that is not JSON",
-                response,
-            ) from None
-        if not isinstance(body, dict):
-            raise RetriableAPIError(f"{self.vendor} answered the token request with no token")
-        return body
 
 
 def _seconds(value: t.Any) -> float:

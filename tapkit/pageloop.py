@@ -1,9 +1,12 @@
 """The page loop: requests a stream's pages, parses each body as it streams in, re-reads a body
 that fails mid-way.
 
-The SDK retries only the request itself; a body cut short or malformed is noticed while
-parsing, after the SDK's retry has returned. Such a page is re-read whole: records are keyed,
-so rows emitted twice upsert in the warehouse.
+A body cut short or malformed is noticed while parsing, after its request was accepted. The
+page's request and its body are one attempt of one retry budget (`PageRequests.attempts`,
+the SDK's retry made a loop of attempts): a body that fails is a failed attempt like a 503,
+so a page is sent at most `max_attempts` times in all, with one wait schedule and one line
+per retry (`HttpStream.backoff_handler`). Such a page is re-read whole: records are keyed, so
+rows emitted twice upsert in the warehouse.
 
 What one page is — its stream context, its token (a date window and a page inside it), what
 its body held — travels as a `Page` (`tapkit.paging`) passed to the stream's `parse_page`
@@ -15,29 +18,26 @@ has moved past it (`WindowWalk.page_read`).
 
 from __future__ import annotations
 
-import time
 import typing as t
 
 from singer_sdk.exceptions import FatalAPIError
 
 from tapkit.drift import SAMPLE_RECORDS, DriftGuard
+from tapkit.errors import PageBodyError
 from tapkit.httperrors import BODY_FAILURES, describe_failure
 from tapkit.pageguard import PageGuard, render
 from tapkit.paging import Page, advance_past
 from tapkit.responseguard import ResponseGuard
 from tapkit.scrub import scrub_exception
-from tapkit.windows import WindowToken
+from tapkit.window_plan import WindowToken
 
 if t.TYPE_CHECKING:
-    import logging
-
     import requests
     from singer_sdk.helpers.types import Context
 
     from tapkit.limits import Limits
     from tapkit.sdk_compat import PageRequests
-    from tapkit.throttle import MinIntervalThrottle
-    from tapkit.windowing import WindowWalk
+    from tapkit.window_walk import WindowWalk
 
 
 _UNCHECKED = object()
@@ -52,13 +52,7 @@ class PagedStream(t.Protocol):
     vendor: str
 
     @property
-    def logger(self) -> logging.Logger: ...
-
-    @property
     def limits(self) -> Limits: ...
-
-    @property
-    def throttle(self) -> MinIntervalThrottle | None: ...
 
     @property
     def drift_guard(self) -> DriftGuard: ...
@@ -74,12 +68,6 @@ class PagedStream(t.Protocol):
     def parse_page(
         self, response: requests.Response, page: Page
     ) -> t.Iterable[dict[str, t.Any]]: ...
-
-    def backoff_max_tries(self) -> int: ...
-
-    def backoff_jitter(self, value: float) -> float: ...
-
-    def retry_delay(self, exception: BaseException | None, attempt: int) -> float: ...
 
 
 class PageLoop:
@@ -147,51 +135,54 @@ class PageLoop:
     ) -> t.Generator[dict[str, t.Any], None, tuple[requests.Response, Page, int]]:
         """Yield one page's records; return its response, the `Page` read whole, and the
         records read (re-reads included).
+
+        A request and its body are one attempt of one budget (`sender.attempts`): a body
+        that fails is a failed attempt like an HTTP failure, so a page is sent at most
+        `max_attempts` times, with one wait schedule and one line per retry.
+        """
+        prepared = sender.build(token)
+        read = tries = 0
+        try:
+            for attempt in sender.attempts((PageBodyError,)):
+                tries += 1
+                with attempt:
+                    response = sender.send(prepared)
+                    page = Page(context, token)
+                    try:
+                        emitted = yield from self._records_of(response, page)
+                    except PageBodyError as failed:
+                        read += failed.records
+                        raise
+                    return response, page, read + emitted
+        except PageBodyError as failed:
+            raise FatalAPIError(
+                f"{self.stream.vendor}: stream '{self.stream.name}' could not read a complete "
+                f"response after {tries} attempts: {describe_failure(failed.cause)}"
+            ) from None
+        raise AssertionError("unreachable: the last failed attempt raises")
+
+    def _records_of(
+        self, response: requests.Response, page: Page
+    ) -> t.Generator[dict[str, t.Any], None, int]:
+        """Yield the records of `response` as its body streams in, noted in `page`; return
+        how many. A body that fails raises `PageBodyError` (the records passed on, the cause).
         """
         stream = self.stream
-        max_attempts = stream.backoff_max_tries()
-        attempt = 1
-        read = 0
-        while True:
-            response = sender.send(sender.build(token))
-            emitted = 0
-            guard = ResponseGuard(response, stream.limits, vendor=stream.vendor, stream=stream.name)
-            page = Page(context, token)
-            summary = page.summary
-            try:
-                for record in stream.parse_page(response, page):
-                    emitted += 1
-                    if emitted == 1:
-                        summary.first = render(record, stream.name)
-                    summary.last = record
-                    yield record
-                summary.records = emitted
-            except BODY_FAILURES as exc:
-                read += emitted
-                response.close()
-                scrub_exception(exc)
-                if attempt >= max_attempts:
-                    raise FatalAPIError(
-                        f"{stream.vendor}: stream '{stream.name}' could not read a complete "
-                        f"response after {attempt} attempts: {describe_failure(exc)}"
-                    ) from None
-                delay = stream.backoff_jitter(stream.retry_delay(exc, attempt))
-                stream.logger.warning(
-                    "%s: response %s after %d records (%s); re-reading it in %.1f s "
-                    "(rows read twice upsert by key), attempt %d of %d",
-                    stream.name,
-                    "broke off" if emitted else "was unusable",
-                    emitted,
-                    describe_failure(exc),
-                    delay,
-                    attempt + 1,
-                    max_attempts,
-                )
-                time.sleep(delay)
-                attempt += 1
-            else:
-                return response, page, read + emitted
-            finally:
-                guard.close()
-                if stream.throttle:
-                    stream.throttle.finished()
+        guard = ResponseGuard(response, stream.limits, vendor=stream.vendor, stream=stream.name)
+        summary = page.summary
+        emitted = 0
+        try:
+            for record in stream.parse_page(response, page):
+                emitted += 1
+                if emitted == 1:
+                    summary.first = render(record, stream.name)
+                summary.last = record
+                yield record
+        except BODY_FAILURES as exc:
+            response.close()
+            scrub_exception(exc)
+            raise PageBodyError(exc, emitted) from exc
+        finally:
+            guard.close()
+        summary.records = emitted
+        return emitted

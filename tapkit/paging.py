@@ -18,7 +18,7 @@ from singer_sdk.pagination import BaseAPIPaginator
 from typing_extensions import override
 
 from tapkit.pageguard import PageSummary
-from tapkit.windows import DateWindow, WindowToken
+from tapkit.window_plan import DateWindow, WindowToken
 
 if t.TYPE_CHECKING:
     import requests
@@ -105,7 +105,7 @@ class DateWindowPaginator(PagePaginator[WindowToken | None]):
     `next_page` (optional) reads a page and returns the vendor's token of the next page
     within the same window, or None when the window is exhausted. An empty window never
     ends the walk. The page loop bookmarks a window once the paginator has left it
-    (`tapkit.windowing.WindowWalk.page_read`).
+    (`tapkit.window_walk.WindowWalk.page_read`).
     """
 
     def __init__(

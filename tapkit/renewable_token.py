@@ -12,27 +12,107 @@ Two vendors hand out tokens this way: Chat-Tonic (a JSON login, `tap_chattonic/c
 - `RenewableTokenStream`, the stream side: the token is obtained inside the attempt (so a
   token request that meets a 5xx, a reset or a garbled answer is retried like any request)
   and sent the SDK's way (its session, redirect guard, request timer); a 401 renews it once
-  and the request is tried again at once; anything else goes on to the stream's checks.
+  and the request is sent again at once, in the same attempt (an expired token spends none of
+  `max_attempts`); anything else goes on to the stream's checks.
+
+- `read_token_answer`, the one ladder a token request's answer goes through (refused
+  credentials, other 4xx, 429/5xx, HTML, an oversized or garbled body); what differs between
+  vendors is declared as a `TokenAnswer` (the names in its messages, which statuses mean
+  refused credentials, whether HTML is refused, how much is read).
 
 A subclass registers each token with the scrubber the moment it has it: none is ever logged.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 import typing as t
+from dataclasses import dataclass
 from http import HTTPStatus
 
 import requests
-from singer_sdk.exceptions import FatalAPIError
+from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 from typing_extensions import override
 
 from tapkit.errors import TokenRenewalError
-from tapkit.httperrors import vendor_message
+from tapkit.httperrors import read_capped, vendor_message
 from tapkit.stream import VendorStream
 
 #: Sends a request the stream's way (inside its retries) and returns the answer.
 Send = t.Callable[[requests.Request], requests.Response]
+
+
+@dataclass(frozen=True)
+class TokenAnswer:
+    """How a vendor's token request is named and answered, for the one ladder that reads the
+    answer (`read_token_answer`): what differs between vendors, as data.
+    """
+
+    vendor: str
+    #: the request, as messages name it ("the login", "the token request")
+    request: str
+    #: what a refusal says was refused ("the client credentials")
+    refused: str
+    #: the settings a refusal names ("username and password")
+    settings: str
+    #: statuses that mean the credentials themselves were refused (fatal, naming `settings`)
+    refused_statuses: frozenset[int] = frozenset({HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN})
+    #: what another 4xx adds before the vendor's message ("; check base_url")
+    rejected_hint: str = ""
+    #: an HTML page (a proxy, a maintenance page) is retried instead of read as JSON
+    refuses_html: bool = False
+    #: the most of the answer read (a token answer is a few hundred bytes); None: all of it
+    max_bytes: int | None = None
+    #: what a body that is not JSON is said to be
+    not_json: str = "a body that is not JSON"
+
+
+def read_token_answer(response: requests.Response, answer: TokenAnswer) -> dict[str, t.Any]:
+    """The JSON object a token request answered, or the error of the answer: refused
+    credentials and other 4xx are fatal; 429, 5xx, HTML, an oversized or garbled body are
+    retried like any failed request.
+    """
+    vendor, status = answer.vendor, response.status_code
+    if status in answer.refused_statuses:
+        raise FatalAPIError(
+            f"{vendor} refused {answer.refused} (HTTP {status}): check the settings "
+            f"{answer.settings}. {vendor} said: {vendor_message(response)}"
+        )
+    if status == HTTPStatus.TOO_MANY_REQUESTS or status >= HTTPStatus.INTERNAL_SERVER_ERROR:
+        raise RetriableAPIError(
+            f"{vendor} answered HTTP {status} to {answer.request}: {vendor_message(response)}",
+            response,
+        )
+    if status >= HTTPStatus.BAD_REQUEST:
+        raise FatalAPIError(
+            f"{vendor} rejected {answer.request} (HTTP {status}){answer.rejected_hint}: "
+            f"{vendor_message(response)}"
+        )
+    if answer.refuses_html and "html" in response.headers.get("Content-Type", "").lower():
+        raise RetriableAPIError(
+            f"{vendor} answered {answer.request} with an HTML page (a proxy or maintenance page?)",
+            response,
+        )
+    if answer.max_bytes is None:
+        data = response.content
+    else:
+        data, more = read_capped(response, answer.max_bytes)
+        if more:
+            raise RetriableAPIError(
+                f"{vendor} answered {answer.request} with more than {answer.max_bytes // 1024} "
+                "KiB (a token answer is a few hundred bytes): not read",
+                response,
+            )
+    try:
+        body = json.loads(data)
+    except (ValueError, RecursionError):
+        raise RetriableAPIError(
+            f"{vendor} answered {answer.request} with {answer.not_json}", response
+        ) from None
+    if not isinstance(body, dict):
+        raise RetriableAPIError(f"{vendor} answered {answer.request} with no token", response)
+    return body
 
 
 class RenewableToken(requests.auth.AuthBase):
@@ -155,28 +235,37 @@ class RenewableTokenStream(VendorStream):
     ) -> requests.Response:
         """A token first when there is none (inside the retries, so a failed token request
         is retried; sent the SDK's way, so it is in the request metrics); the SDK then
-        applies the authenticator to the attempt.
+        applies the authenticator to the attempt. A 401 that renews the token is sent again
+        at once with the new one, inside the same attempt: a token that expired is not a
+        failed attempt of the request's `max_attempts`.
         """
         send = super().send_request
-        if not self.authenticator.is_token_request(prepared_request):
+        if self.authenticator.is_token_request(prepared_request):
+            return send(prepared_request, context)
 
-            def send_token_request(request: requests.Request) -> requests.Response:
-                # prepared like every request (the session's headers, the SDK's User-Agent)
-                prepared = self.build_prepared_request(
-                    request.method,
-                    request.url,
-                    headers=request.headers,
-                    json=request.json,
-                    data=request.data,
-                )
-                return send(prepared, context)
+        def send_token_request(request: requests.Request) -> requests.Response:
+            # prepared like every request (the session's headers, the SDK's User-Agent)
+            prepared = self.build_prepared_request(
+                request.method,
+                request.url,
+                headers=request.headers,
+                json=request.json,
+                data=request.data,
+            )
+            return send(prepared, context)
 
+        self.authenticator.ensure(send_token_request)
+        try:
+            return send(prepared_request, context)
+        except TokenRenewalError:
             self.authenticator.ensure(send_token_request)
-        return send(prepared_request, context)
+            return send(prepared_request, context)
 
     @override
     def retry_delay(self, exception: BaseException | None, attempt: int) -> float:
-        """A renewed token is tried at once; other failures wait as usual."""
+        """A token renewed again (another stream's refusal in between) is tried at once;
+        other failures wait as usual.
+        """
         if isinstance(exception, TokenRenewalError):
             return 0.0
         return super().retry_delay(exception, attempt)

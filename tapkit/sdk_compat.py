@@ -9,14 +9,16 @@ rather than called names its original in `SDK_SOURCES_MIRRORED`. Each is pinned 
 changes one fails a named test instead of silently corrupting state or output, and the last
 test there keeps the rest of the code base off private SDK names. The rest of the code base
 calls the public-named members defined here (`owning_tap`, `send_request`, `around_attempt`,
-`page_requests`, `build_page_request`, `write_state_now`, `records_move_bookmark`,
-`schema_once_per_run`, `extra_config_errors`, `before_config_validation`, `on_termination`,
-`before_sync`, `after_sync`, `RecordLineWriter` re-exported).
+`attempt_turn`, `request_attempts`, `page_requests`, `build_page_request`, `write_state_now`,
+`records_move_bookmark`, `schema_once_per_run`, `extra_config_errors`,
+`before_config_validation`, `on_termination`, `before_sync`, `after_sync`, `RecordLineWriter`
+re-exported).
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import typing as t
 
 import backoff
@@ -59,7 +61,8 @@ SDK_SOURCES_MIRRORED: dict[str, str] = {
     "singer_sdk.streams.rest._HTTPStream.request_records": "PageRequests (the page loop's "
     "counter, request and sync-cost steps) and tapkit.pageloop.PageLoop.records",
     "singer_sdk.streams.rest._HTTPStream.request_decorator": "CompatStream."
-    "request_decorator and RETRIABLE_REQUEST_FAILURES (what is retried, and how)",
+    "request_attempts, CompatStream.request_decorator and RETRIABLE_REQUEST_FAILURES (what "
+    "is retried, and how)",
     "singer_sdk.contrib.msgspec.serialize_jsonl": "tapkit.sdk_compat_records.RecordLineWriter."
     "encode_like_sdk (a RECORD line encoded as the SDK's `MsgSpecWriter.serialize_message` "
     "encodes it)",
@@ -160,23 +163,61 @@ class CompatStream(RecordFastPath):
         return self._request(prepared_request, context)
 
     def around_attempt(self, func: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
-        """What one attempt of a request runs (the throttle, a deadline): `func` itself here."""
+        """What one attempt of a request runs (a deadline): `func` itself here."""
         return func
 
-    # Mirrors `RESTStream.request_decorator` (pinned): the same failures retried through the
-    # same `backoff_*` hooks, each attempt through `around_attempt`, and no logger of
-    # `backoff`'s own (the stream's `backoff_handler` says once, readably, what is retried).
-    @override
-    def request_decorator(self, func: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
-        decorated: t.Callable[..., t.Any] = backoff.on_exception(
+    def attempt_turn(self) -> t.ContextManager[None]:
+        """The turn one attempt takes, from before its request is sent to the end of its
+        answer (a page's body included): a throttle's slot. Nothing here.
+        """
+        return contextlib.nullcontext()
+
+    def request_attempts(
+        self,
+        also_retried: tuple[type[Exception], ...] = (),
+        *,
+        target: t.Callable[..., t.Any] | None = None,
+        args: tuple[t.Any, ...] = (),
+    ) -> Iterator[t.ContextManager[None]]:
+        """The attempts of one request, as the SDK's `request_decorator` makes them (pinned):
+        the failures it retries (and `also_retried`, in the same budget: a page's body that
+        fails), `backoff_max_tries` of them in all, waits from `backoff_wait_generator` with
+        `backoff_jitter`, `backoff_handler` told of each retry, and no logger of `backoff`'s
+        own. Each attempt is a context manager, entered with its `attempt_turn`; a failure
+        inside it is retried, or raised once the budget is spent. `backoff_handler` is told
+        what `backoff.on_exception` tells it (`target`: what is sent, `args`).
+        """
+
+        def on_backoff(details: t.Any) -> None:
+            called: t.Any = {**details, "target": target or self.send_request, "args": args}
+            called["kwargs"] = {}
+            self.backoff_handler(called)
+
+        for attempt in backoff.retry_context(
+            RETRIABLE_REQUEST_FAILURES + also_retried,
             self.backoff_wait_generator,
-            RETRIABLE_REQUEST_FAILURES,
             max_tries=self.backoff_max_tries,
-            on_backoff=self.backoff_handler,
+            on_backoff=on_backoff,
             jitter=self.backoff_jitter,
             logger=None,
-        )(self.around_attempt(func))
-        return decorated
+        ):
+            yield _in_turn(attempt, self.attempt_turn())
+
+    # Mirrors `RESTStream.request_decorator` (pinned): the same failures retried through the
+    # same `backoff_*` hooks (`request_attempts`), each attempt in its `attempt_turn` through
+    # `around_attempt`.
+    @override
+    def request_decorator(self, func: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
+        attempt_once = self.around_attempt(func)
+
+        @functools.wraps(func)
+        def retried(*args: t.Any, **kwargs: t.Any) -> t.Any:
+            for attempt in self.request_attempts(target=func, args=args):
+                with attempt:
+                    return attempt_once(*args, **kwargs)
+            raise AssertionError("unreachable: the last failed attempt raises")
+
+        return retried
 
     def build_page_request(self, context: Context | None, token: t.Any) -> requests.PreparedRequest:
         """The prepared request for one page, as the SDK's `request_records` builds it
@@ -230,6 +271,13 @@ class CompatStream(RecordFastPath):
         self._schema_written = True
 
 
+@contextlib.contextmanager
+def _in_turn(attempt: t.ContextManager[t.Any], turn: t.ContextManager[None]) -> Iterator[None]:
+    """One attempt of `request_attempts`, run in its turn (left before the attempt decides)."""
+    with attempt, turn:
+        yield
+
+
 class _TokenOnly(BaseAPIPaginator[t.Any]):
     """One token, where `RESTStream._prepare_request` reads it (`current_value`)."""
 
@@ -242,25 +290,34 @@ class PageRequests:
     """One context's page requests, sent as the SDK's `RESTStream.request_records` sends
     them (a copy of its per-request steps, pinned by `SDK_SOURCES_MIRRORED`).
 
-    What the page loop does otherwise (`tapkit.pageloop`), it does on purpose: a body cut
-    short is re-read; an empty page does not end the walk (the paginator says when it
-    ends, so an empty date window is followed by the next one: the SDK's
-    `continue_if_empty` is never asked).
+    What the page loop does otherwise (`tapkit.pageloop`), it does on purpose: a page is
+    retried with its body (`attempts`: a body that fails is one more failed attempt of the
+    same budget, not a loop around the request's own retries); an empty page does not end
+    the walk (the paginator says when it ends, so an empty date window is followed by the
+    next one: the SDK's `continue_if_empty` is never asked).
     """
 
     def __init__(self, stream: CompatStream, context: Context | None, counter: t.Any) -> None:
         self.stream = stream
         self.context = context
         self._counter = counter
-        self._send = stream.request_decorator(stream.send_request)
+        self._send_once = stream.around_attempt(stream.send_request)
 
     def build(self, token: t.Any) -> requests.PreparedRequest:
         """The request for the page at `token` (`CompatStream.build_page_request`)."""
         return self.stream.build_page_request(self.context, token)
 
+    def attempts(
+        self, also_retried: tuple[type[Exception], ...] = ()
+    ) -> Iterator[t.ContextManager[None]]:
+        """The attempts of one page (`CompatStream.request_attempts`): `send` inside each."""
+        return self.stream.request_attempts(also_retried)
+
     def send(self, prepared_request: requests.PreparedRequest) -> requests.Response:
-        """Send one page's request (retried per the stream's `request_decorator`)."""
-        response: requests.Response = self._send(prepared_request, self.context)
+        """Send one attempt of one page's request (no retry of its own: it runs inside an
+        attempt of `attempts`); an accepted answer is counted and costed.
+        """
+        response: requests.Response = self._send_once(prepared_request, self.context)
         if self._counter is not None:
             self._counter.increment()
         self.stream.update_sync_costs(prepared_request, response, self.context)

@@ -8,9 +8,10 @@ What the SDK leaves to each tap (see docs/development.md), done once, each conce
 - `tapkit.throttle` / `tapkit.runscope`: a throttle per credential shared by a run's streams;
 - `tapkit.pageloop`: the page loop: bodies are parsed as they stream in, and a body that is
   not what the endpoint returns (HTML with status 200, cut short, an error object) is
-  re-read, never taken as "no data"; each page reaches the stream's `parse_page` hook as a
+  re-read, never taken as "no data", within the page's one budget of `max_attempts`
+  (a request and its body together); each page reaches the stream's `parse_page` hook as a
   `Page` (context, window, token), never as an attribute of the stream;
-- `tapkit.windowing`: a stream that declares `windowing` is walked over date windows oldest
+- `tapkit.window_walk`: a stream that declares `windowing` is walked over date windows oldest
   first, an empty window does not end it, and a STATE message follows every completed
   window, whose end (never past the open day) is the bookmark;
 - `tapkit.records`: every declared field typed from the schema, the rest kept in `_extra`;
@@ -37,8 +38,8 @@ from tapkit.pageloop import PageLoop
 from tapkit.records import RecordTyper
 from tapkit.sanity import clamp_future_bookmark, parse_bookmark
 from tapkit.settings import DEFAULT_ON_INVALID_KEY, DEFAULT_ON_SCHEMA_DRIFT
-from tapkit.windowing import Windowing, WindowRequest, WindowWalk
-from tapkit.windows import DateWindow, WindowPlan, WindowToken, plan_windows
+from tapkit.window_plan import DateWindow, WindowPlan, WindowToken, plan_windows
+from tapkit.window_walk import Windowing, WindowRequest, WindowWalk
 
 if t.TYPE_CHECKING:
     import requests

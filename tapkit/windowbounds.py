@@ -13,7 +13,7 @@ import datetime as dt
 import typing as t
 
 if t.TYPE_CHECKING:
-    from tapkit.windows import DateWindow
+    from tapkit.window_plan import DateWindow
 
 #: the resolution of the APIs' instants: the gap between one window's end and the next start
 ONE_MILLISECOND = dt.timedelta(milliseconds=1)

@@ -3,7 +3,7 @@
 NUL characters are refused by PostgreSQL in text and JSON alike, so a single one in any
 string (a declared field, a nested one, one kept in `_extra`) failed the load of every run.
 Searching the encoded line for the NUL escape costs one C-level scan; only a line that holds
-one is cleaned (`tapkit.values.strip_nul`) and encoded again. The characters removed are
+one is cleaned (`tapkit.value_checks.strip_nul`) and encoded again. The characters removed are
 counted per stream, for the end-of-run log line.
 
 RECORD lines the stream encodes itself (`tapkit.sdk_compat`, which also holds how the SDK
@@ -25,7 +25,7 @@ from typing_extensions import override
 
 from tapkit.pageguard import too_deep
 from tapkit.sdk_compat_records import RecordLineWriter
-from tapkit.values import strip_nul
+from tapkit.value_checks import strip_nul
 
 #: how a NUL character looks in an encoded line
 NUL_ESCAPE = b"\\u0000"

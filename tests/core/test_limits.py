@@ -22,7 +22,7 @@ from emulators.jaicp import JaicpEmulator
 from tapkit.errors import LimitExceededError
 from tapkit.limits import Limits
 from tapkit.pageguard import PageGuard, PageSummary
-from tapkit.windows import DateWindow, WindowToken
+from tapkit.window_plan import DateWindow, WindowToken
 from tests.cases.jaicp import JAICP, JAICP_TOKEN
 from tests.support import run_tap
 

@@ -17,8 +17,8 @@ from tapkit.basicauth import MaskedBasicAuth, basic_authorization
 from tapkit.page_envelope import PageEnvelope
 from tapkit.paging import Page
 from tapkit.scrub import MASK, scrub
+from tapkit.window_plan import DateWindow
 from tapkit.windowbounds import inclusive_range, inclusive_window, utc_milliseconds
-from tapkit.windows import DateWindow
 
 MADRID = zoneinfo.ZoneInfo("Europe/Madrid")
 

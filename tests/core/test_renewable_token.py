@@ -8,12 +8,16 @@ rules every future vendor gets for free.
 
 from __future__ import annotations
 
+import dataclasses
+import io
 import logging
 import threading
 
+import pytest
 import requests
+from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 
-from tapkit.renewable_token import RenewableToken, Send
+from tapkit.renewable_token import RenewableToken, Send, TokenAnswer, read_token_answer
 
 TOKEN_URL = "http://127.0.0.1:9/token"
 
@@ -99,3 +103,59 @@ def test_a_given_token_without_a_way_to_renew_it_is_refused_for_good():
     assert authorization(token, "http://127.0.0.1:9/data") == "Bearer given"
     assert not token.refused("given")
     assert token.issued == 0
+
+
+# -- the token answer's ladder, one for every vendor (`read_token_answer`) ----------------
+
+PLAIN = TokenAnswer(vendor="Acme", request="the token request", refused="the key", settings="key")
+STRICT = dataclasses.replace(
+    PLAIN,
+    refused_statuses=frozenset({400, 401, 403}),
+    rejected_hint="; check base_url",
+    refuses_html=True,
+    max_bytes=1024,
+)
+
+
+def answered(status: int, body: bytes, content_type: str = "application/json") -> requests.Response:
+    response = requests.Response()
+    response.status_code = status
+    response.headers["Content-Type"] = content_type
+    response.raw = io.BytesIO(body)
+    return response
+
+
+@pytest.mark.parametrize(
+    ("answer", "status", "body", "content_type", "error", "said"),
+    [
+        (PLAIN, 200, b'{"token": "t"}', "application/json", None, ""),
+        (PLAIN, 401, b"no", "text/plain", FatalAPIError, "refused the key (HTTP 401): check "),
+        (PLAIN, 400, b"bad", "text/plain", FatalAPIError, "rejected the token request (HTTP 400):"),
+        (STRICT, 400, b"bad", "text/plain", FatalAPIError, "refused the key (HTTP 400)"),
+        (STRICT, 404, b"?", "text/plain", FatalAPIError, "(HTTP 404); check base_url: ?"),
+        (PLAIN, 503, b"busy", "text/plain", RetriableAPIError, "HTTP 503 to the token request"),
+        (PLAIN, 429, b"slow", "text/plain", RetriableAPIError, "HTTP 429 to the token request"),
+        (PLAIN, 200, b"<html>{}</html>", "text/html", RetriableAPIError, "not JSON"),
+        (STRICT, 200, b"{}", "text/html", RetriableAPIError, "with an HTML page"),
+        (
+            STRICT,
+            200,
+            b'{"token": "' + b"x" * 2000 + b'"}',
+            "",
+            RetriableAPIError,
+            "more than 1 KiB",
+        ),
+        (PLAIN, 200, b"[" * 5000 + b"]" * 5000, "", RetriableAPIError, "not JSON"),
+        (PLAIN, 200, b"[]", "application/json", RetriableAPIError, "with no token"),
+    ],
+)
+def test_a_token_answer_is_read_by_one_ladder_whose_differences_are_data(
+    answer, status, body, content_type, error, said
+):
+    response = answered(status, body, content_type)
+    if error is None:
+        assert read_token_answer(response, answer) == {"token": "t"}
+        return
+    with pytest.raises(error) as raised:
+        read_token_answer(response, answer)
+    assert said in str(raised.value) and str(raised.value).startswith("Acme ")

@@ -490,6 +490,26 @@ def test_the_compat_request_decorator_retries_as_the_sdks_each_attempt_around(fa
         assert len(attempts) == 3
 
 
+class BodyBrokeError(Exception):
+    """A failure the page loop adds to a request's retries (a body cut short)."""
+
+
+def test_a_failure_added_to_the_request_attempts_spends_the_same_budget(monkeypatch):
+    """`request_attempts(also_retried)`: the SDK's retries, one budget for both kinds."""
+    stream = RowsTap(config={"a": "x"}).streams["rows"]
+    monkeypatch.setattr(RowsStream, "backoff_wait_generator", lambda self: backoff.constant(0))
+    monkeypatch.setattr(RowsStream, "backoff_max_tries", lambda self: 3)
+    failures = iter([RetriableAPIError("no", None), BodyBrokeError(), BodyBrokeError(), "answer"])
+    tries: list[str] = []
+    with pytest.raises(BodyBrokeError):
+        for attempt in stream.request_attempts((BodyBrokeError,)):
+            with attempt:
+                failure = next(failures)
+                tries.append(type(failure).__name__)
+                raise t.cast(Exception, failure)
+    assert tries == ["RetriableAPIError", "BodyBrokeError", "BodyBrokeError"]
+
+
 def test_a_line_encoded_like_the_sdk_is_the_sdks_line():
     """`RecordLineWriter.encode_like_sdk` is `MsgSpecWriter.serialize_message` minus the newline."""
     message = singer.RecordMessage(

@@ -21,7 +21,7 @@ import tests.tap_cases  # noqa: F401  (the registry imports every case module)
 from emulators.framework import EmulatorServer, Fault
 from tapkit.netfailure import connection_failure
 from tapkit.tap import metrics_log_level
-from tapkit.windowing import WindowWalk, format_duration
+from tapkit.window_walk import WindowWalk, format_duration
 from tests.cases.eight_by_eight import CASE as EIGHT_BY_EIGHT
 from tests.cases.oct8ne import OCT8NE
 from tests.support import run_tap, tap_env

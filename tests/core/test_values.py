@@ -1,6 +1,6 @@
 """Hostile or odd values follow the typing rule instead of being invented, rounded or fatal.
 
-Units for the strict converters (`tapkit.values`), the CSV reader's limits and renames
+Units for the strict converters (`tapkit.value_checks`), the CSV reader's limits and renames
 (`tapkit.csvbody`), and a JAICP server sending a NUL, a fraction in an integer, an integer
 above 2^64, `1e309`, and a start time that is not a date: judged by the records emitted,
 `_extra`, the exit code and the log line.
@@ -26,7 +26,7 @@ from tapkit.errors import (
     NumberOverflowError,
 )
 from tapkit.records import RecordTyper
-from tapkit.values import strip_nul
+from tapkit.value_checks import strip_nul
 from tests.cases.jaicp import JAICP, JAICP_TOKEN
 from tests.support import run_tap
 

@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from emulators.framework import EmulatorServer
-from tapkit.values import strip_nul
+from tapkit.value_checks import strip_nul
 from tests.cases import cobrowser
 from tests.meltano_support import ROOT
 from tests.support import run_tap

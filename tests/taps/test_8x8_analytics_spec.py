@@ -50,7 +50,7 @@ from tap_8x8.realtime_metrics import (
     column,
 )
 from tap_8x8.tap import Tap8x8
-from tapkit.windows import DateWindow
+from tapkit.window_plan import DateWindow
 from tests.cases.eight_by_eight_analytics import ANALYTICS_KEY, ANALYTICS_SECRET, make_analytics
 
 ROOT = Path(__file__).resolve().parents[2]

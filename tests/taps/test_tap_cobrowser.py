@@ -15,7 +15,7 @@ from emulators.framework import EmulatorServer
 from tap_cobrowser.client import days_ago, rfc2822_to_utc_iso
 from tap_cobrowser.streams import STREAM_TYPES
 from tap_cobrowser.tap import TapCoBrowser
-from tapkit.windows import DateWindow, WindowToken, plan_windows
+from tapkit.window_plan import DateWindow, WindowToken, plan_windows
 from tests.cases.cobrowser import (
     COBROWSER,
     COBROWSER_KEY,

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tapkit.paging import DateWindowPaginator, Page
-from tapkit.windows import DateWindow, plan_windows
+from tapkit.window_plan import DateWindow, plan_windows
 
 UTC = dt.UTC
 NOW = dt.datetime(2026, 3, 15, 10, 0, tzinfo=UTC)

@@ -24,7 +24,7 @@ if t.TYPE_CHECKING:
 
     from tapkit.paging import Page
     from tapkit.throttle import MinIntervalThrottle
-    from tapkit.windows import DateWindow, WindowPlan, WindowToken
+    from tapkit.window_plan import DateWindow, WindowPlan, WindowToken
 
 Config = t.Mapping[str, t.Any]
 

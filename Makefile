@@ -62,7 +62,7 @@ demo: .meltano/.installed
 ## test: lint and type check, then the whole suite, with a real PostgreSQL started by the
 ## tests and Chromium for the report; on PYTEST_WORKERS pytest-xdist workers (0: in this
 ## process), the modules of tests/conftest.py's XDIST_GROUPS each kept on one worker
-PYTEST_WORKERS ?= 2
+PYTEST_WORKERS ?= 3
 test: lint .meltano/.installed postgres chromium .venv-orchestrate/bin/.installed
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 

@@ -9,24 +9,19 @@ import pytest
 from tests.postgres import PostgresServer
 
 #: Modules whose tests run on one pytest-xdist worker, one after another (`make test` runs
-#: `-n 2 --dist loadgroup`; docs/development.md, "Tests in parallel"). A module-scoped
-#: fixture that builds something slow (a fresh Meltano project, a release, a Dagster
-#: backfill) is built once only if every test using it runs on the same worker; the
-#: whole-project Meltano jobs run one after another, so two of them never compete for the
-#: two cores while the many light tests fill the other worker. Every other test goes to
-#: whichever worker is free.
+#: `-n 3 --dist loadgroup`; docs/development.md, "Tests in parallel"): each module here has a
+#: module-scoped fixture that is slow to build (a fresh Meltano project, a release, Dagster's
+#: asset graph or backfills), built once only if every test using it runs on the same worker.
+#: The Dagster modules share one group so that two Dagster backfills, each running several
+#: `meltano run`s at once, never compete for the two cores. Groups are handed out first,
+#: those of most tests first; every other test goes to whichever worker is free.
 XDIST_GROUPS = {
-    # module-scoped fixtures
     "tests/meltano/test_meltano_native.py": "fresh-meltano-project",
     "tests/meltano/test_release.py": "release",
     "tests/taps/test_accounts.py": "accounts",
     "tests/analytics/test_orchestrate.py": "dagster",
     "tests/analytics/test_orchestrate_run.py": "dagster",
     "tests/analytics/test_orchestrate_concurrency.py": "dagster",
-    # the heaviest Meltano jobs: every tap into PostgreSQL or the emulated Snowflake
-    "tests/meltano/test_warehouses.py": "meltano-jobs",
-    "tests/meltano/test_snowflake_emulated.py": "meltano-jobs",
-    "tests/meltano/test_e2e_postgres.py": "meltano-jobs",
 }
 
 

@@ -60,9 +60,11 @@ demo: .meltano/.installed
 	$(BIN)/python scripts/demo.py
 
 ## test: lint and type check, then the whole suite, with a real PostgreSQL started by the
-## tests and Chromium for the report
+## tests and Chromium for the report; on PYTEST_WORKERS pytest-xdist workers (0: in this
+## process), the modules of tests/conftest.py's XDIST_GROUPS each kept on one worker
+PYTEST_WORKERS ?= 3
 test: lint .meltano/.installed postgres chromium .venv-orchestrate/bin/.installed
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 ## bench: requests, rate-limit wall time, records/s and memory of the taps, as one table
 bench: .meltano/.installed postgres

@@ -17,8 +17,33 @@ ROOT = Path(__file__).resolve().parent.parent
 MELTANO = Path(sys.executable).parent / "meltano"
 
 
+#: what `make .meltano/.installed` installs into the checkout's `.meltano/`
+PLUGIN_KINDS = ("extractors", "loaders", "utilities")
+
+
+def checkout_sys_dir(directory: Path) -> Path:
+    """`directory` made a Meltano system directory (`.meltano`) for this checkout's project:
+    the installed plugins, linked, and nothing else. Pass it as MELTANO_SYS_DIR_ROOT.
+
+    Meltano keeps a run's catalog, state file and plugin configs in `.meltano/run/<plugin>/`,
+    one directory per plugin: two tests running one tap from the checkout at the same time
+    (on two pytest-xdist workers) would read each other's state and catalog. With its own
+    system directory, each run of a test has its own.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    for kind in PLUGIN_KINDS:
+        link = directory / kind
+        if not link.exists():
+            link.symlink_to(ROOT / ".meltano" / kind)
+    return directory
+
+
 def meltano_env(case, config: dict, postgres, database: str, system_db: Path) -> dict:
-    """Settings as Meltano reads them from the environment (they override meltano.yml)."""
+    """Settings as Meltano reads them from the environment (they override meltano.yml).
+
+    Meltano's system database is the SQLite file `system_db`; its system directory (run
+    directories) is `meltano-sys` beside it (`checkout_sys_dir`).
+    """
     prefix = case.tap.upper().replace("-", "_")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TAP_", "TARGET_"))}
     env.update(
@@ -31,6 +56,7 @@ def meltano_env(case, config: dict, postgres, database: str, system_db: Path) ->
         {
             "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
             "MELTANO_DATABASE_URI": f"sqlite:///{system_db}",
+            "MELTANO_SYS_DIR_ROOT": str(checkout_sys_dir(system_db.parent / "meltano-sys")),
             "TARGET_POSTGRES_HOST": "127.0.0.1",
             "TARGET_POSTGRES_PORT": str(postgres.port),
             "TARGET_POSTGRES_USER": postgres.user,

@@ -15,7 +15,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from tests.meltano_support import MELTANO, ROOT
+from tests.meltano_support import MELTANO, ROOT, checkout_sys_dir
 
 STAGING = {
     "oct8ne": {"stg_oct8ne__sessions", "stg_oct8ne__leads"},
@@ -85,6 +85,7 @@ def dbt(utility: str, *args: str, target: Path) -> subprocess.CompletedProcess:
     env["MELTANO_SEND_ANONYMOUS_USAGE_STATS"] = "false"
     env[f"{utility.upper().replace('-', '_')}_TARGET_PATH"] = str(target)
     env[f"{utility.upper().replace('-', '_')}_LOG_PATH"] = str(target / "logs")
+    env["MELTANO_SYS_DIR_ROOT"] = str(checkout_sys_dir(target / "meltano-sys"))
     result = subprocess.run(
         [str(MELTANO), "invoke", utility, *args],
         cwd=ROOT,

@@ -21,7 +21,7 @@ import pytest
 import tests.tap_cases  # noqa: F401  (the registry imports every case module)
 from emulators.framework import EmulatorServer
 from tests.cases.oct8ne import OCT8NE, OCT8NE_DOMAIN, OCT8NE_TOKEN
-from tests.meltano_support import warehouse_keys
+from tests.meltano_support import checkout_sys_dir, warehouse_keys
 from tests.snippets import blocks, snippet
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -91,6 +91,7 @@ def test_the_real_account_snippet_loads_into_postgres_and_leaves_meltano_yml_alo
         env |= {
             "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
             "MELTANO_DATABASE_URI": f"sqlite:///{tmp_path / 'meltano.db'}",
+            "MELTANO_SYS_DIR_ROOT": str(checkout_sys_dir(tmp_path / "meltano-sys")),
             **{f"TAP_OCT8NE_{name.upper()}": str(config[name]) for name in given},
             "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
         }

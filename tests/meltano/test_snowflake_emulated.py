@@ -137,7 +137,12 @@ def test_all_to_snowflake_emulated_loads_every_stream_upserts_on_rerun_and_maps_
     typed_streams = {case.tap: next(iter(case.windowed_streams)) for case in TAP_CASES}
     with running_emulators(TAP_CASES) as servers:
         env = project_env(
-            TAP_CASES, servers, postgres, "unused", f"sqlite:///{tmp_path / 'meltano.db'}"
+            TAP_CASES,
+            servers,
+            postgres,
+            "unused",
+            f"sqlite:///{tmp_path / 'meltano.db'}",
+            workdir=tmp_path,
         )
         env["TARGET_SNOWFLAKE__EMULATED_EMULATOR_PATH"] = str(account_path)
         truth = {case.tap: expected_keys(case, servers[case.tap]) for case in TAP_CASES}

@@ -90,10 +90,13 @@ def project_env(
     database: str,
     system_db: str,
     overrides: dict[str, dict] | None = None,
+    *,
+    workdir: Path,
 ) -> dict[str, str]:
     """Environment pointing every tap at its emulator (DAYS back) and the target at `database`.
 
-    `system_db` is Meltano's database URI, where it keeps state.
+    `system_db` is Meltano's database URI, where it keeps state; Meltano's system directory
+    (run directories) is in the test's `workdir` (meltano_support.checkout_sys_dir).
     """
     env: dict[str, str] = {}
     for case in cases:
@@ -102,7 +105,7 @@ def project_env(
         config = case.through(case.config(server.url, today - dt.timedelta(days=DAYS)), today)
         config = {**config, **(overrides or {}).get(case.tap, {})}
         # each call starts from os.environ without TAP_*/TARGET_*; their union holds every tap
-        env.update(meltano_env(case, config, postgres, database, Path("unused.db")))
+        env.update(meltano_env(case, config, postgres, database, workdir / "unused.db"))
     env["MELTANO_DATABASE_URI"] = system_db
     return env
 
@@ -212,7 +215,12 @@ def test_all_to_postgres_job_loads_every_stream_of_the_five_taps_and_a_rerun_add
     postgres.create_database(database)
     with running_emulators(PER_TAP) as servers:
         env = project_env(
-            PER_TAP, servers, postgres, database, f"sqlite:///{tmp_path / 'meltano.db'}"
+            PER_TAP,
+            servers,
+            postgres,
+            database,
+            f"sqlite:///{tmp_path / 'meltano.db'}",
+            workdir=tmp_path,
         )
         truth = {case.tap: expected_keys(case, servers[case.tap]) for case in PER_TAP}
 
@@ -302,14 +310,22 @@ def test_a_second_machine_sharing_only_the_postgres_system_database_resumes_from
         emulator = servers[case.tap]
         # one-day windows: a backfill makes many requests, a resumed run very few
         env = project_env(
-            [case], servers, postgres, database, system_db, {case.tap: case.smallest_window}
+            [case],
+            servers,
+            postgres,
+            database,
+            system_db,
+            {case.tap: case.smallest_window},
+            workdir=tmp_path,
         )
         meltano("run", "tap-oct8ne", "target-postgres", env=env)
         backfill_requests = case.window_requests(emulator)
 
-        listed = meltano("state", "list", env=env, cwd=other_machine).stdout
+        # the second machine's Meltano uses its own `.meltano`, not this checkout's
+        other_env = {k: v for k, v in env.items() if k != "MELTANO_SYS_DIR_ROOT"}
+        listed = meltano("state", "list", env=other_env, cwd=other_machine).stdout
         assert "dev:tap-oct8ne-to-target-postgres" in listed
-        meltano("run", "tap-oct8ne", "target-postgres", env=env, cwd=other_machine)
+        meltano("run", "tap-oct8ne", "target-postgres", env=other_env, cwd=other_machine)
         resumed_requests = case.window_requests(emulator) - backfill_requests
         truth = expected_keys(case, emulator)
 
@@ -342,6 +358,7 @@ def test_resyncing_one_stream_by_removing_its_bookmark_rereads_only_that_stream(
             database,
             f"sqlite:///{tmp_path / 'meltano.db'}",
             {case.tap: case.smallest_window},
+            workdir=tmp_path,
         )
         meltano("run", "tap-oct8ne", "target-postgres", env=env)
         backfill = {stream: len(emulator.served(stream)) for stream in ("sessions", "leads")}
@@ -407,7 +424,13 @@ def test_cobrowser_split_in_two_jobs_run_at_once_loads_every_row_once_with_two_s
     with running_emulators([case]) as servers:
         # one-day windows: each half makes enough requests for the two to overlap
         env = project_env(
-            [case], servers, postgres, database, system_db, {case.tap: case.smallest_window}
+            [case],
+            servers,
+            postgres,
+            database,
+            system_db,
+            {case.tap: case.smallest_window},
+            workdir=tmp_path,
         )
         meeting = MeetingPoint(servers[case.tap].app)
         # Meltano creates its system tables on first use; two workers starting at once on a
@@ -500,7 +523,12 @@ def test_tap_oct8ne_loads_into_a_real_snowflake_account_and_a_rerun_adds_nothing
     schema = f"CHAT_TAPS_TEST_{os.getpid()}"
     with running_emulators([case]) as servers:
         env = project_env(
-            [case], servers, postgres, "unused", f"sqlite:///{tmp_path / 'meltano.db'}"
+            [case],
+            servers,
+            postgres,
+            "unused",
+            f"sqlite:///{tmp_path / 'meltano.db'}",
+            workdir=tmp_path,
         )
         env.update({k: v for k, v in os.environ.items() if k.startswith("TARGET_SNOWFLAKE_")})
         env["TARGET_SNOWFLAKE_DEFAULT_TARGET_SCHEMA"] = schema

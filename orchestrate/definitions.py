@@ -19,9 +19,11 @@ decides what runs when, where, and how many at once:
 - a freshness policy per source table (`dg.FreshnessPolicy.time_window`), failing after the
   dbt source's `error_after` and warning after its `warn_after`.
 
-Environment: CHAT_TAPS_LOADER (default target-duckdb), MELTANO_ENVIRONMENT (default dev),
+Environment: CHAT_TAPS_LOADER (default target-duckdb; it also picks the dbt profile, so the
+models build in the warehouse the loads went to), MELTANO_ENVIRONMENT (default dev),
 CHAT_TAPS_ACCOUNTS_FILE (the account list), CHAT_TAPS_DBT_VARS (the deployment's dbt vars:
-the vendors it loads), DBT_DUCKDB_PATH (the demo's warehouse).
+the vendors it loads), the profile's DBT_* variables (transform/profiles/; PostgreSQL and
+Snowflake default to the loader's TARGET_* connection), DBT_DUCKDB_PATH (the demo's warehouse).
 """
 
 # no `from __future__ import annotations`: Dagster reads the context and resource annotations
@@ -88,11 +90,75 @@ def tap_streams() -> list[StreamTable]:
 
 # -- dbt -------------------------------------------------------------------------------------
 
-os.environ.setdefault("DBT_DUCKDB_PATH", str(ROOT / "output" / "demo.duckdb"))
+#: CHAT_TAPS_LOADER -> the dbt profile of the warehouse it loads (transform/profiles/<name>)
+DBT_PROFILES = {
+    "target-duckdb": "duckdb",
+    "target-postgres": "postgres",
+    "target-snowflake": "snowflake",
+}
+#: per profile: its dbt variable <- the loader's, as meltano.yml's dbt utilities map them, so
+#: the models build in the database the loads went to unless DBT_* say otherwise
+DBT_ENV_FROM_LOADER = {
+    "postgres": {
+        "DBT_POSTGRES_HOST": "TARGET_POSTGRES_HOST",
+        "DBT_POSTGRES_PORT": "TARGET_POSTGRES_PORT",
+        "DBT_POSTGRES_USER": "TARGET_POSTGRES_USER",
+        "DBT_POSTGRES_PASSWORD": "TARGET_POSTGRES_PASSWORD",
+        "DBT_POSTGRES_DBNAME": "TARGET_POSTGRES_DATABASE",
+    },
+    "snowflake": {
+        f"DBT_SNOWFLAKE_{name}": f"TARGET_SNOWFLAKE_{name}"
+        for name in (
+            "ACCOUNT",
+            "USER",
+            "PRIVATE_KEY_PATH",
+            "PRIVATE_KEY_PASSPHRASE",
+            "ROLE",
+            "WAREHOUSE",
+            "DATABASE",
+        )
+    },
+}
+
+
+def loader_name() -> str:
+    """The Meltano loader of every load: $CHAT_TAPS_LOADER (default the demo's DuckDB)."""
+    return os.environ.get("CHAT_TAPS_LOADER", "target-duckdb")
+
+
+def dbt_profile(loader: str) -> str:
+    """The dbt profile of the warehouse `loader` writes to; an unknown loader is refused."""
+    try:
+        return DBT_PROFILES[loader]
+    except KeyError:
+        known = ", ".join(DBT_PROFILES)
+        raise ValueError(
+            f"CHAT_TAPS_LOADER={loader!r}: the dbt models have no profile for this loader's "
+            f"warehouse; set CHAT_TAPS_LOADER to one of {known}"
+        ) from None
+
+
+def use_loader_connection(profile: str, env: t.MutableMapping[str, str]) -> None:
+    """Default the profile's DBT_* variables to the loader's (meltano.yml does the same for
+    `meltano run dbt-postgres:build`; here dbt runs outside Meltano, so nothing else would).
+    """
+    if profile == "duckdb":
+        env.setdefault("DBT_DUCKDB_PATH", str(ROOT / "output" / "demo.duckdb"))
+    for dbt_name, loader_setting in DBT_ENV_FROM_LOADER.get(profile, {}).items():
+        if dbt_name not in env and loader_setting in env:
+            env[dbt_name] = env[loader_setting]
+
+
+DBT_PROFILE = dbt_profile(loader_name())
+use_loader_connection(DBT_PROFILE, os.environ)
 DBT_PROJECT = DbtProject(
     project_dir=TRANSFORM,
-    profiles_dir=TRANSFORM / "profiles" / "duckdb",
-    target_path=Path(os.environ.get("CHAT_TAPS_DBT_TARGET", ROOT / ".dagster" / "dbt-target")),
+    profiles_dir=TRANSFORM / "profiles" / DBT_PROFILE,
+    # one folder per warehouse, as meltano.yml's dbt utilities: a manifest parsed for one
+    # adapter is never read for another
+    target_path=Path(
+        os.environ.get("CHAT_TAPS_DBT_TARGET", ROOT / ".dagster" / "dbt-target" / DBT_PROFILE)
+    ),
 )
 
 
@@ -128,7 +194,8 @@ def dbt_manifest() -> dict[str, t.Any]:
     """The dbt project's manifest, parsed first when missing or parsed with other vars."""
     path = DBT_PROJECT.manifest_path
     parsed_with = Path(DBT_PROJECT.target_path) / "chat_taps_dbt_vars.json"
-    wanted = json.dumps(dbt_vars(), sort_keys=True)
+    # a CHAT_TAPS_DBT_TARGET shared by two loaders: the manifest of the other one is parsed again
+    wanted = json.dumps({"profile": DBT_PROFILE, "vars": dbt_vars()}, sort_keys=True)
     if not path.exists() or not parsed_with.exists() or parsed_with.read_text() != wanted:
         subprocess.run(  # noqa: S603 (dbt parse of the project's own folder)
             [
@@ -269,7 +336,7 @@ def meltano_executable() -> str:
 
 def meltano_command(tap: str, account: str | None, day: str | None) -> list[str]:
     """`meltano run` of one partition: a day under its own state id, never the incremental one."""
-    loader = os.environ.get("CHAT_TAPS_LOADER", "target-duckdb")
+    loader = loader_name()
     suffix = ".".join(part for part in (account, day and f"day-{day}") if part)
     command = [meltano_executable(), "run"]
     if day is not None:

@@ -187,3 +187,37 @@ def test_accounts_partition_by_account_and_day(dagster_env, tmp_path):
             assert launched == tag, account
             tags[account] = tag
     assert tags["client-2"] == tags["client-3"] != tags["client-1"]
+
+
+#: prints the dbt profile folder the code location picked and its manifest's adapter
+PROFILE_OF_CODE_LOCATION = (
+    "from orchestrate.definitions import DBT_PROJECT, MANIFEST; "
+    "print(DBT_PROJECT.profiles_dir.name, MANIFEST['metadata']['adapter_type'])"
+)
+
+
+def test_dbt_assets_follow_the_loader_to_its_warehouse(dagster_env, tmp_path):
+    """CHAT_TAPS_LOADER picks the dbt profile (PostgreSQL is built in, end to end, by
+    test_orchestrate_concurrency.py); a loader without one stops the code location, saying
+    which setting to fix.
+    """
+    env = {
+        **dagster_env,
+        "CHAT_TAPS_LOADER": "target-snowflake",
+        "CHAT_TAPS_DBT_TARGET": str(tmp_path / "dbt-target"),
+    }
+    picked = in_dagster_env(env, "python", "-c", PROFILE_OF_CODE_LOCATION).stdout.split()
+    assert picked == ["snowflake", "snowflake"]
+    refused = subprocess.run(
+        [str(ORCHESTRATE_BIN / "python"), "-c", PROFILE_OF_CODE_LOCATION],
+        cwd=ROOT,
+        env={**env, "CHAT_TAPS_LOADER": "target-bigquery"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert refused.returncode != 0
+    last_line = refused.stderr.strip().splitlines()[-1]
+    assert "CHAT_TAPS_LOADER='target-bigquery'" in last_line
+    assert "target-duckdb, target-postgres, target-snowflake" in last_line

@@ -20,6 +20,7 @@ import textwrap
 import threading
 import time
 
+import psycopg
 import pytest
 import yaml
 from typing_extensions import override
@@ -27,6 +28,7 @@ from typing_extensions import override
 from emulators.chattonic import ChattonicData
 from emulators.framework import EmulatorApp, EmulatorServer, Reply, Request
 from tests.analytics.test_orchestrate import ORCHESTRATE_BIN, ROOT
+from tests.analytics.test_orchestrate_run import DBT_VARS, LOADED
 
 MELTANO_INSTALLED = ROOT / ".meltano" / ".installed"
 JOB = "load_tap_chattonic__windowed"
@@ -113,13 +115,17 @@ def emulators_meeting() -> dict[str, EmulatorServer]:
     return servers
 
 
+#: the environment variable holding each account's token (the account list names it)
+TOKEN_VARIABLES = {name: f"{name.upper().replace('-', '_')}_TOKEN" for name in ACCOUNTS}
+
+
 @pytest.fixture(scope="module")
-def queued_backfill(postgres, tmp_path_factory):
-    """One day of the three accounts, submitted at once to the run queue, run by the daemon."""
-    emulators = emulators_meeting()
+def deployment(postgres, tmp_path_factory):
+    """The Dagster home and environment of a deployment loading Chat-Tonic into PostgreSQL."""
     home = tmp_path_factory.mktemp("dagster-queue")
     instance = yaml.safe_load((ROOT / "orchestrate" / "dagster.yaml").read_text())
-    instance["auto_materialize"] = {"enabled": False}  # the dbt models are not under test
+    # the dbt models are built by `transformed`, once, after the loads
+    instance["auto_materialize"] = {"enabled": False}
     (home / "dagster.yaml").write_text(yaml.safe_dump(instance))
     (home / "workspace.yaml").write_text(
         yaml.safe_dump(
@@ -135,33 +141,15 @@ def queued_backfill(postgres, tmp_path_factory):
             }
         )
     )
-    variable = {name: f"{name.upper().replace('-', '_')}_TOKEN" for name in ACCOUNTS}
-    (home / "accounts.yml").write_text(
-        json.dumps(
-            {
-                "tap-chattonic": [
-                    {
-                        "name": name,
-                        "credential": credential,
-                        "env": {"access_token": variable[name]},
-                        "settings": {
-                            "base_url": emulators[name].url,
-                            "codename": "acme-test",
-                            "timezone": "UTC",
-                        },
-                    }
-                    for name, (_seed, credential, _token) in ACCOUNTS.items()
-                ]
-            }
-        )
-    )
     postgres.create_database("queue_test")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DBT_", "DAGSTER_", "TAP_"))}
-    env.update({variable[name]: token for name, (_s, _c, token) in ACCOUNTS.items()})
+    env.update({TOKEN_VARIABLES[name]: token for name, (_s, _c, token) in ACCOUNTS.items()})
+    # no DBT_POSTGRES_*: the dbt assets build where target-postgres loads
     env.update(
         DAGSTER_HOME=str(home),
         CHAT_TAPS_ACCOUNTS_FILE=str(home / "accounts.yml"),
         CHAT_TAPS_DBT_TARGET=str(home / "dbt-target"),
+        CHAT_TAPS_DBT_VARS=json.dumps(DBT_VARS),
         CHAT_TAPS_LOADER="target-postgres",
         DBT_DUCKDB_PATH=str(home / "unused.duckdb"),
         TARGET_POSTGRES_HOST="127.0.0.1",
@@ -173,6 +161,33 @@ def queued_backfill(postgres, tmp_path_factory):
         MELTANO_DATABASE_URI=f"sqlite:///{home / 'meltano.db'}",
         MELTANO_SEND_ANONYMOUS_USAGE_STATS="false",
         PYTHONWARNINGS="ignore",
+    )
+    return home, env
+
+
+@pytest.fixture(scope="module")
+def queued_backfill(deployment):
+    """One day of the three accounts, submitted at once to the run queue, run by the daemon."""
+    home, env = deployment
+    emulators = emulators_meeting()
+    (home / "accounts.yml").write_text(
+        json.dumps(
+            {
+                "tap-chattonic": [
+                    {
+                        "name": name,
+                        "credential": credential,
+                        "env": {"access_token": TOKEN_VARIABLES[name]},
+                        "settings": {
+                            "base_url": emulators[name].url,
+                            "codename": "acme-test",
+                            "timezone": "UTC",
+                        },
+                    }
+                    for name, (_seed, credential, _token) in ACCOUNTS.items()
+                ]
+            }
+        )
     )
     workspace = ["-w", str(home / "workspace.yaml")]
     # submitted first, so the daemon finds the runs queued (and the instance created)
@@ -285,3 +300,72 @@ def test_runs_sharing_a_credential_never_overlap_and_others_do(queued_backfill):
     }
     assert overlap(run_spans["client-1"], run_spans["client-2"]) < 0
     assert own > 0, "client-3 has its own token but waited for the shared-token runs"
+
+
+@pytest.fixture(scope="module")
+def transformed(deployment, queued_backfill):
+    """The dbt models below the loaded tables, built once after the loads, as production
+    does it: in the PostgreSQL warehouse target-postgres loaded (CHAT_TAPS_LOADER).
+    """
+    home, env = deployment
+    built = subprocess.run(
+        [
+            str(ORCHESTRATE_BIN / "python"),
+            "-m",
+            "orchestrate.backfill",
+            "transform",
+            "--downstream-of",
+            LOADED,
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    return built, home
+
+
+def test_dbt_assets_build_the_marts_in_the_postgresql_warehouse(transformed, postgres):
+    """The marts of every account loaded, in the schema transform/profiles/postgres names,
+    each account's agent-days exactly its loaded (and staged) operator-days; no DuckDB.
+    """
+    built, home = transformed
+    assert built.returncode == 0, (built.stdout + built.stderr)[-4000:]
+    runs = [json.loads(line) for line in built.stdout.splitlines() if line.startswith("{")]
+    assert [run["success"] for run in runs] == [True], built.stdout[-4000:]
+    with psycopg.connect(postgres.url("queue_test")) as db:
+        schemas = {
+            row[0]
+            for row in db.execute(
+                "select table_schema from information_schema.tables "
+                "where table_name = 'fct_agent_days'"
+            )
+        }
+        loaded = db.execute(
+            'select "_account_id", operator_id, cast("date" as varchar) '
+            "from tap_chattonic.operator_stats_daily"
+        ).fetchall()
+        staged = dict(
+            db.execute(
+                "select source_account, count(*) "
+                "from analytics.stg_chattonic__operator_stats_daily group by 1"
+            ).fetchall()
+        )
+        agent_days = db.execute(
+            "select source_account, agent_id, cast(activity_date as varchar) "
+            "from analytics.fct_agent_days where platform = 'chattonic'"
+        ).fetchall()
+    assert schemas == {"analytics"}  # DBT_POSTGRES_SCHEMA's default
+    assert not (home / "unused.duckdb").exists(), "dbt built in DuckDB"
+    counts = {}
+    for name in ACCOUNTS:
+        expected = sorted((op, day) for account, op, day in loaded if account == name)
+        mart = sorted((agent, day) for account, agent, day in agent_days if account == name)
+        assert expected, f"nothing of {name} loaded"
+        assert mart == expected, name
+        assert staged.get(name) == len(expected), name
+        counts[name] = len(mart)
+    assert {account for account, *_ in agent_days} == set(ACCOUNTS)
+    print("PostgreSQL analytics.fct_agent_days rows per account:", counts)

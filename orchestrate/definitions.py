@@ -31,6 +31,7 @@ Snowflake default to the loader's TARGET_* connection), DBT_DUCKDB_PATH (the dem
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -374,9 +375,14 @@ def own_run_directory(env: dict[str, str]) -> t.Iterator[None]:
 #: exists`); a vendor's brief outage ends the same way. A load is an upsert of its partition,
 #: so running it again is safe.
 LOAD_RETRY = dg.RetryPolicy(max_retries=1, delay=10)
-#: what a tap says when the vendor refuses its credentials (tapkit/httperrors.py): no retry,
-#: the second attempt would be refused too
-REFUSED_CREDENTIALS = "refused the credentials (HTTP"
+#: what a tap says when the vendor refuses its credentials: no retry, the second attempt
+#: would be refused too. Each wording the taps use: a refused request (tapkit/httperrors.py,
+#: CoBrowser), a refused login (Chat-Tonic, tried when its token is refused and a username is
+#: set), refused client credentials (8x8's OAuth), a refused access token
+#: (tapkit/renewable_token.py)
+REFUSED_CREDENTIALS = re.compile(
+    r"refused (the credentials|the login of user|the client credentials|the access token)\b"
+)
 
 
 def run_meltano(
@@ -398,7 +404,7 @@ def run_meltano(
         )
     if result.returncode != 0:
         output = result.stdout + result.stderr
-        refused = REFUSED_CREDENTIALS in output
+        refused = REFUSED_CREDENTIALS.search(output) is not None
         raise dg.Failure(
             description=f"meltano run {tap} failed (exit {result.returncode})"
             + (": the vendor refused the credentials" if refused else ""),

@@ -31,7 +31,6 @@ Snowflake default to the loader's TARGET_* connection), DBT_DUCKDB_PATH (the dem
 import datetime as dt
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -49,6 +48,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 from typing_extensions import override
 
 from orchestrate.accounts import Account, load_accounts, setting_env_prefix
+from orchestrate.refusals import credentials_refused
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSFORM = ROOT / "transform"
@@ -373,16 +373,9 @@ def own_run_directory(env: dict[str, str]) -> t.Iterator[None]:
 #: credential's queue). On a fresh warehouse, two accounts' first loads at once both create
 #: the tables they share and the slower loader fails (target-postgres: `relation ... already
 #: exists`); a vendor's brief outage ends the same way. A load is an upsert of its partition,
-#: so running it again is safe.
+#: so running it again is safe. A load whose credentials were refused is not run again
+#: (`orchestrate.refusals`).
 LOAD_RETRY = dg.RetryPolicy(max_retries=1, delay=10)
-#: what a tap says when the vendor refuses its credentials: no retry, the second attempt
-#: would be refused too. Each wording the taps use: a refused request (tapkit/httperrors.py,
-#: CoBrowser), a refused login (Chat-Tonic, tried when its token is refused and a username is
-#: set), refused client credentials (8x8's OAuth), a refused access token
-#: (tapkit/renewable_token.py)
-REFUSED_CREDENTIALS = re.compile(
-    r"refused (the credentials|the login of user|the client credentials|the access token)\b"
-)
 
 
 def run_meltano(
@@ -404,7 +397,7 @@ def run_meltano(
         )
     if result.returncode != 0:
         output = result.stdout + result.stderr
-        refused = REFUSED_CREDENTIALS.search(output) is not None
+        refused = credentials_refused(output)
         raise dg.Failure(
             description=f"meltano run {tap} failed (exit {result.returncode})"
             + (": the vendor refused the credentials" if refused else ""),

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from emulators.framework import EmulatorServer, Fault
+from orchestrate.refusals import credentials_refused
 from tests.support import BIN, run_tap, run_tap_killed_after_states
 from tests.tap_cases import TAP_CASES, TapCase
 
@@ -335,6 +336,8 @@ def test_rejected_credentials_fail_at_once_naming_the_setting(
     assert len(emulator.requests) == case.rejected_credentials_requests, (
         "a refused credential must not be retried"
     )
+    # the Dagster code location reads this wording to skip the retry of such a load
+    assert credentials_refused(run.stderr), run.stderr[-1500:]
 
 
 def closed_port() -> int:

@@ -28,7 +28,7 @@ from typing_extensions import override
 from emulators.chattonic import ChattonicData
 from emulators.framework import EmulatorApp, EmulatorServer, Reply, Request
 from tests.analytics.test_orchestrate import ORCHESTRATE_BIN, ROOT
-from tests.analytics.test_orchestrate_run import DBT_VARS, LOADED
+from tests.analytics.test_orchestrate_run import DBT_VARS, build_models_below_loaded
 
 MELTANO_INSTALLED = ROOT / ".meltano" / ".installed"
 JOB = "load_tap_chattonic__windowed"
@@ -308,22 +308,7 @@ def transformed(deployment, queued_backfill):
     does it: in the PostgreSQL warehouse target-postgres loaded (CHAT_TAPS_LOADER).
     """
     home, env = deployment
-    built = subprocess.run(
-        [
-            str(ORCHESTRATE_BIN / "python"),
-            "-m",
-            "orchestrate.backfill",
-            "transform",
-            "--downstream-of",
-            LOADED,
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
+    built = build_models_below_loaded(env)
     return built, home
 
 

@@ -105,6 +105,9 @@ class Timed:
     run: float | None = None
     target: float | None = None
     batch_run: float | None = None
+    #: target-postgres's own executable and our wrapper's, each run directly (no Meltano)
+    stock_direct: float | None = None
+    fast_direct: float | None = None
 
 
 def loader_env(loader: str, tmp: Path, name: str, postgres: t.Any) -> dict[str, str]:
@@ -164,6 +167,9 @@ def measure(
                     # `meltano run` names the schema after the tap; `invoke` has no tap
                     env |= {f"{SETTING[loader]}_DEFAULT_TARGET_SCHEMA": "tap_cobrowser"}
                     timed[loader].target = meltano(["invoke", plugin], env, singer, None)
+                    if loader == "postgres":
+                        stock, fast = direct_pair(env, tmp, singer, postgres)
+                        timed[loader].stock_direct, timed[loader].fast_direct = stock, fast
                     if batch and loader == "postgres":  # the SDK loader that reads BATCH
                         env = base | loader_env(loader, tmp, f"{loader}_batch", postgres)
                         env |= BATCH | {
@@ -175,6 +181,37 @@ def measure(
     finally:
         postgres.stop()
     return tap, timed
+
+
+def direct_pair(
+    env: dict[str, str], tmp: Path, singer: Path, postgres: t.Any
+) -> tuple[float, float]:
+    """Seconds of target-postgres as published and of loaders/target-postgres-fast, each run
+    directly from the plugin's virtualenv (both executables live there) with the config
+    Meltano would pass, into a fresh database each: the wrapper's gain without Meltano's
+    start-up in either figure."""
+    from tests.meltano_support import ROOT as PROJECT
+
+    dumped = tmp / "target-postgres.dump.json"
+    meltano(["invoke", "--dump=config", "target-postgres"], env, None, dumped)
+    config = json.loads(dumped.read_text())
+    bin_dir = PROJECT / ".meltano" / "loaders" / "target-postgres" / "venv" / "bin"
+    seconds = []
+    for executable in ("target-postgres", "target-postgres-fast"):
+        database = f"direct_{executable.replace('-', '_')}"
+        postgres.create_database(database)
+        path = tmp / f"{database}.json"
+        path.write_text(json.dumps(config | {"database": database}))
+        with singer.open("rb") as source, open(os.devnull, "wb") as sink:
+            started = time.perf_counter()
+            done = subprocess.run(
+                [str(bin_dir / executable), "--config", str(path)],
+                stdin=source, stdout=sink, stderr=subprocess.PIPE,
+            )  # fmt: skip
+            seconds.append(time.perf_counter() - started)
+        if done.returncode != 0:
+            sys.exit(f"bench: {executable} failed:\n{done.stderr.decode()[-3000:]}")
+    return seconds[0], seconds[1]
 
 
 def table_rows(rows: int, tap: float, timed: dict[str, Timed], label: str = "") -> list[Row]:
@@ -189,6 +226,19 @@ def table_rows(rows: int, tap: float, timed: dict[str, Timed], label: str = "") 
             if seconds.batch_run
             else ""
         )
+        if seconds.stock_direct and seconds.fast_direct:
+            stock, fast = rows / seconds.stock_direct, rows / seconds.fast_direct
+            out.append(
+                Row(
+                    f"loader alone{label}, run directly (no Meltano): target-postgres as "
+                    f"published vs loaders/target-postgres-fast, {rows:,} unique conversations",
+                    f"target-postgres {stock:,.0f} rows/s ({seconds.stock_direct:.1f} s); "
+                    f"target-postgres-fast {fast:,.0f} rows/s ({seconds.fast_direct:.1f} s): "
+                    f"{fast / stock:.2f} x",
+                    "faster, the same rows (tests/meltano/test_postgres_loader.py)",
+                    fast > stock,
+                )
+            )
         out.append(
             Row(
                 f"end to end{label}: `meltano run tap-cobrowser {PLUGIN[loader]}`, {rows:,} "

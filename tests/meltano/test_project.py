@@ -65,7 +65,11 @@ def test_meltano_yml_declares_the_extractor_as_a_local_plugin(case: TapCase):
 def test_meltano_yml_has_the_three_loaders_environments_and_a_postgres_job():
     project = yaml.safe_load((ROOT / "meltano.yml").read_text())
     loaders = {p["name"]: p for p in project["plugins"]["loaders"]}
-    assert loaders["target-postgres"]["pip_url"].startswith("meltanolabs-target-postgres")
+    # MeltanoLabs' target-postgres, through our wrapper, which pins the release it wraps
+    assert loaders["target-postgres"]["pip_url"] == "./loaders/target-postgres-fast"
+    assert loaders["target-postgres"]["executable"] == "target-postgres-fast"
+    wrapper = (ROOT / "loaders" / "target-postgres-fast" / "pyproject.toml").read_text()
+    assert '"meltanolabs-target-postgres==0.8.1"' in wrapper
     assert loaders["target-snowflake"]["pip_url"].startswith("meltanolabs-target-snowflake")
     assert "target-duckdb" in loaders
     environments = {e["name"]: e for e in project["environments"]}

@@ -109,8 +109,8 @@ release: $(BIN)/.installed
 	@test -n "$(VERSION)" || { echo "usage: make release VERSION=X.Y.Z"; exit 2; }
 	$(BIN)/python scripts/release.py $(VERSION)
 
-## local-plugins: plugin definitions that install the taps and the DuckDB loader from this
-## clone, in dist/local-plugins/ (for `meltano add --from-ref` before a release is published);
+## local-plugins: plugin definitions that install the taps and the loaders (DuckDB, PostgreSQL)
+## from this clone, in dist/local-plugins/ (for `meltano add --from-ref` before a release is published);
 ## the standard library only, so it needs no virtual environment
 local-plugins:
 	$(PYTHON) scripts/local_plugins.py

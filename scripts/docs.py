@@ -268,13 +268,20 @@ def plugin_file(tap: str) -> str:
 
 def render_loader_definition(path: Path) -> str:
     """A hand-written loader definition with the release's URLs (its `meltano add` line,
-    `pip_url`, `repo`, `docs`, `variant`); everything else is kept as written."""
+    `pip_url`, `repo`, `docs`, `variant`); everything else is kept as written.
+
+    The definition's file is named for our wrapper, `loaders/<stem>`, its `name` is the
+    loader's; the PyPI requirements its `pip_url` lists before our git URL (the last item,
+    as scripts/local_plugins.py expects) are kept as written.
+    """
+    definition = yaml.safe_load(path.read_text())
     package = f"loaders/{path.stem}"
-    add = "meltano add --plugin-type loader target-duckdb --from-ref"
-    requirements = f"target-duckdb~=0.8.0 duckdb~=1.4 {release_pip_url()}#subdirectory={package}"
+    add = f"meltano add --plugin-type loader {definition['name']} --from-ref"
+    requirements = definition["pip_url"].split()[:-1]
+    pip_url = " ".join([*requirements, f"{release_pip_url()}#subdirectory={package}"])
     lines = {
         "# meltano add": f"# {add} {definition_url(path.stem, 'loaders')}",
-        "pip_url": f"pip_url: {requirements}",
+        "pip_url": f"pip_url: {pip_url}",
         "repo": f"repo: {REPOSITORY}",
         "docs": f"docs: {REPOSITORY}/tree/{release_ref()}/{package}",
         "variant": f"variant: {ORGANISATION}",
@@ -332,6 +339,8 @@ def readme_install() -> str:
         "# then, in your Meltano project: a tap, and the DuckDB loader that keeps every row",
         f'{add} extractor tap-oct8ne --from-ref {local}/extractors/tap-oct8ne.yml"',
         f'{add} loader target-duckdb --from-ref {local}/loaders/target-duckdb-headerfix.yml"',
+        "# and/or the PostgreSQL loader: target-postgres 0.8.1 with our wrapper, same rows, faster",
+        f'{add} loader target-postgres --from-ref {local}/loaders/target-postgres-fast.yml"',
         "# or the five executables, without Meltano",
         'pip install "$CHAT_TAPS"',
     ]

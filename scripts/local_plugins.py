@@ -1,4 +1,4 @@
-"""Plugin definitions that install the taps and the DuckDB loader from this clone.
+"""Plugin definitions that install the taps and the loaders (DuckDB, PostgreSQL) from this clone.
 
     python3 scripts/local_plugins.py [DIR]   # `make local-plugins` (DIR: dist/local-plugins)
 
@@ -22,8 +22,9 @@ PIP_URL = re.compile(r"^pip_url: (.*)$", re.MULTILINE)
 
 
 def local_pip_url(definition: Path, published: str) -> str:
-    """The pip_url installing from this clone: the taps' project, or the loader's folder after
-    the loader's PyPI requirements (the published pip_url's last item is our git URL)."""
+    """The pip_url installing from this clone: the taps' project, or the loader's folder
+    (`loaders/<definition's stem>`) after the loader's PyPI requirements, if any (the published
+    pip_url's last item is our git URL)."""
     if definition.parent.name == "extractors":
         return shlex.quote(str(ROOT))
     requirements = shlex.split(published)[:-1]

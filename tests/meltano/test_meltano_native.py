@@ -1,12 +1,12 @@
 """The taps added to someone else's Meltano project from their plugin definitions.
 
 A fresh `meltano init` project, outside this repository, gets tap-oct8ne, tap-jaicp and the
-DuckDB loader the way the README's install lines say, from a clone: `make local-plugins` in a
-tagged copy of this checkout writes the plugin definitions with the clone as their `pip_url`,
-then `meltano add --from-ref <clone>/dist/local-plugins/<type>/<name>.yml`. Then `meltano
-install`, `meltano invoke` and `meltano run` against the emulators, with the SDK's own settings
-given through Meltano (flattening by environment variable, stream maps by `meltano config
-set`). The published definitions differ from these only in `pip_url`
+DuckDB and PostgreSQL loaders the way the README's install lines say, from a clone: `make
+local-plugins` in a tagged copy of this checkout writes the plugin definitions with the clone as
+their `pip_url`, then `meltano add --from-ref <clone>/dist/local-plugins/<type>/<name>.yml`.
+Then `meltano install`, `meltano invoke` and `meltano run` against the emulators, with the SDK's
+own settings given through Meltano (flattening by environment variable, stream maps by `meltano
+config set`). The published definitions differ from these only in `pip_url`
 (tests/meltano/test_release.py).
 
 The project is created and installed once for the module (the slow part, printed with the
@@ -206,6 +206,28 @@ def test_meltano_add_from_ref_adds_the_extractors_as_published(project: FreshPro
         assert added["variant"] == published["variant"]
         assert added["settings"] == published["settings"]
         assert added["settings_group_validation"] == published["settings_group_validation"]
+
+
+def settings_given(plugin: dict) -> list[tuple]:
+    """Each setting's name, default and secrecy: what a plugin's settings give its executable."""
+    return [(s["name"], s.get("value"), s.get("sensitive", False)) for s in plugin["settings"]]
+
+
+def test_meltano_add_from_ref_adds_the_loaders_as_published(project: FreshProject):
+    added = {plugin["name"]: plugin for plugin in project.config()["plugins"]["loaders"]}
+    for path in sorted((ROOT / "plugins" / "loaders").glob("*.yml")):
+        published = yaml.safe_load(path.read_text())
+        loader = added[published["name"]]
+        assert loader["variant"] == published["variant"], path.name
+        assert loader["executable"] == published["executable"], path.name
+        # (Meltano 4 writes Hub's `kind: password` as `kind: string`, `sensitive: true`)
+        assert settings_given(loader) == settings_given(published), path.name
+        # `meltano install` built it from the clone into its virtualenv (and it starts, where
+        # it declares --about)
+        venv = project.path / ".meltano" / "loaders" / published["name"] / "venv" / "bin"
+        assert (venv / published["executable"]).is_file(), path.name
+        if "about" in published["capabilities"]:
+            subprocess.run([venv / published["executable"], "--about"], check=True)
 
 
 def test_the_snippets_pip_install_brings_the_five_executables(project: FreshProject):

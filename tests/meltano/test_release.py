@@ -1,6 +1,7 @@
 """What a stranger installs: the release command's tag and artefacts, the wheel alone in an empty
-virtual environment, plugin definitions that Meltano Hub accepts, and the DuckDB loader we offer
-keeping the row that Hub's loses.
+virtual environment, plugin definitions that Meltano Hub accepts, the DuckDB loader we offer
+keeping the row that Hub's loses, and the PostgreSQL loader we offer taking every setting its
+executable takes.
 
 The slow parts (a build, two virtual environments) run once per module; uv makes the installs
 take seconds when its cache is warm.
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -22,6 +24,7 @@ import yaml
 
 import tests.tap_cases  # noqa: F401  (the registry imports every case module)
 from emulators.framework import EmulatorServer
+from scripts import local_plugins
 from tests.cases.eight_by_eight import CASE as EIGHT_BY_EIGHT
 from tests.meltano_support import checkout_copy
 from tests.support import TapRun, _parse
@@ -30,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 HUB_SCHEMAS = Path(__file__).resolve().parents[1] / "data" / "meltano-hub-schemas"
 DEFINITIONS = sorted((ROOT / "plugins").glob("*/*.yml"))
+LOADERS = ROOT / "plugins" / "loaders"
 TAPS = ("tap-oct8ne", "tap-cobrowser", "tap-chattonic", "tap-8x8", "tap-jaicp")
 VERSION = "9.8.7"
 #: A batch (tap-8x8 against its emulator) whose first row starts with an `_extra` object
@@ -75,6 +79,7 @@ def test_every_plugin_definition_is_offered():
         "extractors/tap-jaicp",
         "extractors/tap-oct8ne",
         "loaders/target-duckdb-headerfix",
+        "loaders/target-postgres-fast",
     ]
 
 
@@ -205,7 +210,7 @@ def load(executable: Path, database: Path) -> list[str]:
 
 def test_hubs_duckdb_loader_drops_the_first_row_and_ours_keeps_it(tmp_path: Path):
     # what our loader definition's pip_url installs: target-duckdb 0.8 from PyPI and our wrapper
-    (definition,) = (ROOT / "plugins" / "loaders").glob("*.yml")
+    definition = LOADERS / "target-duckdb-headerfix.yml"
     requirements = yaml.safe_load(definition.read_text())["pip_url"].split()[:-1]
     bin_dir = fresh_venv(tmp_path / "venv", *requirements, ROOT / "loaders" / definition.stem)
     sent = [json.loads(line) for line in BATCH.read_text().splitlines()]
@@ -216,3 +221,38 @@ def test_hubs_duckdb_loader_drops_the_first_row_and_ours_keeps_it(tmp_path: Path
 
     assert ours == sorted(sent_ids)
     assert hubs == sorted(sent_ids[1:])  # exit 0, and the batch's first row is gone
+
+
+# --- the PostgreSQL loader --------------------------------------------------------------------
+
+
+def test_the_postgres_loader_definition_declares_what_its_executable_takes(tmp_path: Path):
+    path = LOADERS / "target-postgres-fast.yml"
+    definition = yaml.safe_load(path.read_text())
+    # `make local-plugins`: the clone's wrapper, which pulls target-postgres 0.8.1 from PyPI
+    local = yaml.safe_load(local_plugins.local_definition(path))
+    assert shlex.split(local["pip_url"]) == [str(ROOT / "loaders" / "target-postgres-fast")]
+    bin_dir = fresh_venv(tmp_path / "venv", *shlex.split(local["pip_url"]))
+
+    about = json.loads(
+        subprocess.run(
+            [bin_dir / definition["executable"], "--about", "--format", "json"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
+
+    assert about["name"] == definition["name"]
+    assert about["version"] == "0.8.1"
+    assert set(definition["capabilities"]) <= set(about["capabilities"])
+    # every setting it takes is declared (an object's keys as `object.key`), and no other
+    declared = {setting["name"]: setting for setting in definition["settings"]}
+    assert {name.split(".")[0] for name in declared} == set(about["settings"]["properties"])
+    # and the values the project's own meltano.yml runs it with are the definition's defaults
+    project = yaml.safe_load((ROOT / "meltano.yml").read_text())
+    (loader,) = (p for p in project["plugins"]["loaders"] if p["name"] == definition["name"])
+    assert loader["executable"] == definition["executable"]
+    for name in ("load_method", "validate_records", "use_copy", "add_record_metadata"):
+        assert declared[name]["value"] == loader["config"][name], name
+    assert declared["default_target_schema"]["value"] == loader["config"]["default_target_schema"]

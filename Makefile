@@ -48,6 +48,11 @@ lock: $(BIN)/.installed
 orchestrate: .meltano/.installed .venv-orchestrate/bin/.installed
 	$(BIN)/python scripts/orchestrate_demo.py
 
+# UV_COMPILE_BYTECODE: Meltano installs the plugins with uv, which writes no bytecode; where
+# Python may not write it either (PYTHONDONTWRITEBYTECODE=1, as in many container images, or
+# a read-only venv) every dbt or tap run would compile its modules again: 3-4 s of each dbt run
+# (docs/incremental.md, "Where a daily run's time goes")
+.meltano/.installed: export UV_COMPILE_BYTECODE = 1
 .meltano/.installed: meltano.yml $(BIN)/.installed $(wildcard loaders/*/pyproject.toml loaders/*/*.py)
 	$(BIN)/meltano install --plugin-type extractor
 	$(BIN)/meltano install --plugin-type loader target-postgres target-duckdb target-snowflake--emulated

@@ -266,7 +266,7 @@ def bytecode_state() -> str:
     PYTHONDONTWRITEBYTECODE=1 keeps dbt from writing it) every run compiles dbt again."""
     packages = DBT.parent.parent / "lib"
     compiled = next(packages.glob("python3*/site-packages/dbt/__pycache__/*.pyc"), None)
-    return "compiled" if compiled else "not compiled"
+    return "bytecode compiled" if compiled else "no compiled bytecode"
 
 
 def measure_builds(messages: int, per_session: int, days: int) -> Builds:
@@ -374,7 +374,7 @@ def main() -> None:
         raise SystemExit("dbt-duckdb is not installed: run `make .meltano/.installed`")
     print(
         f"load average {os.getloadavg()[0]:.1f}, {os.cpu_count()} CPUs, "
-        f"dbt's virtualenv {bytecode_state()}"
+        f"dbt: {bytecode_state()}"
     )
     print(
         "| history | rows the day loaded | full build: dbt run (marts) "

@@ -343,7 +343,7 @@ def dbt_at_scale(histories: t.Sequence[tuple[int, int]] = MAKE_BENCH_HISTORIES) 
         rows.append(
             Row(
                 f"whole daily incremental `dbt run` ÷ full build, {b.history()}, the day "
-                f"{b.loaded:,} rows (DuckDB, dbt {bytecode_state()})",
+                f"{b.loaded:,} rows (DuckDB, dbt: {bytecode_state()})",
                 f"{b.incremental.wall:.1f} s ÷ {b.full.wall:.1f} s = {b.ratio:.2f} "
                 f"(start-up {b.incremental.start_up:.1f} s; a run selecting nothing "
                 f"{b.nothing.wall:.1f} s)",
@@ -372,10 +372,7 @@ def main() -> None:
     options = parser.parse_args()
     if not DBT.exists():
         raise SystemExit("dbt-duckdb is not installed: run `make .meltano/.installed`")
-    print(
-        f"load average {os.getloadavg()[0]:.1f}, {os.cpu_count()} CPUs, "
-        f"dbt: {bytecode_state()}"
-    )
+    print(f"load average {os.getloadavg()[0]:.1f}, {os.cpu_count()} CPUs, dbt: {bytecode_state()}")
     print(
         "| history | rows the day loaded | full build: dbt run (marts) "
         "| incremental: dbt run (marts) | whole run incremental / full "

@@ -10,6 +10,10 @@ the time dbt reports for fct_conversations and fct_messages. Run with the dbt of
 dbt-duckdb utility (`make .meltano/.installed`):
 
     .venv/bin/python scripts/bench_dbt.py --messages 1000000 4000000
+
+Each run is split into its parts (Python importing dbt, the parse, the end, the views, each
+mart) and a `dbt run` selecting nothing gives dbt's floor. `--daily build` makes the daily
+run a `dbt build`, as the Meltano jobs run it: the marts' data and unit tests included.
 """
 
 from __future__ import annotations
@@ -160,6 +164,8 @@ class DbtRun:
     #: dbt's seconds per model, and each model's materialization
     models: dict[str, float]
     materialized: dict[str, str]
+    #: dbt's seconds for the data and unit tests (`dbt build`), added up
+    tests: float = 0.0
 
     @property
     def start_up(self) -> float:
@@ -195,7 +201,7 @@ def startup_split(log: Path, started: float) -> tuple[float, float]:
     return running_at - started, log_time(found, day) - running_at
 
 
-def dbt_run(folder: Path, *args: str) -> DbtRun:
+def dbt_run(folder: Path, *args: str, command: str = "run") -> DbtRun:
     """`dbt run` of transform/ on the bench's profile, as the project runs it: the same
     target folder and vars each run (so dbt's partial parsing applies), the profile's
     threads."""
@@ -203,7 +209,7 @@ def dbt_run(folder: Path, *args: str) -> DbtRun:
     env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
     command = [
         str(DBT),
-        "run",
+        command,
         *args,
         "--project-dir",
         str(ROOT / "transform"),
@@ -224,14 +230,22 @@ def dbt_run(folder: Path, *args: str) -> DbtRun:
         raise SystemExit(f"dbt run failed:\n{(result.stdout + result.stderr)[-3000:]}")
     run_results = json.loads((folder / "target" / "run_results.json").read_text())
     manifest = json.loads((folder / "target" / "manifest.json").read_text())
-    models = {r["unique_id"].rsplit(".", 1)[1]: r["execution_time"] for r in run_results["results"]}
+    results = run_results["results"]
+    models = {
+        r["unique_id"].rsplit(".", 1)[1]: r["execution_time"]
+        for r in results
+        if r["unique_id"].startswith("model.")
+    }
+    tests = sum(r["execution_time"] for r in results if not r["unique_id"].startswith("model."))
     materialized = {
         node["name"]: node["config"]["materialized"]
         for node in manifest["nodes"].values()
         if node["resource_type"] == "model"
     }
     imported, parsed = startup_split(folder / "logs" / "dbt.log", started_epoch)
-    return DbtRun(seconds, imported, parsed, run_results["elapsed_time"], models, materialized)
+    return DbtRun(
+        seconds, imported, parsed, run_results["elapsed_time"], models, materialized, tests
+    )
 
 
 @dataclass
@@ -269,7 +283,7 @@ def bytecode_state() -> str:
     return "bytecode compiled" if compiled else "no compiled bytecode"
 
 
-def measure_builds(messages: int, per_session: int, days: int) -> Builds:
+def measure_builds(messages: int, per_session: int, days: int, command: str = "run") -> Builds:
     """One history size built in full, then its next day built incrementally."""
     sessions = messages // per_session
     with tempfile.TemporaryDirectory(prefix="bench-dbt-") as tmp:
@@ -279,7 +293,7 @@ def measure_builds(messages: int, per_session: int, days: int) -> Builds:
         generate_history(database, sessions, messages, days)
         full = dbt_run(folder, "--full-refresh")
         loaded = load_next_day(database, sessions, days)
-        incremental = dbt_run(folder)
+        incremental = dbt_run(folder, command=command)
         nothing = dbt_run(folder, *NOTHING)
     return Builds(messages, sessions, days, loaded, full, incremental, nothing)
 
@@ -297,21 +311,21 @@ def parts(run: DbtRun) -> str:
     return (
         f"| {run.wall:.1f} | {run.imported:.1f} | {run.parsed:.1f} "
         f"| {run.start_up - run.imported - run.parsed:.1f} | {run.nodes_wall:.1f} "
-        f"| {run.of('view'):.2f} | {tables} | {incremental} |"
+        f"| {run.of('view'):.2f} | {tables} | {incremental} | {run.tests:.1f} |"
     )
 
 
 PARTS_HEADER = (
-    "| history | build | dbt run wall s | import s | parse s | end s | nodes wall s "
-    "| views s (sum) | table marts s | incremental marts s |\n"
-    "|---|---|---|---|---|---|---|---|---|---|"
+    "| history | build | wall s | import s | parse s | end s | nodes wall s "
+    "| views s (sum) | table marts s | incremental marts s | tests s (sum) |\n"
+    "|---|---|---|---|---|---|---|---|---|---|---|"
 )
 
 
-def bench(messages: int, per_session: int, days: int) -> tuple[str, list[str]]:
+def bench(messages: int, per_session: int, days: int, command: str) -> tuple[str, list[str]]:
     """One history size: the markdown row of its full and incremental builds, and the rows
     of the parts table."""
-    b = measure_builds(messages, per_session, days)
+    b = measure_builds(messages, per_session, days, command)
     row = (
         f"| {b.history()} | {b.loaded:,} "
         f"| {b.full.wall:.1f} s ({b.full.marts:.1f} s) | {b.incremental.wall:.1f} s "
@@ -369,6 +383,13 @@ def main() -> None:
     parser.add_argument("--messages", type=int, nargs="+", default=[1_000_000])
     parser.add_argument("--per-session", type=int, default=5, help="messages per session")
     parser.add_argument("--days", type=int, default=365, help="days of history")
+    parser.add_argument(
+        "--daily",
+        choices=("run", "build"),
+        default="run",
+        help="the daily run's dbt command: run (the models) or build (and their tests, as "
+        "the Meltano jobs run it)",
+    )
     options = parser.parse_args()
     if not DBT.exists():
         raise SystemExit("dbt-duckdb is not installed: run `make .meltano/.installed`")
@@ -381,7 +402,7 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|")
     details = []
     for messages in options.messages:
-        row, detail = bench(messages, options.per_session, options.days)
+        row, detail = bench(messages, options.per_session, options.days, options.daily)
         print(row, flush=True)
         details += detail
     print(f"\nload average {os.getloadavg()[0]:.1f}\n\n{PARTS_HEADER}")

@@ -396,7 +396,7 @@ def main() -> None:
     print(f"load average {os.getloadavg()[0]:.1f}, {os.cpu_count()} CPUs, dbt: {bytecode_state()}")
     print(
         "| history | rows the day loaded | full build: dbt run (marts) "
-        "| incremental: dbt run (marts) | whole run incremental / full "
+        f"| incremental: dbt {options.daily} (marts) | whole run incremental / full "
         "| marts incremental / full | a run selecting nothing |"
     )
     print("|---|---|---|---|---|---|---|")

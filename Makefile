@@ -5,11 +5,6 @@ VENV := .venv
 BIN := $(VENV)/bin
 export MELTANO_SEND_ANONYMOUS_USAGE_STATS := false
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
-# `meltano install` builds each plugin's virtualenv with uv, which leaves the modules
-# uncompiled; with PYTHONDONTWRITEBYTECODE set (as in many containers, and CI here) every tap
-# and loader start then compiled its imports again: tap-cobrowser --about 1.4 s -> 0.65 s,
-# target-postgres about 1.5 s less (BENCHMARKS.md, docs/operating.md)
-export UV_COMPILE_BYTECODE := 1
 
 .PHONY: demo test bench lint lock docs new-tap release local-plugins postgres chromium clean orchestrate
 
@@ -53,6 +48,12 @@ lock: $(BIN)/.installed
 orchestrate: .meltano/.installed .venv-orchestrate/bin/.installed
 	$(BIN)/python scripts/orchestrate_demo.py
 
+# UV_COMPILE_BYTECODE: Meltano installs the plugins with uv, which writes no bytecode; where
+# Python may not write it either (PYTHONDONTWRITEBYTECODE=1, as in many container images, or
+# a read-only venv) every dbt, tap or loader run would compile its modules again: 3-4 s of
+# each dbt run (docs/incremental.md, "Where a daily run's time goes"), tap-cobrowser --about
+# 1.4 s instead of 0.65 s, target-postgres about 1.5 s (BENCHMARKS.md, docs/operating.md)
+.meltano/.installed: export UV_COMPILE_BYTECODE = 1
 .meltano/.installed: meltano.yml $(BIN)/.installed $(wildcard loaders/*/pyproject.toml loaders/*/*.py)
 	$(BIN)/meltano install --plugin-type extractor
 	$(BIN)/meltano install --plugin-type loader target-postgres target-duckdb target-snowflake--emulated

@@ -8,6 +8,10 @@ run of the tap brings: an old session re-read with new values (upserted in place
 one appended as a new version (load_method append-only), and a new day of sessions. The next
 `dbt build` re-reads only what was loaded since the last build (less the one-day lookback),
 and its marts hold, row for row, what `dbt run --full-refresh` builds from all of history.
+
+The same for JAICP (the bench's generated history, scripts/bench_dbt.py): fct_messages and
+fct_conversations incremental, and fct_bot_days, a table that counts fct_conversations' JAICP
+sessions, right even for a day no loaded row names (a re-read session that moved day).
 """
 
 from __future__ import annotations
@@ -118,13 +122,17 @@ class Postgres(Warehouse):
         "DOUBLE": "double precision",
         "BOOLEAN": "boolean",
         "JSON": "jsonb",
+        "INTEGER": "integer",
+        "DATE": "date",
     }
 
-    def __init__(self, database: Path, server: t.Any, name: str) -> None:
+    def __init__(
+        self, database: Path, server: t.Any, name: str, raw_schema: str = RAW_SCHEMA
+    ) -> None:
         super().__init__(database)
         self.server, self.name = server, name
         server.create_database(name)
-        self.copy_raw_tables()
+        self.copy_raw_tables(raw_schema)
 
     def output(self) -> dict[str, t.Any]:
         return {
@@ -144,24 +152,24 @@ class Postgres(Warehouse):
     def value(self, value: t.Any) -> t.Any:
         return Jsonb(value) if isinstance(value, dict | list) else value
 
-    def copy_raw_tables(self) -> None:
-        """The raw tables load_raw_oct8ne wrote to DuckDB, created and filled here."""
+    def copy_raw_tables(self, schema: str) -> None:
+        """The raw tables of `schema` written to DuckDB, created and filled here."""
         source = DuckDB(self.database)
         with source.connect() as connection:
             tables = connection.execute(
                 "select table_name from information_schema.tables where table_schema = ?",
-                [RAW_SCHEMA],
+                [schema],
             ).fetchall()
             described = {
-                table: connection.execute(f"describe {RAW_SCHEMA}.{table}").fetchall()
+                table: connection.execute(f"describe {schema}.{table}").fetchall()
                 for (table,) in tables
             }
-        self.query(f"create schema {RAW_SCHEMA}")
+        self.query(f"create schema {schema}")
         for table, columns in described.items():
             types = ", ".join(f'"{c[0]}" {self.TYPES[c[1]]}' for c in columns)
-            self.query(f"create table {RAW_SCHEMA}.{table} ({types})")
-            rows = source.columns(f"select * from {RAW_SCHEMA}.{table}")
-            self.insert(f"{RAW_SCHEMA}.{table}", rows)
+            self.query(f"create table {schema}.{table} ({types})")
+            rows = source.columns(f"select * from {schema}.{table}")
+            self.insert(f"{schema}.{table}", rows)
 
 
 def dbt(warehouse: Warehouse, project: Path, *args: str) -> None:
@@ -311,4 +319,162 @@ def test_an_incremental_build_picks_up_late_updates_and_equals_a_full_refresh(
     # every mart of the incremental build is the full rebuild's, row for row
     full = marts(warehouse)
     assert {"fct_conversations", "fct_queue_intervals", "fct_agent_days"} <= set(full)
+    assert full == incremental
+
+
+#: JAICP's raw tables as scripts/bench_dbt.py generates them, in its schema
+JAICP_SCHEMA = "bench_jaicp"
+
+
+def jaicp_history(database: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A small JAICP history (the bench's generator): 300 sessions of 4 messages over ten
+    days, each loaded an hour after it started (an hour ago at the latest)."""
+    monkeypatch.syspath_prepend(str(ROOT / "scripts"))
+    import bench_dbt
+
+    assert bench_dbt.RAW == JAICP_SCHEMA
+    bench_dbt.generate_history(database, sessions=300, messages=1200, days=10)
+    latest = NOW - dt.timedelta(hours=1)
+    with DuckDB(database).connect() as connection:
+        for table in ("sessions", "messages"):
+            connection.execute(
+                f"update {JAICP_SCHEMA}.{table} set _sdc_batched_at = least(_sdc_batched_at, ?)",
+                [latest],
+            )
+
+
+def jaicp_project(project: Path, warehouse: Warehouse) -> None:
+    """The team's project with JAICP on (its raw schema the bench's) and Oct8ne off."""
+    scratch_project(project, warehouse.database)
+    config = yaml.safe_load((project / "dbt_project.yml").read_text())
+    config["vars"].update(
+        contact_center__oct8ne_enabled=False,
+        contact_center__jaicp_enabled=True,
+        contact_center__jaicp_schema=JAICP_SCHEMA,
+    )
+    (project / "dbt_project.yml").write_text(yaml.safe_dump(config))
+    profiles = yaml.safe_load((project / "profiles.yml").read_text())
+    profiles["team"]["outputs"]["dev"] = warehouse.output()
+    (project / "profiles.yml").write_text(yaml.safe_dump(profiles))
+
+
+def bot_sessions(warehouse: Warehouse) -> dict[dt.date, int]:
+    """fct_bot_days' sessions per day."""
+    return dict(warehouse.query(f"select activity_date, bot_sessions from {MARTS}.fct_bot_days"))
+
+
+def load_the_next_jaicp_run(warehouse: Warehouse) -> tuple[str, dt.date, dt.date]:
+    """What tap-jaicp's next run loads: the oldest session re-read with a start a day later
+    (so it moves from one day to another: the day it leaves is not among the days loaded),
+    a new day of sessions with their messages, the switched sessions of an old day
+    corrected and of the new day. Returns the moved session and its old and new day."""
+    ((moved, started),) = warehouse.query(
+        f'select "sessionId", "startTime" from {JAICP_SCHEMA}.sessions '
+        'order by "startTime", "sessionId" limit 1'
+    )
+    warehouse.query(
+        f'update {JAICP_SCHEMA}.sessions set "startTime" = %s, duration = 999, '
+        '_sdc_batched_at = %s where "sessionId" = %s',
+        started + dt.timedelta(days=1),
+        NOW,
+        moved,
+    )
+    day = dt.timedelta(days=1)
+    (last,) = warehouse.query(f'select max("startTime") from {JAICP_SCHEMA}.sessions')[0]
+    last_day = warehouse.columns(
+        f'select * from {JAICP_SCHEMA}.sessions where "startTime" >= %s',
+        last - dt.timedelta(hours=12),
+    )
+    warehouse.insert(
+        f"{JAICP_SCHEMA}.sessions",
+        [
+            {
+                **row,
+                "sessionId": f"next-{row['sessionId']}",
+                "startTime": row["startTime"] + day,
+                "_sdc_batched_at": NOW,
+            }
+            for row in last_day
+        ],
+    )
+    ids = [row["sessionId"] for row in last_day]
+    messages = warehouse.columns(
+        f'select * from {JAICP_SCHEMA}.messages where "sessionId" in '
+        f"({', '.join('%s' for _ in ids)})",
+        *ids,
+    )
+    warehouse.insert(
+        f"{JAICP_SCHEMA}.messages",
+        [
+            {
+                **row,
+                "sessionId": f"next-{row['sessionId']}",
+                "timestamp": row["timestamp"] + day,
+                "_sdc_batched_at": NOW,
+            }
+            for row in messages
+        ],
+    )
+    switched = warehouse.columns(
+        f"select * from {JAICP_SCHEMA}.switched_sessions_daily order by date limit 1"
+    )[0]
+    warehouse.query(
+        f"update {JAICP_SCHEMA}.switched_sessions_daily set value = 9, _sdc_batched_at = %s "
+        "where date = %s",
+        NOW,
+        switched["date"],
+    )
+    new_day = (last + day).date()
+    warehouse.insert(
+        f"{JAICP_SCHEMA}.switched_sessions_daily",
+        [{**switched, "date": new_day, "value": 3, "_sdc_batched_at": NOW}],
+    )
+    return moved, started.date(), (started + day).date()
+
+
+@pytest.fixture(params=["duckdb", "postgres"])
+def jaicp_warehouse(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Warehouse:
+    """The team's raw JAICP tables on each warehouse dbt builds in the tests."""
+    database = tmp_path / "team.duckdb"
+    jaicp_history(database, monkeypatch)
+    if request.param == "duckdb":
+        return DuckDB(database)
+    return Postgres(database, request.getfixturevalue("postgres"), "team_jaicp", JAICP_SCHEMA)
+
+
+def test_jaicp_marts_built_incrementally_equal_a_full_refresh_even_when_a_session_moves_day(
+    jaicp_warehouse: Warehouse, tmp_path: Path
+):
+    warehouse = jaicp_warehouse
+    if not warehouse.dbt.exists():
+        pytest.fail(f"dbt-{warehouse.kind} is not installed: run `make .meltano/.installed`")
+    project = tmp_path / "team_analytics"
+    project.mkdir()
+    jaicp_project(project, warehouse)
+    dbt(warehouse, project, "deps")
+    dbt(warehouse, project, "run")
+    before = bot_sessions(warehouse)
+    moved, left, joined = load_the_next_jaicp_run(warehouse)
+
+    # the incremental run, with the marts' tests (grains, every staged key kept)
+    dbt(warehouse, project, "build")
+    after = bot_sessions(warehouse)
+    # fct_bot_days counts the sessions of fct_conversations as its incremental run left
+    # them: the day the re-read session left has one session fewer, though no row of that
+    # day was loaded
+    assert after[left] == before[left] - 1
+    assert after[joined] == before[joined] + 1
+    ((duration,),) = warehouse.query(
+        f"select duration_seconds from {MARTS}.fct_conversations where conversation_id = %s",
+        moved,
+    )
+    assert duration == 999
+    incremental = marts(warehouse)
+    assert any("next-" in repr(row) for row in incremental["fct_messages"])
+
+    dbt(warehouse, project, "run", "--full-refresh")
+    full = marts(warehouse)
+    assert {"fct_conversations", "fct_messages", "fct_bot_days"} <= set(full)
     assert full == incremental

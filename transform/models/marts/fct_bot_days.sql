@@ -11,11 +11,16 @@
 {{ config(enabled=var('contact_center__jaicp_enabled', true)) }}
 
 with sessions as (
+  -- the bot's sessions as fct_conversations holds them, one row per JAICP session (its
+  -- latest version), already brought up to date by its incremental run: counting them there
+  -- rather than in stg_jaicp__sessions spares every run the de-duplication of every raw
+  -- session version of history (docs/incremental.md, "The marts that stay tables")
   select
     source_account,
-    cast(started_at as date) as activity_date,
+    started_on as activity_date,
     count(*) as bot_sessions
-  from {{ ref('stg_jaicp__sessions') }}
+  from {{ ref('fct_conversations') }}
+  where platform = 'jaicp'
   group by 1, 2
 ),
 

@@ -9,19 +9,22 @@
 
 {% if var('contact_center__oct8ne_enabled') %}
 {% set oct8ne %}
--- Oct8ne's export has no rating time: a rating is given at the end of the session
+-- Oct8ne's export has no rating time: a rating is given at the end of the session. Read
+-- from fct_conversations (one row per session, its latest version, brought up to date by its
+-- incremental run) rather than stg_oct8ne__sessions, which would de-duplicate every raw
+-- session version of history on every run (docs/incremental.md).
 select
   'oct8ne' as platform,
   source_account,
-  session_id as conversation_id,
+  conversation_id,
   ended_at as responded_at,
   'rating' as kind,
   cast(rating as {{ dbt.type_float() }}) as score,
   1 as scale_min,
   5 as scale_max,
   agent_id
-from {{ ref('stg_oct8ne__sessions') }}
-where rating is not null
+from {{ ref('fct_conversations') }}
+where platform = 'oct8ne' and rating is not null
 {% endset %}
 {% do branches.append(oct8ne) %}
 {% endif %}

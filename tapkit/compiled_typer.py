@@ -5,7 +5,9 @@ common value that the converter hands back unchanged; the loop and the calls wer
 of a tap's time. The code generated here writes each converter's declared inline form
 (`tapkit.converters.inline_form`), a nested object's own typer, a date-time's cache lookup,
 and calls the converter for anything else, so every value ends exactly as its converter and
-the misfit rule (`tapkit.misfits`) would make it.
+the misfit rule (`tapkit.misfits`) would make it. A row shape the vendor sends again (its
+keys, in order) gets a typer of its own (`compile_shape_typer`), which reads only the fields
+that shape holds.
 """
 
 from __future__ import annotations
@@ -132,8 +134,8 @@ class RowShape:
     undeclared: t.Sequence[str]
     #: the key fields the schema requires (all present in the shape)
     required: t.Sequence[str]
-    #: whether the row gets an `_extra` field
-    keep_extra: bool
+    #: the field the undeclared keys and the misfits go to (`_extra`); None: none
+    extra_field: str | None
 
 
 def compile_shape_typer(
@@ -186,8 +188,8 @@ def compile_shape_typer(
         ]
     else:
         lines += ["    undeclared = extra = None", *body]
-    if shape.keep_extra:
-        lines.append("    row['_extra'] = extra")
+    if shape.extra_field is not None:
+        lines.append(f"    row[{shape.extra_field!r}] = extra")
     lines.append("    return row")
     name = f"<typer of a row of {len(shape.conversions)} typed fields>"
     exec(compile("\n".join(lines), name, "exec"), namespace)  # noqa: S102

@@ -177,7 +177,7 @@ class RecordTyper:
                 conversions=[(name, c) for name, c in self._conversions if name in held],
                 undeclared=undeclared,
                 required=self.required_keys,
-                keep_extra=self.keep_extra,
+                extra_field=EXTRA if self.keep_extra else None,
             ),
             slow=self._not_fitting,
             missing_key=self._missing_key,

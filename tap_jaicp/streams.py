@@ -235,8 +235,14 @@ class SessionsStream(JaicpWindowedStream):
         records = super().parse_page(response, page)
         prefetcher = self._messages_prefetcher
         if prefetcher is None:
-            yield from records
-            return
+            return records
+        return self._messages_requested(records, prefetcher)
+
+    @staticmethod
+    def _messages_requested(
+        records: t.Iterable[dict[str, t.Any]], prefetcher: Prefetcher
+    ) -> t.Iterator[dict[str, t.Any]]:
+        """The page's sessions, once each one's messages are requested."""
         rows = list(records)  # one page (at most `page_size` sessions), read whole first
         for record in rows:
             session_id = to_text(record.get("sessionId"))

@@ -141,7 +141,20 @@ def iter_page_records(
     members: dict[str, t.Any],
     array_key: str | None = None,
 ) -> t.Iterator[dict[str, t.Any]]:
-    """What `iter_enveloped_records` gives, for a page small enough to hold: decoded whole.
+    """What `iter_enveloped_records` gives, for a page small enough to hold: decoded whole
+    (`page_records`, from the first record asked for).
+    """
+    yield from page_records(chunks, members=members, array_key=array_key)
+
+
+def page_records(
+    chunks: t.Iterable[bytes],
+    *,
+    members: dict[str, t.Any],
+    array_key: str | None = None,
+) -> t.Iterable[dict[str, t.Any]]:
+    """What `iter_enveloped_records` gives, for a page small enough to hold: decoded whole,
+    now (the list of its records; a body too large or odd, an iterator streaming them).
 
     For paged lists (JAICP's pages hold at most 1,000 rows) one msgspec decode of the body
     beats following its parse events. A body beyond `WHOLE_PAGE_BYTES` is streamed instead:
@@ -156,20 +169,18 @@ def iter_page_records(
         size += len(chunk)
         if size > WHOLE_PAGE_BYTES:
             # a page larger than any sane one: streamed, so memory stays at one record
-            yield from iter_enveloped_records(
+            return iter_enveloped_records(
                 itertools.chain(buffered, stream), members=members, array_key=array_key
             )
-            return
     data = b"".join(buffered)
     del buffered
     exact = exact_numbers() or has_long_number(data)
     payload = None if exact else _decode_envelope(data, array_key)
     if payload is None:
-        yield from iter_enveloped_records([data], members=members, array_key=array_key)
-        return
+        return iter_enveloped_records([data], members=members, array_key=array_key)
     key, records, envelope = payload
     members.update((name, value) for name, value in envelope.items() if name != key)
-    yield from records
+    return records
 
 
 def _decode_envelope(

@@ -3,7 +3,7 @@ the next page's cursor: `{"paging": {"totalCount": n}, "sessions": [...]}`,
 `{"data": [...], "total": n}`, `{"chats": [...], "next_page_id": "…"}`.
 
 A stream declares where its envelope holds those (`PageEnvelope`) and reads each page with
-it from `parse_page`: the records come as the body is decoded (`iter_page_records`: a page is
+it from `parse_page`: the records come as the body is decoded (`page_records`: a page is
 held whole, a huge one streamed), and once the body is read the total lands on `page.total`
 and the cursor on `page.cursor`, where the stream's paging hook (`next_page_in_window`, or a
 `PagePaginator`) reads them. The envelope rides on the `Page`, never on the response.
@@ -15,7 +15,7 @@ import typing as t
 from dataclasses import dataclass
 
 from tapkit.converters import to_int
-from tapkit.jsonenvelope import iter_page_records
+from tapkit.jsonenvelope import page_records
 
 if t.TYPE_CHECKING:
     import logging
@@ -51,11 +51,36 @@ class PageEnvelope:
 
     def read(
         self, response: requests.Response, page: Page, *, stream: str, logger: logging.Logger
-    ) -> t.Iterator[dict[str, t.Any]]:
-        """The page's records as they are decoded; then `page.total` and `page.cursor`."""
+    ) -> t.Iterable[dict[str, t.Any]]:
+        """The page's records; `page.total` and `page.cursor` once the body is read.
+
+        A page held whole is read here, and its records come as a list (`page_records`),
+        its envelope already told; a page streamed is read as its records are taken.
+        """
         members: dict[str, t.Any] = {}
         chunks = response.iter_content(chunk_size=CHUNK_BYTES)
-        yield from iter_page_records(chunks, members=members, array_key=self.array_key)
+        records = page_records(chunks, members=members, array_key=self.array_key)
+        if isinstance(records, list):
+            self._tell(members, page, stream=stream, logger=logger)
+            return records
+        return self._streamed(records, members, page, stream=stream, logger=logger)
+
+    def _streamed(
+        self,
+        records: t.Iterable[dict[str, t.Any]],
+        members: dict[str, t.Any],
+        page: Page,
+        *,
+        stream: str,
+        logger: logging.Logger,
+    ) -> t.Iterator[dict[str, t.Any]]:
+        yield from records
+        self._tell(members, page, stream=stream, logger=logger)
+
+    def _tell(
+        self, members: dict[str, t.Any], page: Page, *, stream: str, logger: logging.Logger
+    ) -> None:
+        """What the envelope states (`members`, the body read) onto `page`."""
         if self.total_at:
             page.total = self.stated_total(members, stream=stream, logger=logger)
         if self.cursor_at:

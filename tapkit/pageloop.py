@@ -172,12 +172,25 @@ class PageLoop:
         summary = page.summary
         emitted = 0
         try:
-            for record in stream.parse_page(response, page):
-                emitted += 1
-                if emitted == 1:
-                    summary.first = render(record, stream.name)
-                summary.last = record
+            records = stream.parse_page(response, page)
+            if isinstance(records, list):  # a page read whole: nothing can fail any more
+                if records:
+                    summary.first = render(records[0], stream.name)
+                    summary.last = records[-1]
+                yield from records
+                summary.records = len(records)
+                return len(records)
+            records = iter(records)
+            for record in records:  # the first: rendered before it is post-processed
+                summary.first = render(record, stream.name)
+                emitted = 1
                 yield record
+                break
+            for record in records:
+                emitted += 1
+                yield record
+            if emitted:
+                summary.last = record
         except BODY_FAILURES as exc:
             response.close()
             scrub_exception(exc)

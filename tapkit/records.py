@@ -22,7 +22,7 @@ import typing as t
 
 from singer_sdk import typing as th
 
-from tapkit.compiled_typer import compile_field_typer
+from tapkit.compiled_typer import RowShape, compile_field_typer, compile_shape_typer
 from tapkit.converters import CachedConverter, Converter, any_to_iso, cached_per_value, keep_as_sent
 from tapkit.errors import KeyMissingError, KeyTypeError, NestedMisfitsError
 from tapkit.misfits import field_of, json_safe, misfit
@@ -30,6 +30,14 @@ from tapkit.schema_converters import default_converter, json_types
 
 EXTRA = "_extra"
 logger = logging.getLogger(__name__)
+#: types a whole row (undeclared fields to `_extra`, keys checked); returns it
+RowTyper = t.Callable[[dict[str, t.Any]], dict[str, t.Any]]
+#: a row shape (its keys, in order) gets its own typer the second time it is seen
+SHAPE_SIGHTINGS = 2
+#: at most this many shape typers per stream (a row of any other shape takes `_typed`)
+MAX_SHAPES = 64
+#: shapes counted before they get a typer; the count restarts when it is full
+MAX_SHAPES_SEEN = 4096
 
 
 def extra_property(vendor: str, *, spelling: str = "as sent") -> th.Property[t.Any]:
@@ -102,13 +110,15 @@ class RecordTyper:
             if prop.get("format") == "date-time" and not isinstance(convert, CachedConverter):
                 self.converters[name] = cached_per_value(convert, field=name, stream=stream_name)
         #: fields passed on as sent are skipped; the rest typed by code built for this schema
-        self._type_fields = compile_field_typer(
-            [
-                (name, convert)
-                for name, convert in self.converters.items()
-                if convert is not keep_as_sent
-            ]
-        )
+        self._conversions = [
+            (name, convert)
+            for name, convert in self.converters.items()
+            if convert is not keep_as_sent
+        ]
+        self._type_fields = compile_field_typer(self._conversions)
+        #: a typer per row shape (the row's keys, in order), and the shapes seen so far
+        self._shape_typers: dict[tuple[str, ...], RowTyper] = {}
+        self._shapes_seen: dict[tuple[str, ...], int] = {}
         self._warned: set[str] = set()
         #: undeclared field → records that carried it (for the end-of-stream line)
         self.undeclared_counts: dict[str, int] = {}
@@ -128,13 +138,57 @@ class RecordTyper:
         stops a sync nor is lost; in a key field it raises `KeyTypeError` (or the row is
         skipped, with `skip_invalid_keys`).
         """
+        typed = self._shape_typers.get(tuple(row)) or self._typer_of_shape(row)
         if not self.skip_invalid_keys:
-            return self._typed(row)
+            return typed(row)
         try:
-            return self._typed(row)
+            return typed(row)
         except (KeyTypeError, KeyMissingError) as exc:
             self._count_skipped(getattr(exc, "field", ""), row)
             return None
+
+    def _typer_of_shape(self, row: dict[str, t.Any]) -> RowTyper:
+        """How a row of this shape is typed: `_typed` until the shape is seen again, then
+        the shape's own typer (`compile_shape_typer`), which types it exactly as `_typed`.
+        """
+        shape = tuple(row)
+        if len(self._shape_typers) >= MAX_SHAPES:
+            return self._typed
+        if len(self._shapes_seen) >= MAX_SHAPES_SEEN:
+            self._shapes_seen.clear()
+        seen = self._shapes_seen[shape] = self._shapes_seen.get(shape, 0) + 1
+        if seen < SHAPE_SIGHTINGS:
+            return self._typed
+        del self._shapes_seen[shape]
+        typer = self._compile_shape(shape)
+        self._shape_typers[shape] = typer
+        return typer
+
+    def _compile_shape(self, shape: tuple[str, ...]) -> RowTyper:
+        """The typer of rows holding exactly the keys `shape` (`_typed` if one lacks a
+        required key: such a row is never written).
+        """
+        undeclared = [key for key in shape if key not in self.declared] if self.keep_extra else []
+        held = set(shape).difference(undeclared)
+        if any(key not in held for key in self.required_keys):
+            return self._typed
+        return compile_shape_typer(
+            RowShape(
+                conversions=[(name, c) for name, c in self._conversions if name in held],
+                undeclared=undeclared,
+                required=self.required_keys,
+                extra_field=EXTRA if self.keep_extra else None,
+            ),
+            slow=self._not_fitting,
+            missing_key=self._missing_key,
+            undeclared_counts=self.undeclared_counts,
+            key_errors=(KeyTypeError, KeyMissingError),
+        )
+
+    def _missing_key(
+        self, row: dict[str, t.Any], undeclared: dict[str, t.Any] | None, key: str
+    ) -> t.NoReturn:
+        raise KeyMissingError(self.stream_name, key, {**row, **(undeclared or {})})
 
     def _typed(self, row: dict[str, t.Any]) -> dict[str, t.Any]:
         undeclared_values = None
@@ -163,7 +217,7 @@ class RecordTyper:
         for key in self.required_keys:
             value = row.get(key)
             if value is None or (value.__class__ is str and not value.strip()):
-                raise KeyMissingError(self.stream_name, key, {**row, **(undeclared or {})})
+                self._missing_key(row, undeclared, key)
 
     def _not_fitting(
         self,

@@ -138,6 +138,12 @@ class ArrayConverter:
         )
         #: items of any type, passed as sent
         self.free_form = self._convert_item is keep_as_sent
+        #: an object item's own typer, called here rather than through its converter
+        self._item_fields = (
+            self._convert_item.type_fields
+            if isinstance(self._convert_item, ObjectConverter)
+            else None
+        )
         #: an array of anything, or an empty array, is handed back as sent (written inline)
         self.inlined = (
             "{v}.__class__ is list" if self.free_form else "{v}.__class__ is list and not {v}",
@@ -151,9 +157,17 @@ class ArrayConverter:
         if convert is keep_as_sent:
             return value
         misfits: list[tuple[str, t.Any]] = []
+        item_fields = self._item_fields
         for index, item in enumerate(value):
-            if item is not None:
-                value[index] = _convert_inside(convert, item, str(index), misfits)
+            if item is None:
+                continue
+            if item_fields is not None and item.__class__ is dict:
+                # what `_convert_inside` makes of an object item, without its calls
+                inner = item_fields(item, [], nested_not_fitting)
+                if inner:
+                    misfits.extend((f"{index}.{path}", sent) for path, sent in inner)
+                continue
+            value[index] = _convert_inside(convert, item, str(index), misfits)
         if misfits:
             raise NestedMisfitsError(value, misfits)
         return value

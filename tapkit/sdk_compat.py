@@ -64,8 +64,8 @@ SDK_SOURCES_MIRRORED: dict[str, str] = {
     "request_attempts, CompatStream.request_decorator and RETRIABLE_REQUEST_FAILURES (what "
     "is retried, and how)",
     "singer_sdk.contrib.msgspec.serialize_jsonl": "tapkit.sdk_compat_records.RecordLineWriter."
-    "encode_like_sdk (a RECORD line encoded as the SDK's `MsgSpecWriter.serialize_message` "
-    "encodes it)",
+    "encode_like_sdk and encode_lines_like_sdk (RECORD lines encoded as the SDK's "
+    "`MsgSpecWriter.serialize_message` encodes them)",
 }
 
 

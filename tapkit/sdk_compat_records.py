@@ -36,6 +36,14 @@ class RecordLineWriter(MsgSpecWriter):
         # buffer and offers no way to encode a message into one's own buffer.
         encoder.encode_into(message, into, -1)
 
+    def encode_lines_like_sdk(self, messages: list[dict[str, t.Any]]) -> bytes:
+        """The lines of `messages` (dicts of `Message.to_dict`), each byte for byte as
+        `MsgSpecWriter.serialize_message` encodes it and followed by its newline, in one call.
+        """
+        # Gap: as `encode_like_sdk`, for many messages at once (msgspec's `encode_lines`
+        # is `encode_into` and a newline per item, without a call per item).
+        return encoder.encode_lines(messages)
+
     def add_record_line(self, message: dict[str, t.Any]) -> bool:
         """Take a RECORD message's line; False (nothing taken): write it by `write_message`."""
         return False

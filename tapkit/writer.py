@@ -6,10 +6,11 @@ Searching the encoded line for the NUL escape costs one C-level scan; only a lin
 one is cleaned (`tapkit.value_checks.strip_nul`) and encoded again. The characters removed are
 counted per stream, for the end-of-run log line.
 
-RECORD lines the stream encodes itself (`tapkit.sdk_compat`, which also holds how the SDK
-encodes a line: `RecordLineWriter.encode_like_sdk`) are gathered here and written in
-pieces of `RECORD_BUFFER_BYTES`, and before any other message, so a STATE still follows every
-record before it. The SDK writes and flushes stdout once per message; under
+RECORD messages the stream hands over as dicts (`tapkit.sdk_compat`, which also holds how the
+SDK encodes a line: `RecordLineWriter.encode_like_sdk`) are gathered here, encoded
+`RECORD_BATCH` at a time (one msgspec call for all their lines), and written in pieces of
+`RECORD_BUFFER_BYTES`, and before any other message, so a STATE still follows every record
+before it. The SDK writes and flushes stdout once per message; under
 `PYTHONUNBUFFERED=1` (common in containers) stdout has no buffer at all, and a write per
 record into a pipe made the tap 1.65 times slower (`make bench`, BENCHMARKS.md).
 """
@@ -31,6 +32,8 @@ from tapkit.value_checks import strip_nul
 NUL_ESCAPE = b"\\u0000"
 #: pending RECORD lines are written out once they reach this size
 RECORD_BUFFER_BYTES = 64 * 1024
+#: RECORD messages gathered before their lines are encoded, in one call
+RECORD_BATCH = 128
 
 
 class CleanTextWriter(RecordLineWriter):
@@ -41,13 +44,57 @@ class CleanTextWriter(RecordLineWriter):
         super().__init__(*args, **kwargs)
         self.nul_removed: collections.Counter[str] = collections.Counter()
         self._pending = bytearray()
+        #: RECORD messages taken, their lines not encoded yet
+        self._messages: list[dict[str, t.Any]] = []
 
     @override
     def add_record_line(self, message: dict[str, t.Any]) -> bool:
-        """Encode a RECORD message (the dict `RecordMessage.to_dict` gives) after the pending
-        lines, exactly as `serialize_message` would; False, with nothing added, when the line
-        holds a NUL or is nested too deep (the caller then hands the message to
-        `write_message`, which cleans or refuses it).
+        """Take a RECORD message (the dict `RecordMessage.to_dict` gives): its line is
+        encoded with the next `RECORD_BATCH`, exactly as `serialize_message` would.
+        """
+        messages = self._messages
+        messages.append(message)
+        if len(messages) >= RECORD_BATCH:
+            self._encode_messages()
+        return True
+
+    def _encode_messages(self) -> None:
+        """The lines of the messages taken, after the pending ones: all in one call, or, when
+        one of them holds a NUL or is nested too deep, one by one (`_encode_one`).
+        """
+        messages = self._messages
+        if not messages:
+            return
+        self._messages = []
+        try:
+            lines = self.encode_lines_like_sdk(messages)
+        except RecursionError:
+            lines = NUL_ESCAPE
+        if NUL_ESCAPE in lines:
+            for message in messages:
+                self._encode_one(message)
+            return
+        self._pending += lines
+        if len(self._pending) >= RECORD_BUFFER_BYTES:
+            self._write_pending()
+
+    def _encode_one(self, message: dict[str, t.Any]) -> None:
+        """One message's line after the pending ones; one holding a NUL or nested too deep
+        is written by `write_message`, which cleans or refuses it.
+        """
+        if not self._add_line(message):
+            self.write_message(
+                RecordMessage(
+                    stream=message["stream"],
+                    record=message["record"],
+                    version=message.get("version"),
+                    time_extracted=message["time_extracted"],
+                )
+            )
+
+    def _add_line(self, message: dict[str, t.Any]) -> bool:
+        """Encode a RECORD message after the pending lines; False, with nothing added, when
+        the line holds a NUL or is nested too deep.
         """
         pending = self._pending
         start = len(pending)
@@ -61,11 +108,16 @@ class CleanTextWriter(RecordLineWriter):
             return False
         pending += b"\n"
         if len(pending) >= RECORD_BUFFER_BYTES:
-            self.flush_records()
+            self._write_pending()
         return True
 
     @override
     def flush_records(self) -> None:
+        """Write the RECORD lines taken so far to stdout and flush it."""
+        self._encode_messages()
+        self._write_pending()
+
+    def _write_pending(self) -> None:
         """Write the pending RECORD lines to stdout and flush it."""
         pending = self._pending
         if not pending:

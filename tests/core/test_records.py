@@ -286,6 +286,65 @@ def test_the_compiled_typer_types_exactly_as_each_converter_called_in_turn():
     assert compiled.misfit_counts == called.misfit_counts
 
 
+@pytest.mark.parametrize("skip", [False, True])
+def test_a_row_shape_s_own_typer_types_exactly_as_the_typer_of_any_row(skip):
+    """A row of a shape seen before (its keys, in order) is typed by that shape's own code:
+    the same records, errors, `_extra`, counts and skipped rows as the typer of any row,
+    undeclared fields, misfits at every depth and unusable keys included.
+    """
+    import copy
+    import random
+
+    from tap_jaicp.client import ms_to_seconds
+    from tapkit.errors import KeyMissingError
+
+    item = th.ObjectType(
+        th.Property("id", th.IntegerType), th.Property("name", th.StringType),
+        additional_properties=True,
+    )  # fmt: skip
+    schema = th.PropertiesList(
+        th.Property("key", th.StringType, required=True), th.Property("n", th.IntegerType),
+        th.Property("f", th.NumberType), th.Property("b", th.BooleanType),
+        th.Property("s", th.StringType), th.Property("at", th.DateTimeType),
+        th.Property("free", th.ObjectType(additional_properties=True)),
+        th.Property("obj", item), th.Property("items", th.ArrayType(item)),
+        th.Property("jaicp_ms", th.IntegerType), th.Property("dur", th.IntegerType),
+        th.Property("_extra", th.ObjectType(additional_properties=True)),
+    ).to_dict()  # fmt: skip
+    options = {
+        "overrides": {"jaicp_ms": ms_to_seconds, "dur": to_seconds},
+        "stream_name": "s",
+        "key_fields": ("key", "n"),
+        "skip_invalid_keys": skip,
+    }
+    shaped, general = RecordTyper(schema, **options), RecordTyper(schema, **options)
+    general._typer_of_shape = lambda row: general._typed  # every row by the typer of any row
+
+    def typed(typer, row):
+        try:
+            return repr(typer(row))
+        except (KeyTypeError, KeyMissingError) as exc:
+            return f"{type(exc).__name__}: {exc} {row!r}"
+
+    rng = random.Random(5)
+    names = [n for n in schema["properties"] if n != "_extra"] + ["odd", "other"]
+    values = [*ODD_VALUES, {"id": 1, "name": " x "}, [{"id": "2"}, None, {"id": 2**70}]]
+    shapes = [rng.sample(names, rng.randint(1, 10)) for _ in range(40)]
+    shapes += [["key", "n", "s", "odd"]] * 5  # the common case: keys usable
+    for _ in range(4000):
+        shape = rng.choice(shapes)
+        row = {
+            name: rng.choice(values) if rng.random() < 0.3 else f"v{rng.randint(0, 9)}"
+            for name in shape
+        }
+        if "n" in row and rng.random() < 0.7:
+            row["n"] = rng.randint(-5, 5)
+        assert typed(shaped, copy.deepcopy(row)) == typed(general, copy.deepcopy(row)), row
+    assert shaped._shape_typers, "no shape was given its own typer"
+    for counts in ("undeclared_counts", "misfit_counts", "skipped_counts", "skipped_examples"):
+        assert getattr(shaped, counts) == getattr(general, counts), counts
+
+
 def test_jaicp_milliseconds_become_seconds_in_integer_arithmetic():
     """Issue 22: a float division was a second off beyond 2^53 ms."""
     from tap_jaicp.client import ms_to_seconds

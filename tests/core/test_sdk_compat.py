@@ -523,6 +523,37 @@ def test_a_line_encoded_like_the_sdk_is_the_sdks_line():
     assert bytes(line) + b"\n" == bytes(MsgSpecWriter().serialize_message(message))
 
 
+def test_lines_encoded_at_once_like_the_sdk_are_the_sdks_lines():
+    """`RecordLineWriter.encode_lines_like_sdk` is `MsgSpecWriter.serialize_message` of each."""
+    messages = [
+        singer.RecordMessage(
+            stream="s",
+            record=RECORD | {"sessionId": number, "amount": decimal.Decimal("1.10")},
+            version=None if number % 2 else 3,
+            time_extracted=dt.datetime(2026, 1, 2, 3, 4, 5, number, tzinfo=dt.UTC),
+        )
+        for number in range(5)
+    ]
+    lines = RecordLineWriter().encode_lines_like_sdk([m.to_dict() for m in messages])
+    assert lines == b"".join(bytes(MsgSpecWriter().serialize_message(m)) for m in messages)
+
+
+def test_a_record_with_nul_among_many_is_cleaned_in_its_place(capfd):
+    """A batch of lines holding one NUL is written line by line, in order, that one cleaned."""
+    stream = sessions_stream()
+    capfd.readouterr()
+    names = [f"Ann {number}" for number in range(300)]
+    names[150] = "Ann\x00 150"
+    for number, name in enumerate(names):
+        stream._write_record_message(dict(RECORD) | {"sessionId": number, "agentName": name})
+    stream.write_state_now()
+    messages = [json.loads(line) for line in capfd.readouterr().out.splitlines()]
+    assert [m["type"] for m in messages] == ["RECORD"] * 300 + ["STATE"]
+    assert [m["record"]["sessionId"] for m in messages[:300]] == list(range(300))
+    assert messages[150]["record"]["agentName"] == "Ann 150"
+    assert stream._tap.message_writer.nul_removed["sessions"] == 1
+
+
 class PagedRows(RowsStream):
     """A stream whose requests carry parameters, headers and a body, to compare requests."""
 

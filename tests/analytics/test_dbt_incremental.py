@@ -363,6 +363,22 @@ def bot_sessions(warehouse: Warehouse) -> dict[dt.date, int]:
     return dict(warehouse.query(f"select activity_date, bot_sessions from {MARTS}.fct_bot_days"))
 
 
+def insert_a_day_later(warehouse: Warehouse, table: str, rows: list[dict], time_column: str):
+    """Load `rows` again into the JAICP `table` as new sessions' rows a day later, now."""
+    warehouse.insert(
+        f"{JAICP_SCHEMA}.{table}",
+        [
+            {
+                **row,
+                "sessionId": f"next-{row['sessionId']}",
+                time_column: row[time_column] + dt.timedelta(days=1),
+                "_sdc_batched_at": NOW,
+            }
+            for row in rows
+        ],
+    )
+
+
 def load_the_next_jaicp_run(warehouse: Warehouse) -> tuple[str, dt.date, dt.date]:
     """What tap-jaicp's next run loads: the oldest session re-read with a start a day later
     (so it moves from one day to another: the day it leaves is not among the days loaded),
@@ -385,36 +401,14 @@ def load_the_next_jaicp_run(warehouse: Warehouse) -> tuple[str, dt.date, dt.date
         f'select * from {JAICP_SCHEMA}.sessions where "startTime" >= %s',
         last - dt.timedelta(hours=12),
     )
-    warehouse.insert(
-        f"{JAICP_SCHEMA}.sessions",
-        [
-            {
-                **row,
-                "sessionId": f"next-{row['sessionId']}",
-                "startTime": row["startTime"] + day,
-                "_sdc_batched_at": NOW,
-            }
-            for row in last_day
-        ],
-    )
+    insert_a_day_later(warehouse, "sessions", last_day, "startTime")
     ids = [row["sessionId"] for row in last_day]
     messages = warehouse.columns(
         f'select * from {JAICP_SCHEMA}.messages where "sessionId" in '
         f"({', '.join('%s' for _ in ids)})",
         *ids,
     )
-    warehouse.insert(
-        f"{JAICP_SCHEMA}.messages",
-        [
-            {
-                **row,
-                "sessionId": f"next-{row['sessionId']}",
-                "timestamp": row["timestamp"] + day,
-                "_sdc_batched_at": NOW,
-            }
-            for row in messages
-        ],
-    )
+    insert_a_day_later(warehouse, "messages", messages, "timestamp")
     switched = warehouse.columns(
         f"select * from {JAICP_SCHEMA}.switched_sessions_daily order by date limit 1"
     )[0]

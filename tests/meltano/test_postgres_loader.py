@@ -205,6 +205,24 @@ def test_an_append_only_stream_lands_as_target_postgres_lands_it(postgres, tmp_p
     assert len(loaded.tables["conversations"]) == 8
 
 
+def test_a_schema_that_gains_a_column_mid_stream_lands_as_target_postgres_lands_it(
+    postgres, tmp_path
+):
+    """A second SCHEMA for the same stream with one more column: the SDK starts a new sink,
+    drains the old one at the end, and the table gains the column (the wrapper checks a
+    table once per sink, so the new sink must see the column the old one did not)."""
+    first = conversations(range(25), "first")
+    second = conversations(range(20, 45), "second")
+    second[0]["schema"]["properties"]["queue"] = {"type": ["string", "null"]}
+    for message in second[1:-1]:
+        message["record"]["queue"] = f"queue {message['record']['id'] % 3}"
+    messages = [*first[:-1], *second]
+    loaded = both(postgres, "gains", [messages], tmp_path, batch_size_rows=10)
+    rows = loaded.tables["conversations"]
+    assert len(rows) == 45
+    assert sum(1 for row in rows if "queue 1" in row) == 8
+
+
 def test_a_table_without_the_primary_key_is_upserted_as_target_postgres_does(postgres, tmp_path):
     """A table someone else made, with no primary key: the wrapper cannot use ON CONFLICT."""
     for name in ("nokey_stock", "nokey_fast"):

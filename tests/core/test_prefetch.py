@@ -21,11 +21,11 @@ class CountingStream:
         self.started: list[str] = []
         self.taken = 0
         self.most_held = 0
-        self._lock = threading.Lock()
+        self.lock = threading.Lock()
 
     def read_all_pages(self, context: dict[str, t.Any]) -> list[dict[str, t.Any]]:
         key = context["key"]
-        with self._lock:
+        with self.lock:
             self.started.append(key)
             self.most_held = max(self.most_held, len(self.started) - self.taken)
         if key == self.fail_on:
@@ -42,10 +42,13 @@ def test_children_come_back_in_order_with_at_most_ahead_reads_held():
     taken = []
     for key in keys:
         time.sleep(0.002)  # a consumer slower than the reads: they must not run away
+        # counted as taken when the consumer asks for it: the prefetcher may start the next
+        # read as soon as it hands this one over, before take() returns here
+        with stream.lock:
+            stream.taken += 1
         records = prefetcher.take(key)
         assert records is not None
         taken.append(records)
-        stream.taken += 1
     assert [r[0]["key"] for r in taken] == keys
     assert stream.started == keys, "each child read once, in the parents' order"
     assert stream.most_held <= 5

@@ -68,9 +68,9 @@ class CleanTextWriter(RecordLineWriter):
         self._messages = []
         try:
             lines = self.encode_lines_like_sdk(messages)
-        except RecursionError:
-            lines = NUL_ESCAPE
-        if NUL_ESCAPE in lines:
+        except RecursionError:  # one of them nested too deep: found and refused one by one
+            lines = None
+        if lines is None or NUL_ESCAPE in lines:
             for message in messages:
                 self._encode_one(message)
             return

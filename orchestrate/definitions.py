@@ -15,7 +15,9 @@ decides what runs when, where, and how many at once:
   (orchestrate/dagster.yaml) admits one run per credential at a time, so runs sharing a
   vendor's rate limit never overlap and runs on different credentials do;
 - schedules are meltano.yml's (the daily windowed taps, the 5-minute snapshots); the dbt
-  models are rebuilt when their inputs load (eager automation conditions);
+  models are rebuilt when their inputs load (eager automation conditions), with the tests
+  that follow the day; the tests that read all of history (dbt tag `whole_history`) run in
+  their own job on meltano.yml's weekly schedule for them;
 - a freshness policy per source table (`dg.FreshnessPolicy.time_window`), failing after the
   dbt source's `error_after` and warning after its `warn_after`.
 
@@ -468,7 +470,19 @@ class Translator(DagsterDbtTranslator):
         return dg.AutomationCondition.eager()
 
 
-@dbt_assets(manifest=MANIFEST, project=DBT_PROJECT, dagster_dbt_translator=Translator())
+#: dbt's selector of the tests that read every row of history (transform/dbt_project.yml):
+#: not asset checks of the eager builds, which follow the day, but a weekly job's
+WHOLE_HISTORY = "tag:whole_history"
+#: meltano.yml's dbt command that runs them, whose schedule the weekly job takes
+WHOLE_HISTORY_COMMAND = ":test-whole-history"
+
+
+@dbt_assets(
+    manifest=MANIFEST,
+    project=DBT_PROJECT,
+    dagster_dbt_translator=Translator(),
+    exclude=WHOLE_HISTORY,
+)
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> t.Iterator[t.Any]:
     """`dbt build` of the selected models and the tests of theirs whose inputs are all
     selected (`cautious`: a subset, one vendor's models, never runs a test of the marts).
@@ -477,25 +491,91 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> t.Iter
     yield from dbt.cli(args, context=context).stream()
 
 
+def whole_history_tests_of(built: t.Collection[str]) -> list[str]:
+    """The `whole_history` tests (by name) whose models are all among `built` (model names):
+    a deployment that never loaded a stream has no table for its models to test.
+    """
+    tests = []
+    for node in MANIFEST["nodes"].values():
+        whole_history = WHOLE_HISTORY.removeprefix("tag:") in node["tags"]
+        if node["resource_type"] != "test" or not whole_history:
+            continue
+        # a test of a switched-off vendor's model stays in the manifest, depending on nothing
+        models = [
+            MANIFEST["nodes"][parent]["name"]
+            for parent in node["depends_on"]["nodes"]
+            if parent.startswith("model.")
+        ]
+        if models and set(models) <= set(built):
+            tests.append(node["name"])
+    return sorted(tests)
+
+
+@dg.op
+def whole_history_tests(context: dg.OpExecutionContext, dbt: DbtCliResource) -> None:
+    """`dbt test` of the tests that read all of history, over the models this deployment has
+    built; the run fails with any of them.
+    """
+    models = [n["name"] for n in MANIFEST["nodes"].values() if n["resource_type"] == "model"]
+    events = context.instance.get_latest_materialization_events(
+        [dg.AssetKey(name) for name in models]
+    )
+    built = {key.path[-1] for key, event in events.items() if event is not None}
+    tests = whole_history_tests_of(built)
+    context.log.info("%d tests of all of history over %d built models", len(tests), len(built))
+    if tests:
+        # one selector string: dagster-dbt takes a single value after --select
+        dbt.cli(["test", "--select", " ".join(tests), *dbt_vars_args()]).wait()
+
+
+@dg.job(tags={"chat_taps/dbt": "whole_history"})
+def whole_history_tests_job() -> None:
+    """The weekly check of every row of history (grains, every staged key kept)."""
+    whole_history_tests()
+
+
 # -- jobs, schedules, checks -----------------------------------------------------------------
 
 
 def meltano_schedules() -> dict[str, tuple[str, list[str]]]:
-    """meltano.yml's schedules: name -> (cron, the taps of its job)."""
+    """meltano.yml's schedules: name -> (cron, the tasks of its job, split in plugins)."""
     project = yaml.safe_load((ROOT / "meltano.yml").read_text())
     jobs = {job["name"]: job["tasks"] for job in project.get("jobs", [])}
-    found = {}
-    for schedule in project.get("schedules", []):
-        tasks = jobs.get(schedule.get("job"), [])
-        # an inheriting plugin (`tap-8x8--snapshots`) runs its parent tap's load
-        taps = [
-            part.split("--")[0]
-            for task in tasks
-            for part in str(task).split()
-            if part.startswith("tap-")
-        ]
-        found[schedule["name"]] = (schedule["interval"], taps)
-    return found
+    return {
+        schedule["name"]: (
+            schedule["interval"],
+            [part for task in jobs.get(schedule.get("job"), []) for part in str(task).split()],
+        )
+        for schedule in project.get("schedules", [])
+    }
+
+
+def scheduled_taps() -> dict[str, str]:
+    """Each scheduled tap, and the cron of meltano.yml's schedule that loads it."""
+    # an inheriting plugin (`tap-8x8--snapshots`) runs its parent tap's load
+    return {
+        part.split("--")[0]: cron
+        for cron, parts in meltano_schedules().values()
+        for part in parts
+        if part.startswith("tap-")
+    }
+
+
+def whole_history_schedules() -> list[dg.ScheduleDefinition]:
+    """The weekly job on the cron of meltano.yml's schedule of `test-whole-history`."""
+    crons = [
+        cron
+        for cron, parts in meltano_schedules().values()
+        if any(part.endswith(WHOLE_HISTORY_COMMAND) for part in parts)
+    ]
+    return [
+        dg.ScheduleDefinition(
+            name=f"{whole_history_tests_job.name}_schedule",
+            job=whole_history_tests_job,
+            cron_schedule=cron,
+        )
+        for cron in crons[:1]
+    ]
 
 
 def jobs_and_schedules(
@@ -505,7 +585,7 @@ def jobs_and_schedules(
     schedules over them: windowed taps ask for the day before, snapshots run as listed.
     """
     jobs, schedules = [], []
-    crons = {tap: cron for cron, taps in meltano_schedules().values() for tap in taps}
+    crons = scheduled_taps()
     for load in loads:
         tap = next(iter(load.op.tags.values()))
         tap_accounts = [a for a in accounts if a.tap == tap]
@@ -597,8 +677,8 @@ def build_definitions(accounts_file: str | None = None) -> dg.Definitions:
     jobs, schedules = jobs_and_schedules(loads, accounts)
     return dg.Definitions(
         assets=[*loads, dbt_models],
-        jobs=[*jobs, TRANSFORM_JOB],
-        schedules=schedules,
+        jobs=[*jobs, TRANSFORM_JOB, whole_history_tests_job],
+        schedules=[*schedules, *whole_history_schedules()],
         resources={"dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=dbt_executable())},
     )
 

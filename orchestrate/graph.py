@@ -16,7 +16,7 @@ from orchestrate.definitions import build_definitions
 
 
 def graph(accounts_file: str | None = None) -> dict[str, t.Any]:
-    """Assets (key -> inputs, kind, partitions, freshness), schedules."""
+    """Assets (key -> inputs, kind, partitions, freshness), schedules, asset checks."""
     defs = build_definitions(accounts_file)
     asset_graph = defs.resolve_asset_graph()
     assets = {}
@@ -35,7 +35,8 @@ def graph(accounts_file: str | None = None) -> dict[str, t.Any]:
             ),
         }
     schedules = {s.name: s.cron_schedule for s in defs.schedules or ()}
-    return {"assets": assets, "schedules": schedules}
+    checks = sorted(key.name for key in asset_graph.asset_check_keys)
+    return {"assets": assets, "schedules": schedules, "checks": checks}
 
 
 def fail_window_hours(policy: dg.FreshnessPolicy | None) -> float | None:

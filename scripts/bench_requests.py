@@ -52,7 +52,7 @@ def request_ratio(
     app: EmulatorApp,
     days: int,
     extra_config: dict | None = None,
-    pages_needed: t.Callable[[dt.date, dt.date], int] | None = None,
+    pages_needed: t.Callable[[VendorStream, dt.date, dt.date], int] | None = None,
 ) -> list[Row]:
     """Backfill `days` whole past days; count each windowed stream's requests."""
     last = dt.date.today() - dt.timedelta(days=2)
@@ -76,7 +76,7 @@ def request_ratio(
         day = first
         while day <= last:
             window_last = min(last, day + dt.timedelta(days=stream.windowing.max_days - 1))
-            minimum += pages_needed(day, window_last) if pages_needed else 1
+            minimum += pages_needed(stream, day, window_last) if pages_needed else 1
             day = window_last + dt.timedelta(days=1)
         ratio = made.get(stream.name, 0) / minimum
         rows.append(
@@ -115,8 +115,12 @@ def all_request_ratios() -> list[Row]:
     )
     app = jaicp.CASE.make_app()
 
-    def jaicp_pages(first: dt.date, last: dt.date) -> int:
-        return max(1, math.ceil(len(app.data.sessions_on_days(first, last)) / JAICP_MAX_PAGE))
+    def jaicp_pages(stream: VendorStream, first: dt.date, last: dt.date) -> int:
+        if stream.name == "sessions":
+            sessions = len(app.data.sessions_on_days(first, last))
+            return max(1, math.ceil(sessions / JAICP_MAX_PAGE))
+        # switched sessions: the API takes one transfer method a request (SWITCH, TEXT)
+        return len(getattr(stream, "METHODS", ())) or 1
 
     rows += request_ratio(
         "JAICP",

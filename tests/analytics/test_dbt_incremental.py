@@ -17,7 +17,9 @@ sessions, right even for a day no loaded row names (a re-read session that moved
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
+import shlex
 import subprocess
 import typing as t
 from pathlib import Path
@@ -172,11 +174,11 @@ class Postgres(Warehouse):
             self.insert(f"{schema}.{table}", rows)
 
 
-def dbt(warehouse: Warehouse, project: Path, *args: str) -> None:
-    """dbt in the scratch project on `warehouse`; must succeed."""
+def run_dbt(warehouse: Warehouse, project: Path, *args: str) -> subprocess.CompletedProcess:
+    """dbt in the scratch project on `warehouse`, whatever its outcome."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DBT_")}
     env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
-    result = subprocess.run(
+    return subprocess.run(
         [str(warehouse.dbt), *args, "--project-dir", str(project), "--profiles-dir", str(project)],
         cwd=project,
         env=env,
@@ -184,6 +186,11 @@ def dbt(warehouse: Warehouse, project: Path, *args: str) -> None:
         text=True,
         timeout=600,
     )
+
+
+def dbt(warehouse: Warehouse, project: Path, *args: str) -> None:
+    """dbt in the scratch project on `warehouse`; must succeed."""
+    result = run_dbt(warehouse, project, *args)
     assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
 
 
@@ -472,3 +479,59 @@ def test_jaicp_marts_built_incrementally_equal_a_full_refresh_even_when_a_sessio
     full = marts(warehouse)
     assert {"fct_conversations", "fct_messages", "fct_bot_days"} <= set(full)
     assert full == incremental
+
+
+def meltano_dbt_command(name: str) -> list[str]:
+    """The arguments of one of the dbt utilities' commands in meltano.yml."""
+    project = yaml.safe_load((ROOT / "meltano.yml").read_text())
+    utility = next(u for u in project["plugins"]["utilities"] if u["name"] == "dbt-duckdb")
+    return shlex.split(utility["commands"][name]["args"])
+
+
+def statuses_of_tests(project: Path) -> dict[str, str]:
+    """The last dbt command's tests: name -> status (pass, fail, warn, error)."""
+    results = json.loads((project / "target" / "run_results.json").read_text())["results"]
+    return {
+        r["unique_id"].split(".")[2]: r["status"]
+        for r in results
+        if r["unique_id"].startswith("test.")
+    }
+
+
+def test_the_daily_build_tests_the_day_and_the_weekly_run_all_of_history(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    database = tmp_path / "team.duckdb"
+    jaicp_history(database, monkeypatch)
+    warehouse = DuckDB(database)
+    if not warehouse.dbt.exists():
+        pytest.fail("dbt-duckdb is not installed: run `make .meltano/.installed`")
+    project = tmp_path / "team_analytics"
+    project.mkdir()
+    jaicp_project(project, warehouse)
+    dbt(warehouse, project, "deps")
+    dbt(warehouse, project, "run")
+    # the oldest message doubled in the mart, far behind what the daily build re-reads
+    warehouse.query(
+        f"insert into {MARTS}.fct_messages "
+        f"(select * from {MARTS}.fct_messages order by _loaded_at, message_id limit 1)"
+    )
+    load_the_next_jaicp_run(warehouse)
+
+    daily = run_dbt(warehouse, project, *meltano_dbt_command("build-daily"))
+    assert daily.returncode == 0, (daily.stdout + daily.stderr)[-4000:]
+    ran = statuses_of_tests(project)
+    # the marts' own tests ran on the day's build; none that reads every row of history
+    assert ran and set(ran.values()) == {"pass"}
+    assert "not_null_fct_messages_message_id" in ran
+    assert not any(name.startswith(("unique_key_fct_messages", "assert_marts")) for name in ran)
+    assert not any("_stg_" in name or name.startswith("unique_key_stg") for name in ran)
+    assert any("next-" in repr(row) for row in marts(warehouse)["fct_messages"])
+
+    weekly = run_dbt(warehouse, project, *meltano_dbt_command("test-whole-history"))
+    assert weekly.returncode != 0
+    failed = {name for name, status in statuses_of_tests(project).items() if status == "fail"}
+    assert failed == {
+        "unique_key_fct_messages_platform__source_account__message_id",
+        "assert_marts_keep_every_staged_key",
+    }

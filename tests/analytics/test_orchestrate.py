@@ -126,6 +126,8 @@ def test_schedules_and_freshness_follow_the_project(asset_graph, manifest):
     project = yaml.safe_load((ROOT / "meltano.yml").read_text())
     crons = {s["interval"] for s in project["schedules"]}
     assert set(asset_graph["schedules"].values()) == crons
+    weekly = next(s for s in project["schedules"] if s["name"] == "whole-history-tests-postgres")
+    assert asset_graph["schedules"]["whole_history_tests_job_schedule"] == weekly["interval"]
     windowed = [k for k, a in asset_graph["assets"].items() if a["partitions"]]
     assert windowed
     assert all(
@@ -145,6 +147,17 @@ def test_schedules_and_freshness_follow_the_project(asset_graph, manifest):
         k: a["freshness_hours"] for k, a in asset_graph["assets"].items() if a["freshness_hours"]
     }
     assert expected and found == expected
+
+
+def test_eager_builds_check_the_day_and_a_weekly_job_all_of_history(asset_graph, manifest):
+    tests = [n for n in manifest["nodes"].values() if n["resource_type"] == "test"]
+    whole_history = {n["name"] for n in tests if "whole_history" in n["tags"]}
+    # the grains of staging and of the incremental marts, every staged key kept
+    assert "assert_marts_keep_every_staged_key" in whole_history
+    assert any(name.startswith("unique_key_fct_messages") for name in whole_history)
+    checks = set(asset_graph["checks"])
+    assert "not_null_fct_messages_message_id" in checks
+    assert not checks & whole_history
 
 
 def test_accounts_partition_by_account_and_day(dagster_env, tmp_path):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 import subprocess
 
 import duckdb
@@ -127,7 +128,7 @@ def backfill(emulators, tmp_path_factory):
     runs = [json.loads(line) for line in loads.stdout.splitlines() if line.startswith("{")]
     assert len(runs) == len(partitions), (loads.stdout + loads.stderr)[-4000:]
     transform = build_models_below_loaded(env)
-    return runs, transform, warehouse
+    return runs, transform, warehouse, env
 
 
 def build_models_below_loaded(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -156,7 +157,7 @@ def utc_range(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
 
 
 def test_one_account_with_a_refused_token_fails_alone(backfill, emulators):
-    runs, _transform, _warehouse = backfill
+    runs, _transform, _warehouse, _env = backfill
     failed = {run["partition"] for run in runs if not run["success"]}
     assert failed == {f"client-bad|{DAYS[0].isoformat()}"}
     # and is not tried again: a failed load's second attempt (LOAD_RETRY) comes 10 s later,
@@ -169,7 +170,7 @@ def test_one_account_with_a_refused_token_fails_alone(backfill, emulators):
 
 
 def test_every_row_of_every_account_loaded_once_with_its_account(backfill, emulators):
-    _runs, _transform, warehouse = backfill
+    _runs, _transform, warehouse, _env = backfill
     with duckdb.connect(str(warehouse), read_only=True) as db:
         daily = db.execute(
             'select "_account_id", operator_id, cast("date" as varchar), count(*) '
@@ -219,7 +220,7 @@ def test_dbt_models_run_after_the_loads_and_carry_every_account(backfill, emulat
     built in one run after the loads: each mart holds every account's rows, and nothing of
     the refused account.
     """
-    _runs, transform, warehouse = backfill
+    _runs, transform, warehouse, _env = backfill
     assert transform.returncode == 0, (transform.stdout + transform.stderr)[-4000:]
     built = [json.loads(line) for line in transform.stdout.splitlines() if line.startswith("{")]
     assert [run["success"] for run in built] == [True], transform.stdout[-4000:]
@@ -253,3 +254,41 @@ def test_dbt_models_run_after_the_loads_and_carry_every_account(backfill, emulat
     assert len({key for *_rest, key in agents}) == len(agents)
     assert len({(key, day) for _a, _id, day, key in agent_days}) == len(agent_days)
     print("mart rows per account:", counts)
+
+
+def weekly_tests(env: dict[str, str]) -> list[bool]:
+    """The code location's weekly job of the tests that read all of history: each run's
+    success."""
+    result = subprocess.run(
+        [str(ORCHESTRATE_BIN / "python"), "-m", "orchestrate.backfill", "whole_history_tests_job"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    runs = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert runs, (result.stdout + result.stderr)[-4000:]
+    return [run["success"] for run in runs]
+
+
+def test_the_weekly_job_checks_all_of_history(backfill, tmp_path):
+    """The eager builds leave out the tests of all of history (their asset checks are not
+    defined, tests/analytics/test_orchestrate.py); the weekly job runs those of the models
+    this deployment built (Chat-Tonic's windowed streams only: no conversations): it passes
+    on the warehouse as built and fails once an old raw row has lost its day."""
+    _runs, transform, warehouse, env = backfill
+    assert transform.returncode == 0, (transform.stdout + transform.stderr)[-4000:]
+    assert weekly_tests(env) == [True]
+    # a copy under the same file name: DuckDB names the database, which the views name, by it
+    broken = tmp_path / warehouse.name
+    shutil.copy(warehouse, broken)
+    with duckdb.connect(str(broken)) as db:
+        # the raw table as a loader without constraints holds it (append-only, another tool)
+        raw = "tap_chattonic.operator_stats_daily"
+        db.execute(f"create table {raw}_copy as select * from {raw}")
+        db.execute(f"drop table {raw}")
+        db.execute(f"alter table {raw}_copy rename to operator_stats_daily")
+        db.execute(f'update {raw} set "date" = null where rowid = (select min(rowid) from {raw})')
+    assert weekly_tests({**env, "DBT_DUCKDB_PATH": str(broken)}) == [False]

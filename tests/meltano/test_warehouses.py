@@ -572,8 +572,16 @@ def test_meltano_yml_has_the_jobs_schedules_and_a_prod_environment_without_secre
     daily = schedules["daily-to-postgres"]
     assert len(daily["interval"].split()) == 5 and daily["interval"].split()[2:] == ["*"] * 3
     windowed = sorted({case.tap for case in TAP_CASES if case.windowed})
-    daily_taps = sorted(task.split()[0].split("--")[0] for task in jobs[daily["job"]])
-    assert daily_taps == windowed
+    *loads, transform = jobs[daily["job"]]
+    assert sorted(task.split()[0].split("--")[0] for task in loads) == windowed
+    # the daily build leaves the tests of all history to a weekly run of them
+    assert transform == "dbt-postgres:build-daily"
+    weekly = schedules["whole-history-tests-postgres"]
+    assert jobs[weekly["job"]] == ["dbt-postgres:test-whole-history"]
+    assert weekly["interval"].split()[2:] == ["*", "*", "0"]
+    utility = next(u for u in project["plugins"]["utilities"] if u["name"] == "dbt-postgres")
+    assert utility["commands"]["build-daily"]["args"] == "build --exclude tag:whole_history"
+    assert utility["commands"]["test-whole-history"]["args"] == "test --select tag:whole_history"
     prod = next(e for e in project["environments"] if e["name"] == "prod")
     sensitive = {
         setting["name"]

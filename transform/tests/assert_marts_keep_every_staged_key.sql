@@ -1,6 +1,8 @@
 -- Each mart has, per platform, exactly as many rows as its staging sources have distinct
 -- keys (within each source_account): no row lost by a join or a filter, none doubled by a
--- fan-out. Returns the mismatches.
+-- fan-out. Returns the mismatches. It reads every staged key, so it runs weekly (tag
+-- whole_history, dbt_project.yml), not in the daily build.
+{{ config(tags=['whole_history']) }}
 {% set checks = [] %}
 
 {% if var('contact_center__oct8ne_enabled') %}

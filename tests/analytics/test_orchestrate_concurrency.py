@@ -28,7 +28,7 @@ from typing_extensions import override
 from emulators.chattonic import ChattonicData
 from emulators.framework import EmulatorApp, EmulatorServer, Reply, Request
 from tests.analytics.test_orchestrate import ORCHESTRATE_BIN, ROOT
-from tests.analytics.test_orchestrate_run import DBT_VARS, build_models_below_loaded
+from tests.analytics.test_orchestrate_run import DBT_VARS, build_models_below_loaded, runs_printed
 
 MELTANO_INSTALLED = ROOT / ".meltano" / ".installed"
 JOB = "load_tap_chattonic__windowed"
@@ -318,7 +318,7 @@ def test_dbt_assets_build_the_marts_in_the_postgresql_warehouse(transformed, pos
     """
     built, home = transformed
     assert built.returncode == 0, (built.stdout + built.stderr)[-4000:]
-    runs = [json.loads(line) for line in built.stdout.splitlines() if line.startswith("{")]
+    runs = runs_printed(built)
     assert [run["success"] for run in runs] == [True], built.stdout[-4000:]
     with psycopg.connect(postgres.url("queue_test")) as db:
         schemas = {

@@ -110,45 +110,36 @@ def backfill(emulators, tmp_path_factory):
         for name in ACCOUNTS
         for day in (DAYS[:1] if name == "client-bad" else DAYS)
     ]
-    loads = subprocess.run(
-        [
-            str(ORCHESTRATE_BIN / "python"),
-            "-m",
-            "orchestrate.backfill",
-            "load_tap_chattonic__windowed",
-            *partitions,
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=1500,
-        check=False,
-    )
-    runs = [json.loads(line) for line in loads.stdout.splitlines() if line.startswith("{")]
+    loads = backfill_cli(env, "load_tap_chattonic__windowed", *partitions, timeout=1500)
+    runs = runs_printed(loads)
     assert len(runs) == len(partitions), (loads.stdout + loads.stderr)[-4000:]
     transform = build_models_below_loaded(env)
     return runs, transform, warehouse, env
 
 
-def build_models_below_loaded(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """The dbt models Dagster's lineage puts below the loaded tables, built once."""
+def backfill_cli(
+    env: dict[str, str], *args: str, timeout: int = 900
+) -> subprocess.CompletedProcess:
+    """`python -m orchestrate.backfill ARGS` in the Dagster environment, whatever its outcome."""
     return subprocess.run(
-        [
-            str(ORCHESTRATE_BIN / "python"),
-            "-m",
-            "orchestrate.backfill",
-            "transform",
-            "--downstream-of",
-            LOADED,
-        ],
+        [str(ORCHESTRATE_BIN / "python"), "-m", "orchestrate.backfill", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
-        timeout=900,
+        timeout=timeout,
         check=False,
     )
+
+
+def runs_printed(result: subprocess.CompletedProcess) -> list[dict]:
+    """The runs `orchestrate.backfill` printed, one JSON line each."""
+    return [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+
+
+def build_models_below_loaded(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """The dbt models Dagster's lineage puts below the loaded tables, built once."""
+    return backfill_cli(env, "transform", "--downstream-of", LOADED)
 
 
 def utc_range(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -222,7 +213,7 @@ def test_dbt_models_run_after_the_loads_and_carry_every_account(backfill, emulat
     """
     _runs, transform, warehouse, _env = backfill
     assert transform.returncode == 0, (transform.stdout + transform.stderr)[-4000:]
-    built = [json.loads(line) for line in transform.stdout.splitlines() if line.startswith("{")]
+    built = runs_printed(transform)
     assert [run["success"] for run in built] == [True], transform.stdout[-4000:]
     expected = expected_operator_days(emulators)
     with duckdb.connect(str(warehouse), read_only=True) as db:
@@ -259,16 +250,8 @@ def test_dbt_models_run_after_the_loads_and_carry_every_account(backfill, emulat
 def weekly_tests(env: dict[str, str]) -> list[bool]:
     """The code location's weekly job of the tests that read all of history: each run's
     success."""
-    result = subprocess.run(
-        [str(ORCHESTRATE_BIN / "python"), "-m", "orchestrate.backfill", "whole_history_tests_job"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    runs = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    result = backfill_cli(env, "whole_history_tests_job")
+    runs = runs_printed(result)
     assert runs, (result.stdout + result.stderr)[-4000:]
     return [run["success"] for run in runs]
 

@@ -302,3 +302,211 @@ def test_the_wrapper_runs_the_target_unchanged_when_a_replaced_source_changed(po
     assert done.returncode == 0, done.stderr[-2000:]
     assert "PostgresSink.upsert changed" in done.stderr
     assert len(table_rows(postgres, "pins_changed")["conversations"]) == 5
+
+
+# -- the RECORD path: the wrapper's lean loop, and the SDK's where it does not apply ----------
+
+
+def agents(ids: t.Iterable[int], version: str) -> list[dict]:
+    """A second stream, keyed on two columns, to interleave with `conversations`."""
+    schema = {
+        "type": "object",
+        "properties": {
+            "team": {"type": "string"},
+            "agent_id": {"type": "integer"},
+            "name": {"type": ["string", "null"]},
+            "since": {"type": ["string", "null"], "format": "date"},
+        },
+    }
+    return [
+        {"type": "SCHEMA", "stream": "agents", "key_properties": ["team", "agent_id"],
+         "schema": schema},
+        *(
+            {
+                "type": "RECORD",
+                "stream": "agents",
+                "record": {
+                    "team": f"team {i % 2}",
+                    "agent_id": i,
+                    "name": f"{version} agent {i}",
+                    "since": f"2026-0{1 + i % 9}-0{1 + i % 7}",
+                },
+            }
+            for i in ids
+        ),
+    ]  # fmt: skip
+
+
+def interleaved(*streams: list[dict]) -> list[dict]:
+    """The messages of several streams, one of each in turn, each stream's order kept."""
+    out: list[dict] = []
+    iterators = [iter(messages) for messages in streams]
+    while iterators:
+        for iterator in list(iterators):
+            message = next(iterator, None)
+            if message is None:
+                iterators.remove(iterator)
+            else:
+                out.append(message)
+    return out
+
+
+def batched_at(postgres, database: str, table: str) -> tuple[int, int]:
+    """How many distinct `_sdc_batched_at` a table holds (one per batch that wrote rows),
+    and how many rows were received before the start of their batch (none should be)."""
+    with psycopg.connect(postgres.url(database)) as connection:
+        row = connection.execute(
+            "select count(distinct _sdc_batched_at), "
+            f'count(*) filter (where _sdc_received_at < _sdc_batched_at) from t."{table}"'
+        ).fetchone()
+    assert row is not None
+    return row[0], row[1]
+
+
+@pytest.mark.parametrize("metadata", [True, False], ids=["sdc-columns", "no-sdc-columns"])
+def test_two_streams_interleaved_across_a_schema_change_and_drains_land_as_target_postgres_does(
+    postgres, tmp_path, metadata
+):
+    """Records of two streams in turn, batches of 7 (each sink drained many times mid-stream),
+    `conversations` given a second SCHEMA with one more column halfway and then the same
+    SCHEMA again (a new sink, then the same one), `_sdc` columns on and off. The wrapper finds
+    each stream's sink once and again only when it changes; the rows must be the target's."""
+    first = conversations(range(30), "first")
+    second = conversations(range(25, 60), "second")
+    second[0]["schema"]["properties"]["queue"] = {"type": ["string", "null"]}
+    for message in second[1:-1]:
+        message["record"]["queue"] = f"queue {message['record']['id'] % 4}"
+    repeated = {**second[0], "schema": json.loads(json.dumps(second[0]["schema"]))}
+    chats = [*first[:-1], *second[:20], repeated, *second[20:]]
+    messages = interleaved(chats, agents(range(40), "first"))
+    extra = {"batch_size_rows": 7, "add_record_metadata": metadata, "activate_version": metadata}
+    loaded = both(postgres, f"lean_{metadata}".lower(), [messages], tmp_path, **extra)
+    assert len(loaded.tables["conversations"]) == 60
+    assert len(loaded.tables["agents"]) == 40
+    assert loaded.states[-1] == {"bookmarks": {"conversations": {"version": "second"}}}
+    if metadata:
+        # every record of a batch carries that batch's start, formatted once per batch
+        for table in ("conversations", "agents"):
+            stock = batched_at(postgres, f"lean_{metadata}_stock".lower(), table)
+            fast = batched_at(postgres, f"lean_{metadata}_fast".lower(), table)
+            assert fast == stock
+            assert fast[0] > 5 and fast[1] == 0
+    else:
+        assert not any("_sdc" in str(row) for row in loaded.tables["agents"])
+
+
+def test_activate_version_messages_land_as_target_postgres_lands_them(postgres, tmp_path):
+    """ACTIVATE_VERSION around each run (a full-table sync): `_sdc_table_version` comes from
+    each RECORD's `version`, and the rows of the older version are deleted at the second."""
+
+    def sync(ids: range, version: int) -> list[dict]:
+        messages = conversations(ids, f"v{version}")
+        activate = {"type": "ACTIVATE_VERSION", "stream": "conversations", "version": version}
+        for message in messages[1:-1]:
+            message["version"] = version
+        return [messages[0], activate, *messages[1:-1], activate, messages[-1]]
+
+    runs = [sync(range(30), 1), sync(range(10, 25), 2)]
+    loaded = both(postgres, "versions", runs, tmp_path, batch_size_rows=8, hard_delete=True)
+    assert len(loaded.tables["conversations"]) == 15
+    with psycopg.connect(postgres.url("versions_fast")) as connection:
+        versions = connection.execute("select distinct _sdc_table_version from t.conversations")
+        assert versions.fetchall() == [(2,)]
+
+
+#: settings under which the SDK's own RECORD path must run: a stream map that drops a column
+#: and filters rows, one that copies a stream under another name (two maps for one stream),
+#: and flattening of the `_extra` objects into columns
+SDK_PATH_SETTINGS = {
+    "stream-maps": {
+        "stream_maps": {
+            "conversations": {"text": "__NULL__", "__filter__": "id % 3 != 0"},
+            "agents_copy": {"__source__": "agents", "name": "str(name).upper()"},
+        }
+    },
+    "flattening": {"flattening_enabled": True, "flattening_max_depth": 1},
+}
+
+
+@pytest.mark.parametrize("name", list(SDK_PATH_SETTINGS))
+def test_stream_maps_and_flattening_take_the_sdks_path_and_land_as_target_postgres_does(
+    postgres, tmp_path, name
+):
+    messages = interleaved(conversations(range(40), "mapped"), agents(range(20), "mapped"))
+    loaded = both(
+        postgres, f"sdk_path_{name}".replace("-", "_"), [messages], tmp_path,
+        batch_size_rows=9, **SDK_PATH_SETTINGS[name],
+    )  # fmt: skip
+    if name == "stream-maps":
+        assert len(loaded.tables["conversations"]) == 26  # 0, 3, ..., 39 filtered out
+        assert len(loaded.tables["agents_copy"]) == 20
+        assert all("MAPPED AGENT" in str(row) for row in loaded.tables["agents_copy"])
+    else:
+        assert len(loaded.tables["conversations"]) == 40
+
+
+#: records the target refuses, each after a few it loads: the same error either way
+REFUSED = {
+    "record-before-its-schema": lambda m: [*m[:5], {**m[5], "stream": "unknown"}, *m[6:]],
+    "key-missing": lambda m: [*m[:5], {**m[5], "record": {"text": "no id"}}, *m[6:]],
+    "no-record": lambda m: [*m[:5], {k: v for k, v in m[5].items() if k != "record"}, *m[6:]],
+}
+
+
+@pytest.mark.parametrize("case", list(REFUSED))
+def test_a_refused_record_stops_both_alike(postgres, tmp_path, case):
+    messages = REFUSED[case](conversations(range(12), "refused"))
+    loaded = both(postgres, f"refused_{case}".replace("-", "_"), [messages], tmp_path)
+    assert loaded.returncode != 0
+    assert loaded.tables == {"conversations": []}  # made at its SCHEMA; nothing drained
+    expected = {
+        "record-before-its-schema": "encountered before a corresponding schema",
+        "key-missing": "Record is missing one or more key_properties",
+        "no-record": "missing required record key",
+    }
+    assert expected[case] in loaded.stderr
+
+
+#: run in the loader's virtualenv: each pinned function in turn given one more line, a
+#: comment (a release that changed nothing else), then put back; prints what each change made
+#: `changed_sources` report
+CHANGE_EACH_PIN = """
+import __future__, ast, importlib, inspect, json, sys, textwrap
+import target_postgres_fast as f
+
+reported = {}
+for number, name in enumerate(f.PINNED_SOURCES):
+    function = f.pinned_objects()[name]
+    owner = importlib.import_module(function.__module__)
+    for part in function.__qualname__.split(".")[:-1]:
+        owner = getattr(owner, part)
+    source = textwrap.dedent(inspect.getsource(function))
+    first = ast.parse(source).body[0].body[0]
+    lines = source.splitlines(keepends=True)
+    lines.insert(first.lineno - 1, " " * first.col_offset + "# changed\\n")
+    path = f"{sys.argv[1]}/changed_{number}.py"
+    with open(path, "w") as out:
+        out.write("".join(lines))
+    namespace = dict(vars(sys.modules[function.__module__]))
+    flags = __future__.annotations.compiler_flag
+    exec(compile("".join(lines), path, "exec", flags=flags, dont_inherit=True), namespace)
+    original = vars(owner)[function.__name__]
+    setattr(owner, function.__name__, namespace[function.__name__])
+    reported[name] = f.changed_sources()
+    setattr(owner, function.__name__, original)
+assert f.changed_sources() == []
+print(json.dumps(reported))
+"""
+
+
+def test_every_pinned_source_changed_by_one_line_is_caught(tmp_path):
+    """Each method the wrapper replaces or relies on, the RECORD path's included: its source
+    with one more line is reported by `changed_sources`, and no other is."""
+    done = subprocess.run(
+        [str(BIN / "python"), "-c", CHANGE_EACH_PIN, str(tmp_path)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    reported = json.loads(done.stdout)
+    assert "TargetPostgres._process_record_message" in reported
+    assert reported == {name: [name] for name in reported}

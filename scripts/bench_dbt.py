@@ -6,8 +6,10 @@ hourly schedule). The marts of transform/ are built from all of it (`dbt run --f
 then the next day's load arrives (one new day of sessions and messages, plus the previous
 day re-read, as a tap's lookback_days of 1 re-reads it) and `dbt run` builds incrementally.
 Printed per history size: rows, wall time of each `dbt run` (dbt's start-up included) and
-the time dbt reports for fct_conversations and fct_messages. Run with the dbt of Meltano's
-dbt-duckdb utility (`make .meltano/.installed`):
+the time dbt reports for fct_conversations and fct_messages. Each run is the command of
+meltano.yml's dbt-duckdb utility as Meltano starts it (its executable in the utility's venv,
+`make .meltano/.installed`, and its arguments: transform/run_dbt.py and dbt's own): the full
+build its `run --full-refresh`, the daily build `run`, `build` or `build-daily`:
 
     .venv/bin/python scripts/bench_dbt.py --messages 1000000 4000000
 
@@ -25,6 +27,7 @@ import datetime as dt
 import json
 import os
 import shlex
+import string
 import subprocess
 import tempfile
 import time
@@ -45,19 +48,22 @@ VENDORS = ("oct8ne", "cobrowser", "chattonic", "eight_by_eight", "jaicp")
 
 
 def meltano_dbt_command(name: str) -> tuple[str, ...]:
-    """The arguments of one of meltano.yml's dbt-duckdb commands (`build-daily`): the bench
-    times what the project's job runs, not a copy of it."""
+    """One of meltano.yml's dbt-duckdb commands (`build-daily`) as Meltano runs it: its
+    executable in the utility's venv, then its arguments, `$MELTANO_PROJECT_ROOT` expanded.
+    The bench times what the project's jobs run, not a copy of it."""
     project = yaml.safe_load((ROOT / "meltano.yml").read_text())
     utility = next(u for u in project["plugins"]["utilities"] if u["name"] == "dbt-duckdb")
-    return tuple(shlex.split(utility["commands"][name]["args"]))
+    command = utility["commands"][name]
+    executable = DBT.parent / command.get("executable", utility["executable"])
+    args = (
+        string.Template(arg).substitute(MELTANO_PROJECT_ROOT=ROOT)
+        for arg in shlex.split(command["args"])
+    )
+    return (str(executable), *args)
 
 
-#: the daily run's dbt command, by the name `--daily` takes
-DAILY_COMMANDS = {
-    "run": ("run",),
-    "build": ("build",),
-    "build-daily": meltano_dbt_command("build-daily"),
-}
+#: the daily run's dbt command, by the name `--daily` takes (meltano.yml's command of that name)
+DAILY_COMMANDS = ("run", "build", "build-daily")
 
 
 def project_vars() -> dict[str, object]:
@@ -221,14 +227,13 @@ def startup_split(log: Path, started: float) -> tuple[float, float]:
 
 
 def dbt_run(folder: Path, *args: str, command: str = "run") -> DbtRun:
-    """`dbt run` of transform/ on the bench's profile, as the project runs it: the same
-    target folder and vars each run (so dbt's partial parsing applies), the profile's
-    threads."""
+    """meltano.yml's dbt-duckdb `command` (`dbt run` unless told) of transform/ on the bench's
+    profile, `args` added, as the project runs it: the same target folder and vars each run
+    (so dbt's partial parsing applies), the profile's threads."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DBT_")}
     env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
-    command = [
-        str(DBT),
-        command,
+    argv = [
+        *meltano_dbt_command(command),
         *args,
         "--project-dir",
         str(ROOT / "transform"),
@@ -243,7 +248,7 @@ def dbt_run(folder: Path, *args: str, command: str = "run") -> DbtRun:
     ]
     started_epoch = time.time()
     started = time.perf_counter()
-    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    result = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - started
     if result.returncode != 0:
         raise SystemExit(f"dbt run failed:\n{(result.stdout + result.stderr)[-3000:]}")
@@ -312,8 +317,7 @@ def measure_builds(messages: int, per_session: int, days: int, command: str = "r
         generate_history(database, sessions, messages, days)
         full = dbt_run(folder, "--full-refresh")
         loaded = load_next_day(database, sessions, days)
-        daily, *options = DAILY_COMMANDS[command]
-        incremental = dbt_run(folder, *options, command=daily)
+        incremental = dbt_run(folder, command=command)
         nothing = dbt_run(folder, *NOTHING)
     return Builds(messages, sessions, days, loaded, full, incremental, nothing)
 

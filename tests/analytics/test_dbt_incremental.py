@@ -20,6 +20,7 @@ import datetime as dt
 import json
 import os
 import shlex
+import string
 import subprocess
 import typing as t
 from pathlib import Path
@@ -174,12 +175,22 @@ class Postgres(Warehouse):
             self.insert(f"{schema}.{table}", rows)
 
 
-def run_dbt(warehouse: Warehouse, project: Path, *args: str) -> subprocess.CompletedProcess:
-    """dbt in the scratch project on `warehouse`, whatever its outcome."""
+def run_dbt(
+    warehouse: Warehouse, project: Path, *args: str, command: t.Sequence[str] = ()
+) -> subprocess.CompletedProcess:
+    """dbt in the scratch project on `warehouse`, whatever its outcome: `args` to its `dbt`,
+    or added to `command` (one of meltano.yml's, `meltano_dbt_command`)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DBT_")}
     env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
     return subprocess.run(
-        [str(warehouse.dbt), *args, "--project-dir", str(project), "--profiles-dir", str(project)],
+        [
+            *(command or [str(warehouse.dbt)]),
+            *args,
+            "--project-dir",
+            str(project),
+            "--profiles-dir",
+            str(project),
+        ],
         cwd=project,
         env=env,
         capture_output=True,
@@ -482,10 +493,17 @@ def test_jaicp_marts_built_incrementally_equal_a_full_refresh_even_when_a_sessio
 
 
 def meltano_dbt_command(name: str) -> list[str]:
-    """The arguments of one of the dbt utilities' commands in meltano.yml."""
+    """One of the dbt-duckdb utility's commands in meltano.yml as Meltano runs it: its
+    executable in the utility's venv, then its arguments, `$MELTANO_PROJECT_ROOT` expanded."""
     project = yaml.safe_load((ROOT / "meltano.yml").read_text())
     utility = next(u for u in project["plugins"]["utilities"] if u["name"] == "dbt-duckdb")
-    return shlex.split(utility["commands"][name]["args"])
+    command = utility["commands"][name]
+    executable = command.get("executable", utility["executable"])
+    args = shlex.split(command["args"])
+    return [
+        str(UTILITIES / "dbt-duckdb" / "venv" / "bin" / executable),
+        *(string.Template(arg).substitute(MELTANO_PROJECT_ROOT=ROOT) for arg in args),
+    ]
 
 
 def statuses_of_tests(project: Path) -> dict[str, str]:
@@ -517,9 +535,17 @@ def test_the_daily_build_tests_the_day_and_the_weekly_run_all_of_history(
         f"(select * from {MARTS}.fct_messages order by _loaded_at, message_id limit 1)"
     )
     load_the_next_jaicp_run(warehouse)
+    target, log = project / "target", project / "logs" / "dbt.log"
+    for artifact in (target / "manifest.json", target / "run_results.json", log):
+        artifact.unlink()
 
-    daily = run_dbt(warehouse, project, *meltano_dbt_command("build-daily"))
+    daily = run_dbt(warehouse, project, command=meltano_dbt_command("build-daily"))
     assert daily.returncode == 0, (daily.stdout + daily.stderr)[-4000:]
+    # through transform/run_dbt.py, dbt still writes its artifacts (run_results.json: what the
+    # runs are checked by) and its log with the lines scripts/bench_dbt.py splits a run by
+    assert (target / "manifest.json").exists() and (target / "run_results.json").exists()
+    logged = log.read_text()
+    assert "Running with dbt=" in logged and "[info ] [MainThread]: Found " in logged
     ran = statuses_of_tests(project)
     # the marts' own tests ran on the day's build; none that reads every row of history
     assert ran and set(ran.values()) == {"pass"}
@@ -528,7 +554,7 @@ def test_the_daily_build_tests_the_day_and_the_weekly_run_all_of_history(
     assert not any("_stg_" in name or name.startswith("unique_key_stg") for name in ran)
     assert any("next-" in repr(row) for row in marts(warehouse)["fct_messages"])
 
-    weekly = run_dbt(warehouse, project, *meltano_dbt_command("test-whole-history"))
+    weekly = run_dbt(warehouse, project, command=meltano_dbt_command("test-whole-history"))
     assert weekly.returncode != 0
     failed = {name for name, status in statuses_of_tests(project).items() if status == "fail"}
     assert failed == {

@@ -579,9 +579,21 @@ def test_meltano_yml_has_the_jobs_schedules_and_a_prod_environment_without_secre
     weekly = schedules["whole-history-tests-postgres"]
     assert jobs[weekly["job"]] == ["dbt-postgres:test-whole-history"]
     assert weekly["interval"].split()[2:] == ["*", "*", "0"]
-    utility = next(u for u in project["plugins"]["utilities"] if u["name"] == "dbt-postgres")
-    assert utility["commands"]["build-daily"]["args"] == "build --exclude tag:whole_history"
-    assert utility["commands"]["test-whole-history"]["args"] == "test --select tag:whole_history"
+    # every dbt command runs dbt's command line through transform/run_dbt.py, under the
+    # utility's Python (dbt's modules kept out of the garbage collector)
+    launcher = "$MELTANO_PROJECT_ROOT/transform/run_dbt.py"
+    for warehouse in ("duckdb", "postgres", "snowflake"):
+        utility = next(
+            u for u in project["plugins"]["utilities"] if u["name"] == f"dbt-{warehouse}"
+        )
+        assert utility["executable"] == "dbt"
+        commands = utility["commands"]
+        assert {c.get("executable") for c in commands.values()} == {"python"}
+        assert all(c["args"].startswith(f"{launcher} ") for c in commands.values())
+        assert commands["build-daily"]["args"] == f"{launcher} build --exclude tag:whole_history"
+        assert commands["test-whole-history"]["args"] == (
+            f"{launcher} test --select tag:whole_history"
+        )
     prod = next(e for e in project["environments"] if e["name"] == "prod")
     sensitive = {
         setting["name"]

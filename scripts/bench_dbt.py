@@ -26,8 +26,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import shlex
-import string
 import subprocess
 import tempfile
 import time
@@ -39,27 +37,16 @@ import duckdb
 import yaml
 from bench_common import Row
 
+# `tests` is a development package at the repository root, importable because `make` puts
+# the root on the venv's path (chat_taps_dev.pth; see the Makefile).
+from tests.meltano_support import utility_command
+
 ROOT = Path(__file__).resolve().parent.parent
 DBT = ROOT / ".meltano" / "utilities" / "dbt-duckdb" / "venv" / "bin" / "dbt"
 RAW = "bench_jaicp"
 #: the marts this bench times (the ones that grow with history)
 TIMED = ("fct_conversations", "fct_messages")
 VENDORS = ("oct8ne", "cobrowser", "chattonic", "eight_by_eight", "jaicp")
-
-
-def meltano_dbt_command(name: str) -> tuple[str, ...]:
-    """One of meltano.yml's dbt-duckdb commands (`build-daily`) as Meltano runs it: its
-    executable in the utility's venv, then its arguments, `$MELTANO_PROJECT_ROOT` expanded.
-    The bench times what the project's jobs run, not a copy of it."""
-    project = yaml.safe_load((ROOT / "meltano.yml").read_text())
-    utility = next(u for u in project["plugins"]["utilities"] if u["name"] == "dbt-duckdb")
-    command = utility["commands"][name]
-    executable = DBT.parent / command.get("executable", utility["executable"])
-    args = (
-        string.Template(arg).substitute(MELTANO_PROJECT_ROOT=ROOT)
-        for arg in shlex.split(command["args"])
-    )
-    return (str(executable), *args)
 
 
 #: the daily run's dbt command, by the name `--daily` takes (meltano.yml's command of that name)
@@ -233,7 +220,7 @@ def dbt_run(folder: Path, *args: str, command: str = "run") -> DbtRun:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DBT_")}
     env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
     argv = [
-        *meltano_dbt_command(command),
+        *utility_command("dbt-duckdb", command),
         *args,
         "--project-dir",
         str(ROOT / "transform"),

@@ -5,13 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shlex
 import shutil
+import string
 import subprocess
 import sys
 import typing as t
 from pathlib import Path
 
 import psycopg
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 MELTANO = Path(sys.executable).parent / "meltano"
@@ -19,6 +22,25 @@ MELTANO = Path(sys.executable).parent / "meltano"
 
 #: what `make .meltano/.installed` installs into the checkout's `.meltano/`
 PLUGIN_KINDS = ("extractors", "loaders", "utilities")
+
+
+def utility_command(utility_name: str, command_name: str) -> list[str]:
+    """One of a utility's commands in meltano.yml as Meltano runs it: its executable in the
+    utility's venv (the command's own, else the utility's), then its arguments,
+    `$MELTANO_PROJECT_ROOT` expanded. Tests and benches run what the project's jobs run, not
+    a copy of it."""
+    project = yaml.safe_load((ROOT / "meltano.yml").read_text())
+    utility = next(u for u in project["plugins"]["utilities"] if u["name"] == utility_name)
+    command = utility["commands"][command_name]
+    executable = command.get("executable", utility["executable"])
+    venv_bin = ROOT / ".meltano" / "utilities" / utility_name / "venv" / "bin"
+    return [
+        str(venv_bin / executable),
+        *(
+            string.Template(arg).substitute(MELTANO_PROJECT_ROOT=ROOT)
+            for arg in shlex.split(command["args"])
+        ),
+    ]
 
 
 def checkout_sys_dir(directory: Path) -> Path:

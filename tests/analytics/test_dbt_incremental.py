@@ -19,8 +19,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import shlex
-import string
 import subprocess
 import typing as t
 from pathlib import Path
@@ -32,7 +30,7 @@ import yaml
 from psycopg.types.json import Jsonb
 
 from tests.analytics.test_dbt_package import RAW_SCHEMA, load_raw_oct8ne, scratch_project
-from tests.meltano_support import ROOT
+from tests.meltano_support import ROOT, utility_command
 
 MARTS = "team_marts"
 UTILITIES = ROOT / ".meltano" / "utilities"
@@ -179,7 +177,7 @@ def run_dbt(
     warehouse: Warehouse, project: Path, *args: str, command: t.Sequence[str] = ()
 ) -> subprocess.CompletedProcess:
     """dbt in the scratch project on `warehouse`, whatever its outcome: `args` to its `dbt`,
-    or added to `command` (one of meltano.yml's, `meltano_dbt_command`)."""
+    or added to `command` (one of meltano.yml's, `utility_command`)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DBT_")}
     env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
     return subprocess.run(
@@ -492,20 +490,6 @@ def test_jaicp_marts_built_incrementally_equal_a_full_refresh_even_when_a_sessio
     assert full == incremental
 
 
-def meltano_dbt_command(name: str) -> list[str]:
-    """One of the dbt-duckdb utility's commands in meltano.yml as Meltano runs it: its
-    executable in the utility's venv, then its arguments, `$MELTANO_PROJECT_ROOT` expanded."""
-    project = yaml.safe_load((ROOT / "meltano.yml").read_text())
-    utility = next(u for u in project["plugins"]["utilities"] if u["name"] == "dbt-duckdb")
-    command = utility["commands"][name]
-    executable = command.get("executable", utility["executable"])
-    args = shlex.split(command["args"])
-    return [
-        str(UTILITIES / "dbt-duckdb" / "venv" / "bin" / executable),
-        *(string.Template(arg).substitute(MELTANO_PROJECT_ROOT=ROOT) for arg in args),
-    ]
-
-
 def statuses_of_tests(project: Path) -> dict[str, str]:
     """The last dbt command's tests: name -> status (pass, fail, warn, error)."""
     results = json.loads((project / "target" / "run_results.json").read_text())["results"]
@@ -539,7 +523,7 @@ def test_the_daily_build_tests_the_day_and_the_weekly_run_all_of_history(
     for artifact in (target / "manifest.json", target / "run_results.json", log):
         artifact.unlink()
 
-    daily = run_dbt(warehouse, project, command=meltano_dbt_command("build-daily"))
+    daily = run_dbt(warehouse, project, command=utility_command("dbt-duckdb", "build-daily"))
     assert daily.returncode == 0, (daily.stdout + daily.stderr)[-4000:]
     # through transform/run_dbt.py, dbt still writes its artifacts (run_results.json: what the
     # runs are checked by) and its log with the lines scripts/bench_dbt.py splits a run by
@@ -554,7 +538,9 @@ def test_the_daily_build_tests_the_day_and_the_weekly_run_all_of_history(
     assert not any("_stg_" in name or name.startswith("unique_key_stg") for name in ran)
     assert any("next-" in repr(row) for row in marts(warehouse)["fct_messages"])
 
-    weekly = run_dbt(warehouse, project, command=meltano_dbt_command("test-whole-history"))
+    weekly = run_dbt(
+        warehouse, project, command=utility_command("dbt-duckdb", "test-whole-history")
+    )
     assert weekly.returncode != 0
     failed = {name for name, status in statuses_of_tests(project).items() if status == "fail"}
     assert failed == {
